@@ -1,0 +1,31 @@
+package cli
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/nfd-compat/nfd-compat/internal/cli/option"
+	"github.com/nfd-compat/nfd-compat/pkg/cmd/compatspec"
+)
+
+// imageFlags are the flags of every command that takes an IMAGE.
+type imageFlags struct {
+	option.Remote
+	option.Platform
+}
+
+func (f *imageFlags) add(cmd *cobra.Command, platformHelp string) {
+	f.Remote.AddFlags(cmd.Flags())
+	f.Platform.AddFlags(cmd.Flags(), platformHelp)
+}
+
+func (f *imageFlags) options(cmd *cobra.Command, ref string) (compatspec.ImageOptions, error) {
+	topts, err := f.Remote.Options(cmd.InOrStdin())
+	if err != nil {
+		return compatspec.ImageOptions{}, err
+	}
+	platform, err := f.Platform.Parse()
+	if err != nil {
+		return compatspec.ImageOptions{}, err
+	}
+	return compatspec.ImageOptions{Ref: ref, Target: topts, Platform: platform}, nil
+}

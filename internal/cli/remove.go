@@ -1,0 +1,46 @@
+package cli
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/nfd-compat/nfd-compat/internal/cli/option"
+	"github.com/nfd-compat/nfd-compat/pkg/cmd/compatspec"
+)
+
+func removeCommand() *cobra.Command {
+	var (
+		image  imageFlags
+		out    option.Output
+		digest string
+		all    bool
+	)
+	cmd := &cobra.Command{
+		Use:   "remove-spec IMAGE",
+		Short: "Remove compatibility artifacts of an image (never the image or other referrers)",
+		Long: `Remove the compatibility artifact of IMAGE. With several, choose one with
+--digest or remove all with --all. Signatures, SBOMs and the image itself are
+never deleted.`,
+		Example: `  nfd-compat remove-spec registry.example.com/app:v1
+  nfd-compat remove-spec registry.example.com/app:v1 --digest sha256:1a2b
+  nfd-compat remove-spec --oci-layout ./layout:app --all`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			imgOpts, err := image.options(cmd, args[0])
+			if err != nil {
+				return err
+			}
+			format, err := out.Parse()
+			if err != nil {
+				return err
+			}
+			return compatspec.Remove(cmd.Context(), compatspec.RemoveOptions{
+				Image: imgOpts, Digest: digest, All: all, Output: format, Stdout: cmd.OutOrStdout(),
+			})
+		},
+	}
+	image.add(cmd, "use this platform's manifest of an index")
+	out.AddFlags(cmd.Flags())
+	cmd.Flags().StringVar(&digest, "digest", "", "remove the artifact with this digest (a unique prefix is enough)")
+	cmd.Flags().BoolVar(&all, "all", false, "remove every compatibility artifact of the image")
+	return cmd
+}

@@ -1,0 +1,13 @@
+package artifact
+
+import "errors"
+
+var (
+	// ErrNoArtifact means the image has no compatibility artifact (or none
+	// with the requested digest).
+	ErrNoArtifact = errors.New("no compatibility artifact")
+	// ErrAmbiguous means several artifacts match and the caller must choose.
+	ErrAmbiguous = errors.New("several compatibility artifacts")
+	// ErrInvalidArtifact means a manifest or blob breaks the artifact format.
+	ErrInvalidArtifact = errors.New("invalid compatibility artifact")
+)

@@ -1,0 +1,100 @@
+package artifact
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"oras.land/oras-go/v2/content"
+	"oras.land/oras-go/v2/registry"
+
+	"github.com/nfd-compat/nfd-compat/pkg/spec"
+)
+
+// List returns the compatibility artifacts that refer to subject, newest
+// first. Other referrers (signatures, SBOMs) are left out.
+func List(ctx context.Context, src content.ReadOnlyGraphStorage, subject ocispec.Descriptor) ([]ocispec.Descriptor, error) {
+	// One unfiltered call instead of one per artifact type: both of our types
+	// are wanted, and filtering is optional for registries anyway.
+	referrers, err := registry.Referrers(ctx, src, subject, "")
+	if err != nil {
+		return nil, fmt.Errorf("list referrers of %s: %w", subject.Digest, err)
+	}
+	compat := referrers[:0]
+	for _, d := range referrers {
+		if d.ArtifactType == ocispec.MediaTypeEmptyJSON {
+			if d.ArtifactType, err = manifestArtifactType(ctx, src, d); err != nil {
+				return nil, err
+			}
+		}
+		if spec.IsArtifactType(d.ArtifactType) {
+			compat = append(compat, d)
+		}
+	}
+	Sort(compat)
+	return compat, nil
+}
+
+// manifestArtifactType reads a referrer's artifactType from its manifest.
+// Some registries (go-containerregistry's) fill a referrer's artifactType from
+// config.mediaType even when the manifest has an artifactType, which makes
+// every artifact with the empty config look alike; only for those is the
+// manifest fetched.
+func manifestArtifactType(ctx context.Context, src content.ReadOnlyStorage, d ocispec.Descriptor) (string, error) {
+	if d.Size > spec.MaxSize {
+		return "", nil // not ours: ours are small
+	}
+	raw, err := content.FetchAll(ctx, src, d)
+	if err != nil {
+		return "", fmt.Errorf("fetch referrer %s: %w", d.Digest, err)
+	}
+	var m struct {
+		ArtifactType string `json:"artifactType"`
+	}
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return "", nil // not a manifest we can read, so not ours
+	}
+	return m.ArtifactType, nil
+}
+
+// Sort orders artifacts newest first by their created annotation. Artifacts
+// without one sort as oldest; ties break by digest so the choice is stable.
+func Sort(descs []ocispec.Descriptor) {
+	slices.SortStableFunc(descs, func(a, b ocispec.Descriptor) int {
+		ta, _ := Created(a)
+		tb, _ := Created(b)
+		if c := tb.Compare(ta); c != 0 {
+			return c
+		}
+		return strings.Compare(string(a.Digest), string(b.Digest))
+	})
+}
+
+// Select picks an artifact from a sorted list: the one whose digest starts
+// with digestPrefix when given (an unambiguous prefix such as sha256:ab12 is
+// enough), else the newest.
+func Select(descs []ocispec.Descriptor, digestPrefix string) (ocispec.Descriptor, error) {
+	if len(descs) == 0 {
+		return ocispec.Descriptor{}, ErrNoArtifact
+	}
+	if digestPrefix == "" {
+		return descs[0], nil
+	}
+	var found []ocispec.Descriptor
+	for _, d := range descs {
+		if strings.HasPrefix(string(d.Digest), digestPrefix) {
+			found = append(found, d)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return ocispec.Descriptor{}, fmt.Errorf("digest %s: %w", digestPrefix, ErrNoArtifact)
+	case 1:
+		return found[0], nil
+	default:
+		return ocispec.Descriptor{}, fmt.Errorf("digest prefix %s matches %d artifacts, give more of it: %w", digestPrefix, len(found), ErrAmbiguous)
+	}
+}

@@ -1,0 +1,119 @@
+package compatspec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/nfd-compat/nfd-compat/pkg/artifact"
+	"github.com/nfd-compat/nfd-compat/pkg/output"
+	"github.com/nfd-compat/nfd-compat/pkg/spec"
+)
+
+// AttachOptions are attach-spec's inputs.
+type AttachOptions struct {
+	Image ImageOptions
+	// Spec is the spec file's content; SpecName names it in messages.
+	Spec     []byte
+	SpecName string
+	Format   artifact.Format
+	// Annotations are added to the artifact manifest.
+	Annotations map[string]string
+	// Replace removes the image's older compat artifacts once the new one is
+	// pushed and listed.
+	Replace bool
+	// Created overrides the creation time (tests); zero means now.
+	Created time.Time
+	Output  output.Format
+	Stdout  io.Writer
+	Stderr  io.Writer
+}
+
+// AttachResult is what attach-spec prints with -o json|yaml.
+type AttachResult struct {
+	Artifact ocispec.Descriptor   `json:"artifact"`
+	Subject  ocispec.Descriptor   `json:"subject"`
+	Removed  []ocispec.Descriptor `json:"removed,omitempty"`
+}
+
+// Attach validates the spec, then pushes it as a compat artifact of the image.
+// An invalid spec is never pushed.
+func Attach(ctx context.Context, opts AttachOptions) error {
+	if len(opts.Spec) > spec.MaxSize {
+		return fmt.Errorf("%s is %d bytes, over the %d byte limit of a spec", opts.SpecName, len(opts.Spec), spec.MaxSize)
+	}
+	_, problems, err := spec.Parse(opts.Spec)
+	if err != nil {
+		return fmt.Errorf("%s: %w (nothing was pushed)", opts.SpecName, err)
+	}
+	printWarnings(opts.Stderr, opts.SpecName, problems)
+	if _, err := opts.Format.ArtifactType(); err != nil {
+		return err
+	}
+	sub, err := openSubject(ctx, opts.Image)
+	if err != nil {
+		return err
+	}
+	desc, err := artifact.Attach(ctx, sub.img.Store, sub.desc, opts.Spec, artifact.AttachOptions{
+		Format: opts.Format, Annotations: opts.Annotations, Created: opts.Created,
+	})
+	if err != nil {
+		return explain(sub.img, err)
+	}
+	res := AttachResult{Artifact: desc, Subject: sub.desc}
+	if opts.Replace {
+		if res.Removed, err = replaceOlder(ctx, sub, desc); err != nil {
+			return err
+		}
+	}
+	if opts.Output == output.Table || opts.Output == "" {
+		for _, d := range res.Removed {
+			fmt.Fprintf(opts.Stderr, "Removed older compatibility artifact %s\n", d.Digest)
+		}
+		_, err := fmt.Fprintln(opts.Stdout, desc.Digest)
+		return err
+	}
+	return output.Encode(opts.Stdout, opts.Output, res)
+}
+
+// replaceOlder removes the subject's other compat artifacts, but only after
+// the new one is listed: a registry that lost the push must not lose the old
+// spec too.
+func replaceOlder(ctx context.Context, sub *subject, pushed ocispec.Descriptor) ([]ocispec.Descriptor, error) {
+	descs, err := sub.list(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("pushed %s, but could not list artifacts to replace older ones (nothing removed): %w", pushed.Digest, err)
+	}
+	found := false
+	for _, d := range descs {
+		found = found || d.Digest == pushed.Digest
+	}
+	if !found {
+		return nil, fmt.Errorf("pushed %s, but %s does not list it among the image's referrers yet; older artifacts were kept", pushed.Digest, sub.img.Location)
+	}
+	var removed []ocispec.Descriptor
+	var errs []error
+	for _, d := range descs {
+		if d.Digest == pushed.Digest {
+			continue
+		}
+		if err := removeOne(ctx, sub, d); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		removed = append(removed, d)
+	}
+	return removed, errors.Join(errs...)
+}
+
+func printWarnings(w io.Writer, name string, problems []spec.Problem) {
+	for _, p := range problems {
+		if p.Severity == spec.SeverityWarning {
+			fmt.Fprintf(w, "%s: %s\n", name, p)
+		}
+	}
+}

@@ -1,0 +1,67 @@
+package compatspec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"oras.land/oras-go/v2/registry/remote/errcode"
+
+	"github.com/nfd-compat/nfd-compat/pkg/artifact"
+	"github.com/nfd-compat/nfd-compat/pkg/target"
+)
+
+// ImageOptions name an image and how to reach it.
+type ImageOptions struct {
+	Ref    string
+	Target target.Options
+	// Platform selects a platform's manifest when Ref is an index.
+	Platform *ocispec.Platform
+}
+
+// subject is an opened image and the descriptor its artifacts refer to.
+type subject struct {
+	img  *target.Image
+	desc ocispec.Descriptor
+}
+
+func openSubject(ctx context.Context, opts ImageOptions) (*subject, error) {
+	img, err := target.Open(ctx, opts.Ref, opts.Target)
+	if err != nil {
+		return nil, err
+	}
+	desc, err := img.Resolve(ctx, opts.Platform)
+	if err != nil {
+		return nil, explain(img, err)
+	}
+	return &subject{img: img, desc: desc}, nil
+}
+
+// list returns the subject's compat artifacts, newest first.
+func (s *subject) list(ctx context.Context) ([]ocispec.Descriptor, error) {
+	descs, err := artifact.List(ctx, s.img.Store, s.desc)
+	if err != nil {
+		return nil, explain(s.img, err)
+	}
+	return descs, nil
+}
+
+// noArtifact is the error for an image without compat artifacts.
+func (s *subject) noArtifact() error {
+	return fmt.Errorf("%s (%s) has no compatibility artifact: attach one with `nfd-compat attach-spec`: %w", s.img.Name, s.desc.Digest, artifact.ErrNoArtifact)
+}
+
+// explain turns registry answers into messages that say who answered what.
+func explain(img *target.Image, err error) error {
+	var resp *errcode.ErrorResponse
+	if errors.As(err, &resp) {
+		switch resp.StatusCode {
+		case http.StatusUnauthorized, http.StatusForbidden:
+			return fmt.Errorf("%s refused access (%d %s): log in with `docker login`/`oras login`, or pass --registry-username with --registry-password-stdin: %w",
+				img.Location, resp.StatusCode, http.StatusText(resp.StatusCode), err)
+		}
+	}
+	return err
+}

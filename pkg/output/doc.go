@@ -1,0 +1,3 @@
+// Package output renders command results as a table for people or as JSON or
+// YAML with a stable schema for scripts.
+package output

@@ -1,0 +1,103 @@
+package target
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"oras.land/oras-go/v2/content/oci"
+	"oras.land/oras-go/v2/registry"
+	"oras.land/oras-go/v2/registry/remote"
+)
+
+// Options say where and how to reach an image.
+type Options struct {
+	// OCILayout treats the reference as DIR[:TAG|@DIGEST] of an OCI image layout.
+	OCILayout bool
+	// PlainHTTP talks HTTP instead of HTTPS to the registry.
+	PlainHTTP bool
+	// Insecure skips TLS certificate verification.
+	Insecure bool
+	// CAFile is a PEM bundle trusted in addition to the system roots.
+	CAFile string
+	// Credentials, when set, replace the docker config lookup.
+	Credentials *Credentials
+	// DockerConfig is the docker config.json to read credentials from; empty
+	// means $DOCKER_CONFIG/config.json or ~/.docker/config.json.
+	DockerConfig string
+}
+
+// Open opens ref as an image.
+func Open(ctx context.Context, ref string, opts Options) (*Image, error) {
+	if opts.OCILayout {
+		return openLayout(ctx, ref)
+	}
+	return openRemote(ref, opts)
+}
+
+func openRemote(ref string, opts Options) (*Image, error) {
+	parsed, err := registry.ParseReference(ref)
+	if err != nil {
+		return nil, fmt.Errorf("invalid image reference %q: expected REGISTRY/REPOSITORY[:TAG|@DIGEST] (for an OCI layout directory add --oci-layout): %w", ref, err)
+	}
+	if parsed.Reference == "" {
+		parsed.Reference = "latest"
+	}
+	repo, err := remote.NewRepository(parsed.String())
+	if err != nil {
+		return nil, fmt.Errorf("invalid image reference %q: %w", ref, err)
+	}
+	repo.PlainHTTP = opts.PlainHTTP
+	// On registries without the referrers API, oras-go keeps the referrers
+	// list in a sha256-<hex> tag. By default it deletes the replaced list by
+	// digest, and when the last referrer goes it pushes nothing; registries
+	// that keep serving a tag whose manifest was deleted by digest
+	// (go-containerregistry's) then resurrect removed artifacts. Always
+	// pushing the new (possibly empty) list over the tag is right everywhere;
+	// the old list is left to the registry's garbage collection.
+	repo.SkipReferrersGC = true
+	client, err := newClient(parsed.Registry, opts)
+	if err != nil {
+		return nil, err
+	}
+	repo.Client = client
+	return &Image{
+		Store:     repo,
+		Reference: parsed.Reference,
+		Name:      parsed.String(),
+		Location:  "registry " + parsed.Registry,
+	}, nil
+}
+
+// openLayout opens DIR[:TAG|@DIGEST]. The directory must already be an OCI
+// layout: a typo must not silently create an empty one.
+func openLayout(ctx context.Context, ref string) (*Image, error) {
+	dir, reference := SplitLayoutReference(ref)
+	if reference == "" {
+		return nil, fmt.Errorf("OCI layout reference %q names no image: write DIR:TAG or DIR@sha256:DIGEST", ref)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "oci-layout")); err != nil {
+		return nil, fmt.Errorf("%s is not an OCI image layout (no oci-layout file): create one with `oras cp`/`skopeo copy ... oci:%s` or check the path", dir, dir)
+	}
+	store, err := oci.NewWithContext(ctx, dir)
+	if err != nil {
+		return nil, fmt.Errorf("open OCI layout %s: %w", dir, err)
+	}
+	return &Image{Store: store, Reference: reference, Name: ref, Location: "OCI layout " + dir}, nil
+}
+
+// SplitLayoutReference splits DIR[:TAG|@DIGEST] the way the ORAS CLI does:
+// a digest after the last '@', else a tag after the last ':' that is not part
+// of the directory path.
+func SplitLayoutReference(ref string) (dir, reference string) {
+	if i := strings.LastIndex(ref, "@"); i >= 0 {
+		return ref[:i], ref[i+1:]
+	}
+	i := strings.LastIndex(ref, ":")
+	if i < 0 || strings.ContainsRune(ref[i+1:], '/') {
+		return ref, ""
+	}
+	return ref[:i], ref[i+1:]
+}

@@ -1,0 +1,43 @@
+package target
+
+import (
+	"fmt"
+	"runtime"
+	"strings"
+
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// ParsePlatform parses os/arch[/variant], as --platform is spelled by ORAS,
+// docker and nerdctl. An empty string gives nil.
+func ParsePlatform(s string) (*ocispec.Platform, error) {
+	if s == "" {
+		return nil, nil
+	}
+	parts := strings.Split(s, "/")
+	if len(parts) < 2 || len(parts) > 3 || parts[0] == "" || parts[1] == "" {
+		return nil, fmt.Errorf("invalid platform %q: expected os/arch[/variant], e.g. linux/amd64 or linux/arm/v7", s)
+	}
+	p := &ocispec.Platform{OS: parts[0], Architecture: parts[1]}
+	if len(parts) == 3 {
+		p.Variant = parts[2]
+	}
+	return p, nil
+}
+
+// HostPlatform is the platform this binary runs on.
+func HostPlatform() *ocispec.Platform {
+	return &ocispec.Platform{OS: runtime.GOOS, Architecture: runtime.GOARCH}
+}
+
+// FormatPlatform prints os/arch[/variant].
+func FormatPlatform(p *ocispec.Platform) string {
+	if p == nil {
+		return ""
+	}
+	s := p.OS + "/" + p.Architecture
+	if p.Variant != "" {
+		s += "/" + p.Variant
+	}
+	return s
+}
