@@ -26,10 +26,11 @@ func run(t *testing.T, stdin string, args ...string) result {
 	cmd.SetErr(&errb)
 	cmd.SetIn(strings.NewReader(stdin))
 	err := cmd.ExecuteContext(context.Background())
-	if err != nil {
+	code := cli.ExitCode(err)
+	if err != nil && code != cli.ExitIncompatible {
 		fmt.Fprintln(&errb, "Error:", err)
 	}
-	return result{stdout: out.String(), stderr: errb.String(), code: cli.ExitCode(err)}
+	return result{stdout: out.String(), stderr: errb.String(), code: code}
 }
 
 // must runs and fails the test unless the exit code is want.

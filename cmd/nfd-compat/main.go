@@ -16,8 +16,10 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := cli.New().ExecuteContext(ctx)
 	stop()
-	if err != nil {
+	code := cli.ExitCode(err)
+	// An incompatible verdict is an answer, already printed, not an error.
+	if err != nil && code != cli.ExitIncompatible {
 		fmt.Fprintln(os.Stderr, "Error:", err)
 	}
-	os.Exit(cli.ExitCode(err))
+	os.Exit(code)
 }

@@ -4,6 +4,8 @@ import (
 	"errors"
 
 	"github.com/nfd-compat/nfd-compat/pkg/artifact"
+	"github.com/nfd-compat/nfd-compat/pkg/cmd/validatenode"
+	"github.com/nfd-compat/nfd-compat/pkg/compat"
 )
 
 // Exit codes, the contract documented in --help and the README.
@@ -22,17 +24,14 @@ const exitCodesHelp = `Exit codes:
   3  the image has no compatibility artifact (or --tags left no set)
 `
 
-// errIncompatible is returned by commands whose verdict is "incompatible".
-var errIncompatible = errors.New("incompatible")
-
 // ExitCode maps an error returned by a command to its exit code.
 func ExitCode(err error) int {
 	switch {
 	case err == nil:
 		return ExitOK
-	case errors.Is(err, errIncompatible):
+	case errors.Is(err, validatenode.ErrIncompatible):
 		return ExitIncompatible
-	case errors.Is(err, artifact.ErrNoArtifact):
+	case errors.Is(err, artifact.ErrNoArtifact), errors.Is(err, compat.ErrNoApplicableSet):
 		return ExitNoArtifact
 	}
 	return ExitError

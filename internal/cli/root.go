@@ -38,5 +38,7 @@ func specCommands() []*cobra.Command {
 		listCommand(),
 		getCommand(),
 		validateSpecCommand(),
+		validateNodeCommand(),
+		exportFeaturesCommand(),
 	}
 }

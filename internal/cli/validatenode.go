@@ -1,0 +1,111 @@
+package cli
+
+import (
+	"errors"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nfd-compat/nfd-compat/internal/cli/option"
+	"github.com/nfd-compat/nfd-compat/pkg/cmd/validatenode"
+)
+
+func validateNodeCommand() *cobra.Command {
+	var (
+		image        imageFlags
+		out          option.Output
+		discover     option.Discover
+		log          option.Log
+		imageFlag    string
+		specFile     string
+		digest       string
+		tags         []string
+		featureFiles []string
+		outputJSON   bool
+		noColor      bool
+		timeout      time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "validate-node [IMAGE]",
+		Short: "Check this host (or nodes' exported features) against an image's compatibility spec",
+		Long: `Find the image's newest compatibility artifact (for an index: the host
+platform's manifest's first, then the index's), discover this host's features
+with NFD's sources (only those the spec needs, unless --sources), evaluate
+every compatibility set and print the verdict with what failed and why.
+
+With --features-file (repeatable; files or directories of exported features or
+NodeFeature objects) nodes are checked offline, one row per node.
+
+Exit codes: 0 compatible (fleet: at least one node), 1 incompatible, 2 error,
+3 no compatibility artifact or no set left after --tags.`,
+		Example: `  nfd-compat validate-node registry.example.com/app:v1
+  nfd-compat validate-node --image registry.example.com/app:v1 --tags prefered --output-json
+  nfd-compat validate-node --spec spec.yaml
+  nfd-compat validate-node registry.example.com/app:v1 --host-root /host
+  nfd-compat validate-node registry.example.com/app:v1 --features-file ./nodes/ -o json`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			format, err := out.Parse()
+			if err != nil {
+				return err
+			}
+			logger := log.Logger(cmd.ErrOrStderr())
+			opts := validatenode.Options{
+				Digest: digest, Tags: tags, FeatureFiles: featureFiles,
+				Discover: discover.Options(logger), Output: format, UpstreamJSON: outputJSON,
+				Color: !noColor && isTerminal(cmd), Timeout: timeout,
+				Stdout: cmd.OutOrStdout(), Log: logger,
+			}
+			ref := imageFlag
+			switch {
+			case len(args) == 1 && imageFlag != "" && args[0] != imageFlag:
+				return errors.New("IMAGE and --image name different images: give one")
+			case len(args) == 1:
+				ref = args[0]
+			}
+			switch {
+			case ref != "" && specFile != "":
+				return errors.New("give either IMAGE or --spec, not both")
+			case specFile != "":
+				if opts.Spec, opts.SpecName, err = readSpecFile(cmd, specFile); err != nil {
+					return err
+				}
+			case ref != "":
+				imgOpts, err := image.options(cmd, ref)
+				if err != nil {
+					return err
+				}
+				opts.Image = &imgOpts
+			default:
+				return errors.New("nothing to validate against: give IMAGE (or --image) or --spec FILE")
+			}
+			return validatenode.Run(cmd.Context(), opts)
+		},
+	}
+	image.add(cmd, "choose this platform's manifest of an index (default: this host's)")
+	out.AddFlags(cmd.Flags())
+	discover.AddFlags(cmd.Flags(), "feature sources to run (default: the ones the spec's rules use)")
+	log.AddFlags(cmd.Flags())
+	fs := cmd.Flags()
+	fs.StringVar(&imageFlag, "image", "", "the image (upstream nfd compat's spelling of IMAGE)")
+	fs.StringVar(&specFile, "spec", "", "validate against a local spec file (- for stdin) instead of an image's artifact")
+	fs.StringVar(&digest, "digest", "", "use the artifact with this digest instead of the newest")
+	fs.StringSliceVar(&tags, "tags", nil, "consider only compatibility sets with these tags")
+	fs.StringArrayVar(&featureFiles, "features-file", nil, "features of a node (export-features JSON or NodeFeature YAML/JSON) or a directory of them; repeatable")
+	fs.BoolVar(&outputJSON, "output-json", false, "print upstream nfd compat validate-node's JSON")
+	fs.BoolVar(&noColor, "no-color", false, "never colour the table")
+	fs.DurationVar(&timeout, "timeout", time.Minute, "give up after this long")
+	return cmd
+}
+
+// isTerminal reports whether the command writes to a terminal, the only
+// place where colours belong.
+func isTerminal(cmd *cobra.Command) bool {
+	f, ok := cmd.OutOrStdout().(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

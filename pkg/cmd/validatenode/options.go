@@ -1,0 +1,49 @@
+package validatenode
+
+import (
+	"errors"
+	"io"
+	"time"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/nfd-compat/nfd-compat/pkg/cmd/compatspec"
+	"github.com/nfd-compat/nfd-compat/pkg/features"
+	"github.com/nfd-compat/nfd-compat/pkg/output"
+)
+
+// Options are validate-node's inputs. Exactly one of Image and Spec is set.
+type Options struct {
+	// Image is where the spec comes from; its Platform overrides the host's
+	// when choosing an index's manifest.
+	Image *compatspec.ImageOptions
+	// Digest selects an artifact instead of the newest.
+	Digest string
+	// Spec is a local spec file's content (--spec), SpecName its name.
+	Spec     []byte
+	SpecName string
+
+	// Tags limits the sets considered.
+	Tags []string
+	// FeatureFiles are exported features or NodeFeature files and
+	// directories; set, they replace discovery on this host (fleet mode when
+	// they hold more than one node).
+	FeatureFiles []string
+	// Discover tunes discovery on this host. With no Sources, only the
+	// sources the spec's rules name are run.
+	Discover features.DiscoverOptions
+
+	Output output.Format
+	// UpstreamJSON prints upstream `nfd compat validate-node --output-json`'s schema.
+	UpstreamJSON bool
+	// Color enables ANSI colours in the table.
+	Color bool
+	// Timeout bounds the whole command; zero means none.
+	Timeout time.Duration
+
+	Stdout io.Writer
+	Log    logrus.FieldLogger
+}
+
+// ErrIncompatible is returned when no node (or this host) is compatible.
+var ErrIncompatible = errors.New("image is incompatible")
