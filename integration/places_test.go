@@ -32,21 +32,7 @@ func places(t *testing.T) []place {
 	t.Helper()
 	var ps []place
 	for _, kind := range testregistry.Kinds() {
-		reg := testregistry.Start(t, kind)
-		ps = append(ps, place{
-			name: string(kind),
-			reg:  reg,
-			store: func(t *testing.T, repo string) oras.GraphTarget {
-				r, err := remote.NewRepository(reg.Host + "/" + repo)
-				if err != nil {
-					t.Fatal(err)
-				}
-				r.PlainHTTP = true
-				return r
-			},
-			ref:   func(repo, tag string) string { return reg.Ref(repo, tag) },
-			flags: []string{"--plain-http"},
-		})
+		ps = append(ps, registryPlace(testregistry.Start(t, kind)))
 	}
 	root := t.TempDir()
 	ps = append(ps, place{
@@ -67,6 +53,24 @@ func places(t *testing.T) []place {
 		flags: []string{"--oci-layout"},
 	})
 	return ps
+}
+
+// registryPlace is a running registry as a place.
+func registryPlace(reg *testregistry.Registry) place {
+	return place{
+		name: string(reg.Kind),
+		reg:  reg,
+		store: func(t *testing.T, repo string) oras.GraphTarget {
+			r, err := remote.NewRepository(reg.Host + "/" + repo)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.PlainHTTP = true
+			return r
+		},
+		ref:   func(repo, tag string) string { return reg.Ref(repo, tag) },
+		flags: []string{"--plain-http"},
+	}
 }
 
 // referrers lists every referrer of subject in repo, as a fresh client sees it.

@@ -3,23 +3,30 @@ package target
 import (
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
-// ParsePlatform parses os/arch[/variant], as --platform is spelled by ORAS,
-// docker and nerdctl. An empty string gives nil.
+// ParsePlatform parses os[/arch[/variant]][:os_version], as --platform is
+// spelled by ORAS, docker, nerdctl and upstream nfd compat. A missing arch is
+// this host's, as containerd's platforms package has it. An empty string
+// gives nil.
 func ParsePlatform(s string) (*ocispec.Platform, error) {
 	if s == "" {
 		return nil, nil
 	}
-	parts := strings.Split(s, "/")
-	if len(parts) < 2 || len(parts) > 3 || parts[0] == "" || parts[1] == "" {
-		return nil, fmt.Errorf("invalid platform %q: expected os/arch[/variant], e.g. linux/amd64 or linux/arm/v7", s)
+	spec, osVersion, _ := strings.Cut(s, ":")
+	parts := strings.Split(spec, "/")
+	if len(parts) > 3 || slices.Contains(parts, "") {
+		return nil, fmt.Errorf("invalid platform %q: expected os[/arch[/variant]], e.g. linux/amd64 or linux/arm/v7", s)
 	}
-	p := &ocispec.Platform{OS: parts[0], Architecture: parts[1]}
-	if len(parts) == 3 {
+	p := &ocispec.Platform{OS: parts[0], Architecture: runtime.GOARCH, OSVersion: osVersion}
+	if len(parts) > 1 {
+		p.Architecture = parts[1]
+	}
+	if len(parts) > 2 {
 		p.Variant = parts[2]
 	}
 	return p, nil

@@ -46,7 +46,7 @@ func (img *Image) Resolve(ctx context.Context, platform *ocispec.Platform) (ocis
 			}
 			return ocispec.Descriptor{}, fmt.Errorf("%s: not found in %s: %w", img.Name, img.Location, ErrImageNotFound)
 		}
-		return ocispec.Descriptor{}, fmt.Errorf("resolve %s: %w", img.Name, err)
+		return ocispec.Descriptor{}, Explain(img, fmt.Errorf("resolve %s: %w", img.Name, err))
 	}
 	return desc, nil
 }

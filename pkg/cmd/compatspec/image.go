@@ -2,12 +2,9 @@ package compatspec
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net/http"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
-	"oras.land/oras-go/v2/registry/remote/errcode"
 
 	"github.com/nfd-compat/nfd-compat/pkg/artifact"
 	"github.com/nfd-compat/nfd-compat/pkg/target"
@@ -55,13 +52,5 @@ func (s *subject) noArtifact() error {
 
 // explain turns registry answers into messages that say who answered what.
 func explain(img *target.Image, err error) error {
-	var resp *errcode.ErrorResponse
-	if errors.As(err, &resp) {
-		switch resp.StatusCode {
-		case http.StatusUnauthorized, http.StatusForbidden:
-			return fmt.Errorf("%s refused access (%d %s): log in with `docker login`/`oras login`, or pass --registry-username with --registry-password-stdin: %w",
-				img.Location, resp.StatusCode, http.StatusText(resp.StatusCode), err)
-		}
-	}
-	return err
+	return target.Explain(img, err)
 }

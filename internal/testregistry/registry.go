@@ -1,0 +1,115 @@
+package testregistry
+
+import (
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/registry"
+)
+
+// Kind names a registry implementation.
+type Kind string
+
+// The registry kinds Start knows.
+const (
+	// GGCRReferrers is go-containerregistry's in-memory registry with the referrers API, corrected to
+	// the OCI distribution spec 1.1 (see oci11).
+	GGCRReferrers Kind = "ggcr-referrers"
+	// GGCRTagSchema is go-containerregistry's in-memory registry without the referrers API.
+	GGCRTagSchema Kind = "ggcr-tagschema"
+	// Distribution is the CNCF distribution registry v3 (filesystem storage, no referrers API).
+	Distribution Kind = "distribution"
+)
+
+// Kinds returns all registry kinds.
+func Kinds() []Kind { return []Kind{GGCRReferrers, GGCRTagSchema, Distribution} }
+
+// Registry is a running registry, served over plain HTTP.
+type Registry struct {
+	Kind Kind
+	Host string // 127.0.0.1:PORT
+
+	requests atomic.Int64
+}
+
+// Middleware wraps a registry's handler, e.g. to require authentication or
+// to refuse deletes as some registries do.
+type Middleware func(http.Handler) http.Handler
+
+// Start starts a registry of kind for the test and stops it in t.Cleanup.
+// Middlewares wrap it in order, the first outermost.
+func Start(t testing.TB, kind Kind, mws ...Middleware) *Registry {
+	t.Helper()
+	r := &Registry{Kind: kind}
+	var h http.Handler
+	switch kind {
+	case GGCRReferrers, GGCRTagSchema:
+		h = registry.New(
+			registry.WithReferrersSupport(kind == GGCRReferrers),
+			registry.Logger(log.New(io.Discard, "", 0)),
+		)
+		if kind == GGCRReferrers {
+			h = oci11(h)
+		}
+	case Distribution:
+		h = startDistribution(t)
+	default:
+		t.Fatalf("testregistry: unknown kind %q", kind)
+	}
+	for i := len(mws) - 1; i >= 0; i-- {
+		h = mws[i](h)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		r.requests.Add(1)
+		h.ServeHTTP(w, req)
+	}))
+	t.Cleanup(srv.Close)
+	r.Host = strings.TrimPrefix(srv.URL, "http://")
+	return r
+}
+
+// Requests returns how many HTTP requests the registry has served so far.
+func (r *Registry) Requests() int64 { return r.requests.Load() }
+
+// Ref returns the reference of repo at a tag or, if tagOrDigest has an algorithm prefix, a digest.
+func (r *Registry) Ref(repo, tagOrDigest string) string {
+	if strings.Contains(tagOrDigest, ":") {
+		return r.Host + "/" + repo + "@" + tagOrDigest
+	}
+	return r.Host + "/" + repo + ":" + tagOrDigest
+}
+
+// BasicAuth is a Middleware that answers 401 with a Basic challenge unless
+// the request carries user:password.
+func BasicAuth(user, password string) Middleware {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+			u, p, ok := req.BasicAuth()
+			if !ok || u != user || p != password {
+				w.Header().Set("WWW-Authenticate", `Basic realm="testregistry"`)
+				http.Error(w, `{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}`, http.StatusUnauthorized)
+				return
+			}
+			next.ServeHTTP(w, req)
+		})
+	}
+}
+
+// RefuseDeletes is a Middleware that answers DELETE with 405 UNSUPPORTED, as
+// the distribution registry does with storage.delete disabled.
+func RefuseDeletes(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if req.Method == http.MethodDelete {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusMethodNotAllowed)
+			io.WriteString(w, `{"errors":[{"code":"UNSUPPORTED","message":"The operation is unsupported."}]}`)
+			return
+		}
+		next.ServeHTTP(w, req)
+	})
+}
