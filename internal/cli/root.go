@@ -26,6 +26,8 @@ image layout directory DIR:TAG or DIR@DIGEST.`,
 	}
 	compat.AddCommand(specCommands()...)
 	root.AddCommand(compat, versionCommand())
+	root.AddCommand(ruleCommands()...)
+	root.AddCommand(containerdCommands()...)
 	return root
 }
 
