@@ -1,0 +1,103 @@
+package compatspec_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"oras.land/oras-go/v2/content/oci"
+
+	"github.com/nfd-compat/nfd-compat/internal/testimage"
+	"github.com/nfd-compat/nfd-compat/pkg/cmd/compatspec"
+	"github.com/nfd-compat/nfd-compat/pkg/output"
+	"github.com/nfd-compat/nfd-compat/pkg/spec"
+	"github.com/nfd-compat/nfd-compat/pkg/target"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+// golden compares got with testdata/name, rewriting it with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("output differs from %s (run with -update if intended):\n%s", path, got)
+	}
+}
+
+// layoutImage makes a deterministic image with two artifacts in an OCI
+// layout, so digests in the golden files are stable.
+func layoutImage(t *testing.T) compatspec.ImageOptions {
+	t.Helper()
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "layout")
+	store, err := oci.New(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := testimage.Push(ctx, store, "app"); err != nil {
+		t.Fatal(err)
+	}
+	img := compatspec.ImageOptions{Ref: dir + ":app", Target: target.Options{OCILayout: true}}
+	for i, file := range []string{"../../../examples/kep-example.yaml", "../../../examples/demo-spec.yaml"} {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		if err := compatspec.Attach(ctx, compatspec.AttachOptions{
+			Image: img, Spec: data, SpecName: file, Created: time.Date(2025, 1, 1+i, 0, 0, 0, 0, time.UTC),
+			Stdout: &out, Stderr: &out,
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return img
+}
+
+func TestGoldenList(t *testing.T) {
+	img := layoutImage(t)
+	for _, f := range []output.Format{output.Table, output.JSON} {
+		var out bytes.Buffer
+		if err := compatspec.List(context.Background(), compatspec.ListOptions{Image: img, Output: f, Stdout: &out}); err != nil {
+			t.Fatal(err)
+		}
+		golden(t, "list-specs."+string(f), out.Bytes())
+	}
+}
+
+func TestGoldenValidateSpec(t *testing.T) {
+	broken, err := os.ReadFile("../../spec/testdata/broken.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []output.Format{output.Table, output.JSON, output.YAML} {
+		var out bytes.Buffer
+		err := compatspec.Validate(context.Background(), compatspec.ValidateOptions{File: broken, FileName: "broken.yaml", Output: f, Stdout: &out})
+		if !errors.Is(err, spec.ErrInvalid) {
+			t.Fatalf("Validate of a broken spec: %v, want ErrInvalid", err)
+		}
+		golden(t, "validate-spec-broken."+string(f), out.Bytes())
+	}
+	var out bytes.Buffer
+	if err := compatspec.Validate(context.Background(), compatspec.ValidateOptions{Image: ptr(layoutImage(t)), Output: output.Table, Stdout: &out}); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "validate-spec-image.table", out.Bytes())
+}
+
+func ptr[T any](v T) *T { return &v }
