@@ -42,15 +42,30 @@ func Evaluate(s *compatv1alpha1.Spec, f *nfdv1alpha1.Features, opts Options) (*R
 	return r, nil
 }
 
+// Applicable returns the ErrNoApplicableSet error Evaluate would return for
+// s and opts, without evaluating anything: whether any set is left is a
+// property of the spec, the same for every node.
+func Applicable(s *compatv1alpha1.Spec, opts Options) error {
+	for _, c := range s.Compatibilties {
+		if len(opts.Tags) == 0 || slices.Contains(opts.Tags, c.Tag) {
+			return nil
+		}
+	}
+	return noSetError(s, opts.Tags)
+}
+
 func noSetError(s *compatv1alpha1.Spec, want []string) error {
 	if len(s.Compatibilties) == 0 {
 		return fmt.Errorf("%w: the spec has no compatibility sets", ErrNoApplicableSet)
 	}
 	have := make([]string, 0, len(s.Compatibilties))
 	for _, c := range s.Compatibilties {
-		if !slices.Contains(have, c.Tag) {
+		if c.Tag != "" && !slices.Contains(have, c.Tag) {
 			have = append(have, c.Tag)
 		}
+	}
+	if len(have) == 0 {
+		return fmt.Errorf("%w: no set has tag %q (the spec's sets have no tags; drop --tags)", ErrNoApplicableSet, want)
 	}
 	return fmt.Errorf("%w: no set has tag %q (tags in spec: %q)", ErrNoApplicableSet, want, have)
 }

@@ -8,8 +8,6 @@ import (
 	"runtime"
 	"sync"
 
-	nfdv1alpha1 "sigs.k8s.io/node-feature-discovery/api/nfd/v1alpha1"
-
 	"github.com/nfd-compat/nfd-compat/pkg/compat"
 	"github.com/nfd-compat/nfd-compat/pkg/features"
 	"github.com/nfd-compat/nfd-compat/pkg/output"
@@ -39,7 +37,7 @@ func run(ctx context.Context, opts Options) error {
 		return err
 	}
 	// Tags that leave no set are the spec's problem, not any node's.
-	if _, err := compat.Evaluate(src.spec, nfdv1alpha1.NewFeatures(), compat.Options{Tags: opts.Tags}); errors.Is(err, compat.ErrNoApplicableSet) {
+	if err := compat.Applicable(src.spec, compat.Options{Tags: opts.Tags}); err != nil {
 		return err
 	}
 	nodes, fleet, err := loadNodes(ctx, opts, src.spec)
