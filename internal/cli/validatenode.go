@@ -25,6 +25,9 @@ func validateNodeCommand() *cobra.Command {
 		outputJSON   bool
 		noColor      bool
 		timeout      time.Duration
+		inCluster    bool
+		kube         option.Kube
+		selector     string
 	)
 	cmd := &cobra.Command{
 		Use:   "validate-node [IMAGE]",
@@ -35,15 +38,19 @@ with NFD's sources (only those the spec needs, unless --sources), evaluate
 every compatibility set and print the verdict with what failed and why.
 
 With --features-file (repeatable; files or directories of exported features or
-NodeFeature objects) nodes are checked offline, one row per node.
+NodeFeature objects) nodes are checked offline, one row per node. With
+--cluster, every node's NodeFeature objects are read from the cluster NFD runs
+in (--kubeconfig, else $KUBECONFIG, ~/.kube/config, in-cluster; --selector
+limits to nodes with those labels), one verdict per node.
 
-Exit codes: 0 compatible (fleet: at least one node), 1 incompatible, 2 error,
+Exit codes: 0 compatible (fleet, --cluster: at least one node), 1 incompatible, 2 error,
 3 no compatibility artifact or no set left after --tags.`,
 		Example: `  nfd-compat validate-node registry.example.com/app:v1
   nfd-compat validate-node --image registry.example.com/app:v1 --tags prefered --output-json
   nfd-compat validate-node --spec spec.yaml
   nfd-compat validate-node registry.example.com/app:v1 --host-root /host
-  nfd-compat validate-node registry.example.com/app:v1 --features-file ./nodes/ -o json`,
+  nfd-compat validate-node registry.example.com/app:v1 --features-file ./nodes/ -o json
+  nfd-compat validate-node --cluster registry.example.com/app:v1 --selector node-role.kubernetes.io/worker= -o json`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			format, err := out.Parse()
@@ -56,6 +63,16 @@ Exit codes: 0 compatible (fleet: at least one node), 1 incompatible, 2 error,
 				Discover: discover.Options(logger), Output: format, UpstreamJSON: outputJSON,
 				Color: !noColor && isTerminal(cmd), Timeout: timeout,
 				Stdout: cmd.OutOrStdout(), Log: logger,
+			}
+			if inCluster {
+				if len(featureFiles) > 0 {
+					return errors.New("--cluster and --features-file exclude each other: pick one source of nodes")
+				}
+				copts := kube.Options()
+				copts.NodeSelector = selector
+				opts.Cluster = &copts
+			} else if selector != "" {
+				return errors.New("--selector selects cluster nodes: add --cluster")
 			}
 			ref := imageFlag
 			switch {
@@ -96,6 +113,9 @@ Exit codes: 0 compatible (fleet: at least one node), 1 incompatible, 2 error,
 	fs.BoolVar(&outputJSON, "output-json", false, "print upstream nfd compat validate-node's JSON")
 	fs.BoolVar(&noColor, "no-color", false, "never colour the table")
 	fs.DurationVar(&timeout, "timeout", time.Minute, "give up after this long")
+	fs.BoolVar(&inCluster, "cluster", false, "check every node of the Kubernetes cluster (its NFD NodeFeature objects)")
+	fs.StringVar(&selector, "selector", "", "with --cluster: only nodes with these labels (a label selector, e.g. kubernetes.io/arch=amd64)")
+	kube.AddFlags(fs)
 	return cmd
 }
 

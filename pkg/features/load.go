@@ -3,11 +3,15 @@ package features
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	nfdv1alpha1 "sigs.k8s.io/node-feature-discovery/api/nfd/v1alpha1"
 )
@@ -47,26 +51,100 @@ func Load(path string) ([]Node, error) {
 // LoadPaths loads files and the *.json, *.yaml and *.yml files of
 // directories (not recursively), in the given order and by name within a
 // directory. NodeFeature objects of one node are merged across files; a node
-// described twice otherwise is an error.
-func LoadPaths(paths []string) ([]Node, error) {
+// described twice otherwise is an error. Files are decoded concurrently; the
+// nodes and the error returned are those of loading them one by one.
+func LoadPaths(paths []string) ([]Node, error) { return LoadPathsKeeping(paths, nil) }
+
+// LoadPathsKeeping is LoadPaths keeping only the features (flags, attributes
+// and instances by name, e.g. "pci.device") that keep accepts; nil keeps all.
+// Features are dropped as each file is decoded, so memory holds only what is
+// kept: checking a fleet against a spec needs the few features its rules
+// name, while a real export's kernel.config alone is half of its size.
+func LoadPathsKeeping(paths []string, keep func(feature string) bool) ([]Node, error) {
 	if len(paths) == 0 {
 		return nil, errors.New("load features: no file or directory given")
 	}
-	var all []fileItem
+	var (
+		files     []string
+		expandErr error
+	)
 	for _, p := range paths {
-		files, err := expandPath(p)
+		found, err := expandPath(p)
+		if err != nil {
+			// Loading one by one, the files before p would fail first.
+			expandErr = err
+			break
+		}
+		files = append(files, found...)
+	}
+	loaded, err := loadFiles(files, keep)
+	if err != nil {
+		return nil, err
+	}
+	if expandErr != nil {
+		return nil, expandErr
+	}
+	var all []fileItem
+	for _, items := range loaded {
+		all = append(all, items...)
+	}
+	return assemble(all)
+}
+
+// loadFiles decodes files on GOMAXPROCS workers: decoding is CPU-bound, and
+// a fleet directory holds thousands of files. Results keep the files' order.
+// Files are handed out in order and no new one is started after a failure,
+// so every file before a failed one is decoded and the error returned is the
+// first in order, as loading one by one would report it.
+func loadFiles(files []string, keep func(string) bool) ([][]fileItem, error) {
+	out := make([][]fileItem, len(files))
+	errs := make([]error, len(files))
+	var (
+		next   atomic.Int64
+		failed atomic.Bool
+		wg     sync.WaitGroup
+	)
+	for range min(runtime.GOMAXPROCS(0), len(files)) {
+		wg.Go(func() {
+			for !failed.Load() {
+				i := int(next.Add(1)) - 1
+				if i >= len(files) {
+					return
+				}
+				items, err := loadFile(files[i])
+				if err != nil {
+					errs[i] = err
+					failed.Store(true)
+					return
+				}
+				if keep != nil {
+					for j := range items {
+						items[j].prune(keep)
+					}
+				}
+				out[i] = items
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
 		if err != nil {
 			return nil, err
 		}
-		for _, f := range files {
-			found, err := loadFile(f)
-			if err != nil {
-				return nil, err
-			}
-			all = append(all, found...)
-		}
 	}
-	return assemble(all)
+	return out, nil
+}
+
+// prune drops the features keep rejects.
+func (it *fileItem) prune(keep func(string) bool) {
+	f := it.features
+	if it.nodeFeature != nil {
+		f = &it.nodeFeature.Spec.Features
+	}
+	drop := func(name string) bool { return !keep(name) }
+	maps.DeleteFunc(f.Flags, func(k string, _ nfdv1alpha1.FlagFeatureSet) bool { return drop(k) })
+	maps.DeleteFunc(f.Attributes, func(k string, _ nfdv1alpha1.AttributeFeatureSet) bool { return drop(k) })
+	maps.DeleteFunc(f.Instances, func(k string, _ nfdv1alpha1.InstanceFeatureSet) bool { return drop(k) })
 }
 
 // expandPath returns p itself for a file, or a directory's feature files.

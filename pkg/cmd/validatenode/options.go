@@ -7,6 +7,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/nfd-compat/nfd-compat/pkg/cluster"
 	"github.com/nfd-compat/nfd-compat/pkg/cmd/compatspec"
 	"github.com/nfd-compat/nfd-compat/pkg/features"
 	"github.com/nfd-compat/nfd-compat/pkg/output"
@@ -29,6 +30,9 @@ type Options struct {
 	// directories; set, they replace discovery on this host (fleet mode when
 	// they hold more than one node).
 	FeatureFiles []string
+	// Cluster, set, reads every node's NodeFeature objects from a cluster
+	// instead (fleet mode); see cluster.go.
+	Cluster *cluster.Options
 	// Discover tunes discovery on this host. With no Sources, only the
 	// sources the spec's rules name are run.
 	Discover features.DiscoverOptions

@@ -63,8 +63,11 @@ func run(ctx context.Context, opts Options) error {
 
 // loadNodes discovers this host, or loads the feature files.
 func loadNodes(ctx context.Context, opts Options, s *spec.Spec) ([]features.Node, bool, error) {
+	if opts.Cluster != nil {
+		return loadClusterNodes(ctx, *opts.Cluster)
+	}
 	if len(opts.FeatureFiles) > 0 {
-		nodes, err := features.LoadPaths(opts.FeatureFiles)
+		nodes, err := features.LoadPathsKeeping(opts.FeatureFiles, specFeatures(s))
 		if err != nil {
 			return nil, false, err
 		}
@@ -109,6 +112,10 @@ func evaluateAll(src *specSource, nodes []features.Node, tags []string) []NodeRe
 
 func evaluateNode(src *specSource, n features.Node, tags []string) NodeReport {
 	r := NodeReport{Node: n.Name, Source: n.Source}
+	if n.Features == nil { // a cluster node without NodeFeature objects
+		r.Error = n.Source
+		return r
+	}
 	rep, err := compat.Evaluate(src.spec, n.Features, compat.Options{Tags: tags})
 	if err != nil {
 		r.Error = err.Error()

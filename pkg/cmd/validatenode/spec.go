@@ -25,7 +25,7 @@ func loadSpec(ctx context.Context, opts Options) (*specSource, error) {
 	if err != nil {
 		return nil, err
 	}
-	root, err := img.Resolve(ctx, nil)
+	root, err := img.Resolve(ctx, nil); store := img.Store
 	if err != nil {
 		return nil, err
 	}
@@ -33,7 +33,7 @@ func loadSpec(ctx context.Context, opts Options) (*specSource, error) {
 	if platform == nil {
 		platform = target.HostPlatform()
 	}
-	found, err := artifact.Find(ctx, img.Store, root, platform, opts.Digest)
+	found, err := artifact.Find(ctx, store, root, platform, opts.Digest)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", img.Name, err)
 	}

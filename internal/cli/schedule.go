@@ -1,0 +1,98 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nfd-compat/nfd-compat/internal/cli/option"
+	"github.com/nfd-compat/nfd-compat/pkg/cmd/schedule"
+	"github.com/nfd-compat/nfd-compat/pkg/output"
+)
+
+// maxManifest bounds a --patch manifest.
+const maxManifest = 8 << 20
+
+func scheduleCommand() *cobra.Command {
+	var (
+		image     imageFlags
+		log       option.Log
+		outFlag   string
+		specFile  string
+		digest    string
+		name      string
+		prefix    string
+		patchFile string
+	)
+	cmd := &cobra.Command{
+		Use:   "schedule [IMAGE | --spec FILE]",
+		Short: "Emit a NodeFeatureRule labelling compatible nodes and a pod nodeAffinity for them",
+		Long: `Turn an image's compatibility spec into what Kubernetes and NFD understand:
+a NodeFeatureRule that labels the nodes satisfying each compatibility set with
+<prefix>/<repository>.<set tag>=true, and a pod nodeAffinity that requires any
+set (one nodeSelectorTerm per set) and prefers the best one (each set's weight
+scaled so the highest is 100, at least 1). -o yaml (default) prints the rule
+for kubectl apply and the affinity as a comment; -o json prints both; --patch
+writes the affinity into a workload manifest (Pod, Deployment, StatefulSet,
+DaemonSet, ReplicaSet, Job, CronJob) and prints it, merging with its affinity.
+See docs/rules.md for the naming and the weight mapping.
+
+Exit codes: 0 success, 2 error, 3 no compatibility artifact.`,
+		Example: `  nfd-compat schedule registry.example.com/team/app:v1 | kubectl apply -f -
+  nfd-compat schedule --spec spec.yaml --name team/app -o json
+  nfd-compat schedule registry.example.com/team/app:v1 --patch deploy.yaml > deploy-compat.yaml`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if outFlag == "" {
+				outFlag = string(output.YAML)
+			}
+			format, err := output.ParseFormat(outFlag)
+			if err != nil {
+				return err
+			}
+			opts := schedule.Options{Digest: digest, Repository: name, LabelPrefix: prefix, Output: format,
+				Stdout: cmd.OutOrStdout(), Log: log.Logger(cmd.ErrOrStderr())}
+			switch {
+			case len(args) == 1 && specFile != "":
+				return errors.New("give either IMAGE or --spec, not both")
+			case specFile != "":
+				if opts.Spec, opts.SpecName, err = readSpecFile(cmd, specFile); err != nil {
+					return err
+				}
+			case len(args) == 1:
+				imgOpts, err := image.options(cmd, args[0])
+				if err != nil {
+					return err
+				}
+				opts.Image = &imgOpts
+			default:
+				return errors.New("nothing to schedule: give IMAGE or --spec FILE")
+			}
+			if patchFile != "" {
+				f, err := os.Open(patchFile)
+				if err != nil {
+					return fmt.Errorf("--patch: %w", err)
+				}
+				defer f.Close()
+				if opts.Patch, err = io.ReadAll(io.LimitReader(f, maxManifest)); err != nil {
+					return fmt.Errorf("--patch %s: %w", patchFile, err)
+				}
+				opts.PatchName = patchFile
+			}
+			return schedule.Run(cmd.Context(), opts)
+		},
+	}
+	image.add(cmd, "use this platform's manifest of an index (default: this host's)")
+	log.AddFlags(cmd.Flags())
+	fs := cmd.Flags()
+	fs.StringVarP(&outFlag, "output", "o", "yaml", "output format: yaml (for kubectl apply), json or table")
+	fs.StringVar(&specFile, "spec", "", "use a local spec file (- for stdin) instead of an image's artifact")
+	fs.StringVar(&digest, "digest", "", "use the artifact with this digest instead of the newest")
+	fs.StringVar(&name, "name", "", "repository name for labels and the rule (default: IMAGE's repository, or the spec file's base name)")
+	fs.StringVar(&prefix, "label-prefix", "", "label key prefix (default compat.nfd-compat.io)")
+	fs.StringVar(&patchFile, "patch", "", "workload manifest to write the affinity into; the patched manifest is printed")
+	return cmd
+}

@@ -1,0 +1,75 @@
+package cluster
+
+import (
+	"context"
+	"fmt"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	nfdv1alpha1 "sigs.k8s.io/node-feature-discovery/api/nfd/v1alpha1"
+)
+
+// listNodeFeatures lists NodeFeature objects in all namespaces matching a
+// label selector, page by page.
+func (c *Client) listNodeFeatures(ctx context.Context, selector string) ([]nfdv1alpha1.NodeFeature, error) {
+	var items []nfdv1alpha1.NodeFeature
+	opts := metav1.ListOptions{LabelSelector: selector, Limit: c.pageSize}
+	restarted := false
+	for {
+		list, err := c.nfd.NfdV1alpha1().NodeFeatures(metav1.NamespaceAll).List(ctx, opts)
+		if err != nil && opts.Continue != "" && !restarted && apierrors.IsResourceExpired(err) {
+			// The continue token expired (etcd compacted): start over once.
+			items, opts.Continue, restarted = nil, "", true
+			continue
+		}
+		if err != nil {
+			return nil, explain("NodeFeature objects", selector, err)
+		}
+		items = append(items, list.Items...)
+		if list.Continue == "" {
+			return items, nil
+		}
+		opts.Continue = list.Continue
+	}
+}
+
+// listNodeNames lists the names of the nodes a label selector selects.
+func (c *Client) listNodeNames(ctx context.Context, selector string) ([]string, error) {
+	var names []string
+	opts := metav1.ListOptions{LabelSelector: selector, Limit: c.pageSize}
+	restarted := false
+	for {
+		list, err := c.kube.CoreV1().Nodes().List(ctx, opts)
+		if err != nil && opts.Continue != "" && !restarted && apierrors.IsResourceExpired(err) {
+			names, opts.Continue, restarted = nil, "", true
+			continue
+		}
+		if err != nil {
+			return nil, explain("nodes", selector, err)
+		}
+		for _, n := range list.Items {
+			names = append(names, n.Name)
+		}
+		if list.Continue == "" {
+			return names, nil
+		}
+		opts.Continue = list.Continue
+	}
+}
+
+// explain says what was listed and what to do about common failures.
+func explain(what, selector string, err error) error {
+	sel := ""
+	if selector != "" {
+		sel = fmt.Sprintf(" (selector %q)", selector)
+	}
+	switch {
+	case apierrors.IsNotFound(err):
+		return fmt.Errorf("list %s%s: %w; is NFD installed (its CRDs nodefeatures.nfd.k8s-sigs.io)?", what, sel, err)
+	case apierrors.IsForbidden(err), apierrors.IsUnauthorized(err):
+		return fmt.Errorf("list %s%s: %w; the credentials need list permission on %s in all namespaces", what, sel, err, what)
+	case apierrors.IsResourceExpired(err), apierrors.IsGone(err):
+		return fmt.Errorf("list %s%s: %w; the cluster changed while paging, run again", what, sel, err)
+	}
+	return fmt.Errorf("list %s%s: %w", what, sel, err)
+}

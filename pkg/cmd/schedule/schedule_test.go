@@ -1,0 +1,59 @@
+package schedule_test
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/nfd-compat/nfd-compat/pkg/cmd/schedule"
+	"github.com/nfd-compat/nfd-compat/pkg/output"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+// TestGolden pins what schedule prints for the examples.
+func TestGolden(t *testing.T) {
+	for _, tc := range []struct {
+		spec   string
+		format output.Format
+	}{
+		{"../../../examples/kep-example.yaml", output.YAML},
+		{"../../../examples/kep-example.yaml", output.Table},
+		{"../../compat/testdata/specs/backrefs.yaml", output.YAML},
+		{"../../../examples/gpu-spec.yaml", output.JSON},
+	} {
+		name := strings.TrimSuffix(filepath.Base(tc.spec), ".yaml") + "." + string(tc.format)
+		t.Run(name, func(t *testing.T) {
+			data, err := os.ReadFile(tc.spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out bytes.Buffer
+			if err := schedule.Run(context.Background(), schedule.Options{Spec: data, SpecName: filepath.Base(tc.spec), Repository: "team/app",
+				Output: tc.format, Stdout: &out}); err != nil {
+				t.Fatal(err)
+			}
+			p := filepath.Join("testdata", name)
+			if *update {
+				if err := os.MkdirAll("testdata", 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(p, out.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatalf("%v (go test -update writes it)", err)
+			}
+			if out.String() != string(want) {
+				t.Errorf("output differs from %s (go test -update rewrites it):\n%s", p, out.String())
+			}
+		})
+	}
+}
