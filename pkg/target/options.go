@@ -27,6 +27,13 @@ type Options struct {
 	// DockerConfig is the docker config.json to read credentials from; empty
 	// means $DOCKER_CONFIG/config.json or ~/.docker/config.json.
 	DockerConfig string
+	// HostsDir is containerd's hosts.toml directory (CRI's registry
+	// config_path, e.g. /etc/containerd/certs.d; several separated by ':').
+	// Set, the registry's endpoints, mirrors, TLS and plain HTTP come from
+	// <dir>/<host>/hosts.toml as containerd reads it (see openHosts);
+	// PlainHTTP, Insecure and CAFile then act as defaults for hosts that
+	// hosts.toml does not configure.
+	HostsDir string
 }
 
 // Open opens ref as an image.
@@ -34,16 +41,19 @@ func Open(ctx context.Context, ref string, opts Options) (*Image, error) {
 	if opts.OCILayout {
 		return openLayout(ctx, ref)
 	}
-	return openRemote(ref, opts)
+	return openRemote(ctx, ref, opts)
 }
 
-func openRemote(ref string, opts Options) (*Image, error) {
+func openRemote(ctx context.Context, ref string, opts Options) (*Image, error) {
 	parsed, err := registry.ParseReference(ref)
 	if err != nil {
 		return nil, fmt.Errorf("invalid image reference %q: expected REGISTRY/REPOSITORY[:TAG|@DIGEST] (for an OCI layout directory add --oci-layout): %w", ref, err)
 	}
 	if parsed.Reference == "" {
 		parsed.Reference = "latest"
+	}
+	if opts.HostsDir != "" {
+		return openHosts(ctx, parsed, opts)
 	}
 	repo, err := remote.NewRepository(parsed.String())
 	if err != nil {

@@ -1,0 +1,24 @@
+// Command nfd-compat-verifier is an image verifier for containerd v2's
+// io.containerd.image-verifier.v1.bindir plugin: put it in bin_dir, and
+// containerd runs it before every pull with -name, -digest,
+// -stdin-media-type and the image descriptor on stdin. It exits 0 to allow
+// the pull and 1 to refuse it, and prints the reason on stdout. The policy
+// is [plugins."io.containerd.image-verifier.v1.nfd-compat"] in
+// $NFD_COMPAT_CONFIG or /etc/containerd/config.toml.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/nfd-compat/nfd-compat/pkg/verifier"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := verifier.RunBinDir(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	os.Exit(code)
+}

@@ -1,0 +1,120 @@
+package cache
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	nfdv1alpha1 "sigs.k8s.io/node-feature-discovery/api/nfd/v1alpha1"
+)
+
+// BootIDFile is where Linux publishes the id of the current boot.
+const BootIDFile = "/proc/sys/kernel/random/boot_id"
+
+// Features caches a host's discovered features under Dir/features, one
+// file per (boot id, sources, host root): a reboot (new kernel, new
+// modules, new hardware) changes the boot id and so misses.
+type Features struct {
+	// Dir is the cache directory.
+	Dir string
+	// TTL is how long an entry is used; zero or less disables the cache.
+	TTL time.Duration
+	// BootID identifies the boot; empty reads BootIDFile.
+	BootID string
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// FeaturesKey identifies a features entry.
+type FeaturesKey struct {
+	// Sources are the NFD sources discovered (order does not matter).
+	Sources []string
+	// HostRoot is where the host's file system was read from ("" = /).
+	HostRoot string
+}
+
+type featuresEntry struct {
+	BootID   string                `json:"bootID"`
+	Sources  []string              `json:"sources"`
+	HostRoot string                `json:"hostRoot,omitempty"`
+	Created  time.Time             `json:"created"`
+	Features *nfdv1alpha1.Features `json:"features"`
+}
+
+func (c *Features) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
+}
+
+func (c *Features) bootID() (string, error) {
+	if c.BootID != "" {
+		return c.BootID, nil
+	}
+	b, err := os.ReadFile(BootIDFile)
+	if err != nil {
+		return "", fmt.Errorf("read boot id: %w", err)
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+func (c *Features) path(boot string, k FeaturesKey) string {
+	srcs := slices.Clone(k.Sources)
+	slices.Sort(srcs)
+	h := sha256.Sum256([]byte(boot + "\x00" + strings.Join(slices.Compact(srcs), ",") + "\x00" + k.HostRoot))
+	return filepath.Join(c.Dir, "features", hex.EncodeToString(h[:12])+".json")
+}
+
+// Get returns cached features for k, or nil when there is no usable entry
+// (none, expired, another boot, unreadable). It never fails: a cache
+// problem only costs a discovery.
+func (c *Features) Get(k FeaturesKey) *nfdv1alpha1.Features {
+	if c.TTL <= 0 {
+		return nil
+	}
+	boot, err := c.bootID()
+	if err != nil {
+		return nil
+	}
+	data, err := os.ReadFile(c.path(boot, k))
+	if err != nil {
+		return nil
+	}
+	var e featuresEntry
+	if json.Unmarshal(data, &e) != nil || e.Features == nil || e.BootID != boot || e.HostRoot != k.HostRoot {
+		return nil
+	}
+	if age := c.now().Sub(e.Created); age < 0 || age >= c.TTL {
+		return nil
+	}
+	return e.Features
+}
+
+// Put stores f for k.
+func (c *Features) Put(k FeaturesKey, f *nfdv1alpha1.Features) error {
+	if c.TTL <= 0 {
+		return nil
+	}
+	if f == nil {
+		return errors.New("cache: no features to store")
+	}
+	boot, err := c.bootID()
+	if err != nil {
+		return err
+	}
+	srcs := slices.Clone(k.Sources)
+	slices.Sort(srcs)
+	data, err := json.Marshal(featuresEntry{BootID: boot, Sources: srcs, HostRoot: k.HostRoot, Created: c.now().UTC(), Features: f})
+	if err != nil {
+		return fmt.Errorf("cache: encode features: %w", err)
+	}
+	return WriteFile(c.path(boot, k), data, 0o640)
+}

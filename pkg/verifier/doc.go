@@ -1,0 +1,20 @@
+// Package verifier is the pull-time check shared by every entry point: the
+// containerd bindir executable (cmd/nfd-compat-verifier), the in-process
+// containerd plugin (plugins/imageverifier), and `nfd-compat pull` /
+// `check-images`.
+//
+// Given the name containerd resolved and the descriptor it resolved to (an
+// index for multi-arch images), a Verifier finds the image's newest
+// compatibility artifact (this host's platform manifest's referrers first,
+// then the index's, without re-resolving the tag), fetches and checks the
+// spec, evaluates it on this host's features, and decides per the policy
+// (pkg/policy). The whole decision is bounded by the policy's timeout. Every
+// decision is logged as one structured line and appended to
+// <cache_dir>/audit.jsonl.
+//
+// Caches (pkg/cache) under cache_dir: host features by boot id and sources
+// for features_ttl; manifests and specs by digest. Referrer lists are never
+// cached, so a newly attached artifact counts at the next pull. With a warm
+// cache a decision costs one registry request (the referrers of the
+// descriptor, or of the index's platform manifest).
+package verifier

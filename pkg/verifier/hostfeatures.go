@@ -1,0 +1,38 @@
+package verifier
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/nfd-compat/nfd-compat/pkg/cache"
+	"github.com/nfd-compat/nfd-compat/pkg/features"
+	"github.com/nfd-compat/nfd-compat/pkg/spec"
+)
+
+// hostFeatures returns this host's features for the sources the spec
+// needs: from Options.Features, the cache, or a discovery that is cached.
+func (v *Verifier) hostFeatures(ctx context.Context, s *spec.Spec) (*features.Features, error) {
+	if v.opts.Features != nil {
+		return v.opts.Features, nil
+	}
+	sources := features.SourcesForDomains(spec.Domains(s))
+	key := cache.FeaturesKey{Sources: sources, HostRoot: v.opts.Discover.HostRoot + "|" + v.opts.Discover.HostPrefix}
+	if v.features != nil {
+		if f := v.features.Get(key); f != nil {
+			return f, nil
+		}
+	}
+	dopts := v.opts.Discover
+	dopts.Sources = sources
+	dopts.Log = v.log
+	f, err := features.Discover(ctx, dopts)
+	if err != nil {
+		return nil, fmt.Errorf("discover this host's features: %w", err)
+	}
+	if v.features != nil {
+		if err := v.features.Put(key, f); err != nil {
+			v.log.WithError(err).Debug("nfd-compat: could not cache host features; the next decision discovers again")
+		}
+	}
+	return f, nil
+}

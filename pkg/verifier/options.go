@@ -1,0 +1,84 @@
+package verifier
+
+import (
+	"errors"
+	"io"
+
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/sirupsen/logrus"
+
+	"github.com/nfd-compat/nfd-compat/pkg/cache"
+	"github.com/nfd-compat/nfd-compat/pkg/features"
+	"github.com/nfd-compat/nfd-compat/pkg/policy"
+	"github.com/nfd-compat/nfd-compat/pkg/target"
+)
+
+// Options configure a Verifier.
+type Options struct {
+	// Policy decides; nil means policy.Default().
+	Policy *policy.Policy
+	// Target says how to reach registries. An empty HostsDir becomes the
+	// policy's config_path (hosts.toml, as CRI reads it); credentials come
+	// from DockerConfig (see DockerConfigPath) unless Credentials are set.
+	Target target.Options
+	// Platform is the platform whose manifest's artifacts are looked at
+	// first in an index; nil means this host's.
+	Platform *ocispec.Platform
+	// Discover tunes feature discovery (host root). Its Sources are ignored:
+	// only the sources the spec's rules need are run.
+	Discover features.DiscoverOptions
+	// Features, when set, are used instead of discovering this host's (a
+	// features file, tests). They are not cached.
+	Features *features.Features
+	// Log receives one structured line per decision (and cache problems at
+	// Debug); nil logs to stderr.
+	Log logrus.FieldLogger
+	// Audit receives one JSON line per decision; nil appends to
+	// <cache_dir>/audit.jsonl. Set it to io.Discard to keep no audit.
+	Audit io.Writer
+	// NoCache disables the features and spec caches (cache_dir is then only
+	// used for the audit log).
+	NoCache bool
+}
+
+// Verifier checks images at pull time. It is safe for concurrent use.
+type Verifier struct {
+	pol      *policy.Policy
+	opts     Options
+	log      logrus.FieldLogger
+	blobs    *cache.Blobs
+	features *cache.Features
+	audit    *auditLog
+}
+
+// New validates the policy and returns a Verifier.
+func New(opts Options) (*Verifier, error) {
+	pol := opts.Policy
+	if pol == nil {
+		pol = policy.Default()
+	}
+	if err := pol.Validate(); err != nil {
+		return nil, err
+	}
+	if opts.Target.OCILayout {
+		return nil, errors.New("verifier: images come from registries; OCILayout is not supported")
+	}
+	if opts.Target.HostsDir == "" {
+		opts.Target.HostsDir = pol.ConfigPath
+	}
+	log := opts.Log
+	if log == nil {
+		l := logrus.New()
+		l.SetOutput(stderr())
+		log = l
+	}
+	v := &Verifier{pol: pol, opts: opts, log: log, audit: newAuditLog(pol.CacheDir, opts.Audit, log)}
+	if !opts.NoCache {
+		v.blobs = &cache.Blobs{Dir: pol.CacheDir}
+		v.features = &cache.Features{Dir: pol.CacheDir, TTL: pol.FeaturesTTL.Std()}
+	}
+	return v, nil
+}
+
+// Policy returns the policy in effect.
+func (v *Verifier) Policy() *policy.Policy { return v.pol }

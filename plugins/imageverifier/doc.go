@@ -1,0 +1,10 @@
+// Package imageverifier registers nfd-compat as an in-process containerd
+// image verifier: plugin type io.containerd.image-verifier.v1, ID
+// nfd-compat. containerd decodes its config from the same stanza the
+// bindir executable reads,
+//
+//	[plugins."io.containerd.image-verifier.v1.nfd-compat"]
+//
+// into a policy.Policy, and the transfer service calls it before every
+// pull. Import it for its side effect in a containerd main (cmd/containerd-nfd).
+package imageverifier
