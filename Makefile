@@ -4,13 +4,30 @@ BIN       := $(CURDIR)/bin
 # The CNCF distribution registry (no referrers API) that integration tests run.
 DISTRIBUTION_VERSION ?= v3.1.2
 TEST_FLAGS ?= -timeout 30m
+# containerd's release build tags without btrfs/devmapper/zfs headers; used for
+# containerd, ctr and containerd-nfd (containerd's main with our plugin).
+CONTAINERD_TAGS := no_btrfs no_devmapper no_zfs urfave_cli_no_docs
+CONTAINERD_MODULE := github.com/containerd/containerd/v2
+# cri-tools for the CRI (kubelet path) tests.
+CRICTL_VERSION ?= v1.37.0
 
-.PHONY: all build demo test test-short fuzz bench vet fmt clean
+.PHONY: all build containerd-bins demo test test-short fuzz bench bench-pull vet fmt clean
 
 all: build
 
 build:
-	$(GO) build -o $(BIN)/ ./cmd/...
+	CGO_ENABLED=1 $(GO) build -tags "$(CONTAINERD_TAGS)" -o $(BIN)/ ./cmd/...
+
+# containerd and ctr at the version go.mod pins, and crictl: the daemon and
+# clients of the end-to-end tests (integration/containerd_*), which take them
+# from $(BIN) through NFD_COMPAT_BIN_DIR.
+containerd-bins: $(BIN)/containerd $(BIN)/ctr $(BIN)/crictl
+
+$(BIN)/containerd $(BIN)/ctr: go.mod
+	CGO_ENABLED=1 $(GO) build -tags "$(CONTAINERD_TAGS)" -o $@ $(CONTAINERD_MODULE)/cmd/$(notdir $@)
+
+$(BIN)/crictl:
+	GOBIN=$(BIN) GOFLAGS=-mod=mod $(GO) install sigs.k8s.io/cri-tools/cmd/crictl@$(CRICTL_VERSION)
 
 # The README's first command: a complete demo on an OCI layout, no registry or daemon.
 demo: build
@@ -19,11 +36,13 @@ demo: build
 $(BIN)/registry:
 	GOBIN=$(BIN) GOFLAGS=-mod=mod $(GO) install github.com/distribution/distribution/v3/cmd/registry@$(DISTRIBUTION_VERSION)
 
-# The README's second command: every test, against real registries.
-test: $(BIN)/registry
+# The README's second command: every test, against real registries, and as
+# root against a real containerd (the containerd tests skip, saying so, when
+# not root).
+test: $(BIN)/registry build containerd-bins
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
-	NFD_COMPAT_DISTRIBUTION_BIN=$(BIN)/registry $(GO) test $(TEST_FLAGS) ./...
+	NFD_COMPAT_DISTRIBUTION_BIN=$(BIN)/registry NFD_COMPAT_BIN_DIR=$(BIN) $(GO) test $(TEST_FLAGS) ./...
 
 test-short:
 	$(GO) test -short ./...
@@ -34,6 +53,11 @@ fuzz:
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
+
+# Per-pull overhead of the verifier through a real containerd (root); see
+# docs/enforce.md for the numbers.
+bench-pull: build containerd-bins
+	NFD_COMPAT_BIN_DIR=$(BIN) ./hack/bench-pull.sh
 
 vet:
 	$(GO) vet ./...

@@ -5,5 +5,5 @@ import "github.com/spf13/cobra"
 // containerdCommands are the commands that talk to containerd: pull, doctor,
 // check-images.
 func containerdCommands() []*cobra.Command {
-	return nil
+	return []*cobra.Command{pullCommand(), doctorCommand(), checkImagesCommand()}
 }

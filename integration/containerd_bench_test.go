@@ -1,0 +1,174 @@
+package integration
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nfd-compat/nfd-compat/internal/containerdtest"
+	"github.com/nfd-compat/nfd-compat/internal/testimage"
+)
+
+// Environment of the pull benchmark (hack/bench-pull.sh sets them).
+const (
+	benchEnv      = "NFD_COMPAT_BENCH_PULL"   // "1" runs it
+	benchNFDEnv   = "NFD_COMPAT_UPSTREAM_NFD" // upstream `nfd` binary; empty skips that column
+	benchCountEnv = "NFD_COMPAT_BENCH_PULLS"  // pulls per column (default 30)
+	benchOutEnv   = "NFD_COMPAT_BENCH_OUT"    // file for the markdown table
+)
+
+// upstreamWrapper is a bindir verifier that asks upstream NFD's
+// `nfd compat validate-node` (its exit code decides): the baseline.
+const upstreamWrapper = `#!/bin/sh
+name=""
+while [ $# -gt 0 ]; do
+	case "$1" in -name) name="$2"; shift 2 ;; *) shift ;; esac
+done
+cat >/dev/null
+if %q compat validate-node --image "$name" --plain-http >/dev/null 2>&1; then
+	echo "upstream nfd: compatible"
+	exit 0
+fi
+echo "upstream nfd: incompatible or error"
+exit 1
+`
+
+// benchColumn is one way of running the check.
+type benchColumn struct {
+	name string
+	opts func(bins containerdtest.Bins, dir string) containerdtest.Options
+	// note explains a skipped column.
+	note string
+}
+
+// TestContainerdBenchPull measures per-pull overhead: no verifier, the
+// nfd-compat bindir verifier (warm caches), containerd-nfd's built-in
+// plugin, and a verifier wrapping upstream `nfd compat validate-node`; all
+// on the same images from one registry, in one run. Run by
+// hack/bench-pull.sh (make bench-pull); skipped otherwise.
+func TestContainerdBenchPull(t *testing.T) {
+	if os.Getenv(benchEnv) != "1" {
+		t.Skipf("skipped: the pull benchmark runs with %s=1 (make bench-pull)", benchEnv)
+	}
+	bins := needBins(t, "nfd-compat-verifier")
+	n := 30
+	if v := os.Getenv(benchCountEnv); v != "" {
+		if _, err := fmt.Sscan(v, &n); err != nil || n < 3 {
+			t.Fatalf("%s=%q: want a number >= 3", benchCountEnv, v)
+		}
+	}
+	im := seedImages(t)
+	p := registryPlace(im.reg)
+	refs := make([]string, n+1) // refs[0] warms caches
+	for i := range refs {
+		repo := fmt.Sprintf("bench/img%02d", i)
+		if _, err := testimage.Push(context.Background(), p.store(t, repo), "v1", testimage.WithContent([]byte(repo))); err != nil {
+			t.Fatal(err)
+		}
+		refs[i] = im.reg.Ref(repo, "v1")
+		must(t, 0, "attach-spec", "--plain-http", refs[i], demoSpec)
+	}
+	pol := &containerdtest.Policy{Mode: "enforce", OnMissing: "allow", OnError: "allow", Timeout: 5 * time.Second}
+	columns := []benchColumn{
+		{name: "no verifier", opts: func(containerdtest.Bins, string) containerdtest.Options { return containerdtest.Options{} }},
+		{name: "nfd-compat-verifier (bindir)", opts: func(b containerdtest.Bins, _ string) containerdtest.Options {
+			return containerdtest.Options{Verifiers: []string{b.Verifier}, Policy: pol}
+		}},
+	}
+	if why, missing := bins.Missing["containerd-nfd"]; !missing {
+		columns = append(columns, benchColumn{name: "containerd-nfd (built-in)", opts: func(b containerdtest.Bins, _ string) containerdtest.Options {
+			return containerdtest.Options{Binary: b.ContainerdNFD, Policy: pol}
+		}})
+	} else {
+		columns = append(columns, benchColumn{name: "containerd-nfd (built-in)", note: why})
+	}
+	if nfd := os.Getenv(benchNFDEnv); nfd != "" {
+		columns = append(columns, benchColumn{name: "upstream nfd validate-node (bindir)", opts: func(_ containerdtest.Bins, dir string) containerdtest.Options {
+			w := filepath.Join(dir, "upstream-nfd")
+			if err := os.WriteFile(w, []byte(fmt.Sprintf(upstreamWrapper, nfd)), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			return containerdtest.Options{Verifiers: []string{w}}
+		}})
+	} else {
+		columns = append(columns, benchColumn{name: "upstream nfd validate-node (bindir)", note: "upstream nfd did not build (see hack/bench-pull.sh's output)"})
+	}
+
+	// All daemons run at once and every image is pulled into each in
+	// turn, so load from elsewhere on the machine hits all columns alike.
+	type run struct {
+		col  benchColumn
+		d    *containerdtest.Daemon
+		ms   []float64
+		reqs int64
+	}
+	var runs []*run
+	for _, c := range columns {
+		if c.opts == nil {
+			runs = append(runs, &run{col: c})
+			continue
+		}
+		d := containerdtest.Start(t, bins, c.opts(bins, t.TempDir()))
+		d.TrustPlainHTTP(t, im.reg.Host)
+		pullOK(t, d, refs[0]) // warm: features cache, spec blob cache, connections
+		runs = append(runs, &run{col: c, d: d})
+	}
+	for _, ref := range refs[1:] {
+		for _, r := range runs {
+			if r.d == nil {
+				continue
+			}
+			before := im.reg.Requests()
+			res := pullOK(t, r.d, ref)
+			r.reqs += im.reg.Requests() - before
+			r.ms = append(r.ms, float64(res.Elapsed.Microseconds())/1000)
+		}
+	}
+
+	var table strings.Builder
+	fmt.Fprintf(&table, "| check | median pull (ms) | p90 (ms) | overhead vs none (ms) | registry requests per pull | extra requests |\n|---|---|---|---|---|---|\n")
+	var base, baseReq float64
+	for _, r := range runs {
+		if r.d == nil {
+			fmt.Fprintf(&table, "| %s | skipped: %s | | | | |\n", r.col.name, r.col.note)
+			continue
+		}
+		med, p90 := percentile(r.ms, 50), percentile(r.ms, 90)
+		perPull := float64(r.reqs) / float64(n)
+		if r.col.name == "no verifier" {
+			base, baseReq = med, perPull
+		}
+		fmt.Fprintf(&table, "| %s | %.1f | %.1f | %+.1f | %.1f | %+.1f |\n", r.col.name, med, p90, med-base, perPull, perPull-baseReq)
+		if r.col.name == "nfd-compat-verifier (bindir)" {
+			var dec []float64
+			for _, e := range audit(t, r.d) {
+				if e.Image != refs[0] {
+					dec = append(dec, e.DurationMS)
+				}
+			}
+			fmt.Fprintf(&table, "| ↳ its decision alone (audit duration_ms) | %.1f | %.1f | | | |\n", percentile(dec, 50), percentile(dec, 90))
+		}
+	}
+	fmt.Fprintf(&table, "\n%d pulls per row (after one warm-up pull; columns interleaved), `ctr image pull` of a ~1 KiB single-layer image from a local registry (referrers API), %s.\n", n, time.Now().UTC().Format("2006-01-02"))
+	t.Log("\n" + table.String())
+	if out := os.Getenv(benchOutEnv); out != "" {
+		if err := os.WriteFile(out, []byte(table.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func percentile(xs []float64, p int) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	i := (len(s)*p + 99) / 100
+	return s[max(0, min(len(s)-1, i-1))]
+}

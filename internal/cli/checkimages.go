@@ -1,0 +1,84 @@
+package cli
+
+import (
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nfd-compat/nfd-compat/internal/cli/option"
+	"github.com/nfd-compat/nfd-compat/pkg/cmd/checkimages"
+)
+
+func checkImagesCommand() *cobra.Command {
+	var (
+		ctrd      ctrdFlags
+		pol       policyFlags
+		remote    option.Remote
+		discover  option.Discover
+		out       option.Output
+		log       option.Log
+		all       bool
+		hostsDirs []string
+		parallel  int
+	)
+	cmd := &cobra.Command{
+		Use:   "check-images",
+		Short: "Check the images already in containerd against this host as it is now",
+		Long: `containerd checks an image only when it is pulled, so images already on a
+node are never re-checked after a kernel upgrade, a driver removal or a
+hardware change. check-images lists the images of a namespace (or all
+namespaces) and runs the pull-time check on each one's stored digest, with
+the policy's tags, exclude/include patterns and registry settings.
+
+One row per image: compatible, incompatible (with the first failing
+expressions), missing (no compatibility artifact), error, or skipped.
+
+Exit codes: 0 no image incompatible, 1 at least one incompatible, 2 error.`,
+		Example: `  nfd-compat check-images
+  nfd-compat check-images --namespace k8s.io -o json
+  nfd-compat check-images --all-namespaces`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			format, err := out.Parse()
+			if err != nil {
+				return err
+			}
+			topts, err := remote.Options(cmd.InOrStdin())
+			if err != nil {
+				return err
+			}
+			p, err := pol.load(cmd.Flags())
+			if err != nil {
+				return err
+			}
+			if cmd.Flags().Changed("hosts-dir") {
+				topts.HostsDir = strings.Join(hostsDirs, ":")
+			}
+			logger := log.Logger(cmd.ErrOrStderr())
+			opts := checkimages.Options{
+				Address: ctrd.address, Namespace: ctrd.namespace, AllNamespaces: all,
+				Policy: p, Target: topts, Discover: discover.Options(logger), Parallel: parallel,
+				Output: format, Stdout: cmd.OutOrStdout(),
+			}
+			if log.Verbose { // one decision line per image
+				opts.Log = logger
+			}
+			return checkimages.Run(cmd.Context(), opts)
+		},
+	}
+	fs := cmd.Flags()
+	ctrd.add(fs, true)
+	pol.add(fs)
+	_ = fs.MarkHidden("on-missing")
+	_ = fs.MarkHidden("on-error")
+	remote.AddFlags(fs)
+	_ = fs.MarkHidden("oci-layout")
+	discover.AddFlags(fs, "ignored: each check runs the sources its spec's rules need")
+	_ = fs.MarkHidden("sources")
+	out.AddFlags(fs)
+	log.AddFlags(fs)
+	fs.BoolVarP(&all, "all-namespaces", "A", false, "check the images of every namespace")
+	fs.StringSliceVar(&hostsDirs, "hosts-dir", nil, "directories of <registry>/hosts.toml (default: the policy's config_path)")
+	fs.IntVar(&parallel, "parallel", 4, "images checked at once")
+	return cmd
+}

@@ -1,0 +1,84 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/containerd/containerd/v2/defaults"
+	"github.com/containerd/containerd/v2/pkg/namespaces"
+	"github.com/spf13/pflag"
+
+	"github.com/nfd-compat/nfd-compat/pkg/policy"
+)
+
+// ctrdFlags are nerdctl's spelling of where containerd is.
+type ctrdFlags struct {
+	address   string
+	namespace string
+}
+
+func (f *ctrdFlags) add(fs *pflag.FlagSet, withNamespace bool) {
+	fs.StringVarP(&f.address, "address", "a", envOr("CONTAINERD_ADDRESS", defaults.DefaultAddress), "containerd's socket (env CONTAINERD_ADDRESS)")
+	if withNamespace {
+		fs.StringVarP(&f.namespace, "namespace", "n", envOr("CONTAINERD_NAMESPACE", namespaces.Default), "containerd namespace; k8s.io holds the kubelet's images (env CONTAINERD_NAMESPACE)")
+	}
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+// policyFlags load the policy from containerd's config and override keys.
+type policyFlags struct {
+	config    string
+	mode      string
+	onMissing string
+	onError   string
+	tags      []string
+	timeout   time.Duration
+}
+
+func (f *policyFlags) add(fs *pflag.FlagSet) {
+	fs.StringVar(&f.config, "config", envOr("NFD_COMPAT_CONFIG", policy.DefaultConfigFile), "containerd config.toml holding the policy stanza [plugins.\""+policy.PluginURI+"\"] (imports followed; env NFD_COMPAT_CONFIG)")
+	fs.StringVar(&f.mode, "mode", "", "override the policy's mode: enforce, warn or off")
+	fs.StringVar(&f.onMissing, "on-missing", "", "override on_missing (image without compatibility artifact): allow or deny")
+	fs.StringVar(&f.onError, "on-error", "", "override on_error (registry unreachable, timeout, bad artifact): allow or deny")
+	fs.StringSliceVar(&f.tags, "tags", nil, "override the policy's tags: consider only compatibility sets with these tags")
+	fs.DurationVar(&f.timeout, "check-timeout", 0, "override the policy's timeout for the check")
+}
+
+// load reads the policy. A missing default config means the defaults; a
+// missing file named by --config is an error.
+func (f *policyFlags) load(fs *pflag.FlagSet) (*policy.Policy, error) {
+	pol, _, err := policy.Load(f.config)
+	if err != nil {
+		if !errors.Is(err, os.ErrNotExist) || fs.Changed("config") || os.Getenv("NFD_COMPAT_CONFIG") != "" {
+			return nil, fmt.Errorf("policy: %w", err)
+		}
+		pol = policy.Default()
+	}
+	if f.mode != "" {
+		pol.Mode = policy.Mode(f.mode)
+	}
+	if f.onMissing != "" {
+		pol.OnMissing = policy.Action(f.onMissing)
+	}
+	if f.onError != "" {
+		pol.OnError = policy.Action(f.onError)
+	}
+	if fs.Changed("tags") {
+		pol.Tags = f.tags
+	}
+	if f.timeout != 0 {
+		pol.Timeout = policy.Duration(f.timeout)
+	}
+	if err := pol.Validate(); err != nil {
+		return nil, fmt.Errorf("policy after flags: %w", err)
+	}
+	return pol, nil
+}

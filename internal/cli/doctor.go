@@ -1,0 +1,64 @@
+package cli
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/nfd-compat/nfd-compat/internal/cli/option"
+	"github.com/nfd-compat/nfd-compat/pkg/cmd/doctor"
+	"github.com/nfd-compat/nfd-compat/pkg/policy"
+)
+
+func doctorCommand() *cobra.Command {
+	var (
+		out          option.Output
+		log          option.Log
+		config       string
+		address      string
+		verifierName string
+		skipFeatures bool
+	)
+	cmd := &cobra.Command{
+		Use:   "doctor",
+		Short: "Check this node's setup for pull-time enforcement and say what to fix",
+		Long: `Check, one line each (ok, warn or FAIL, with the fix):
+
+  config           containerd's config.toml parses (imports followed)
+  containerd       the daemon answers and is 2.1 or newer
+  verifier-plugin  the daemon loaded the bindir verifier (or nfd-compat built in)
+  cri-transfer     CRI pulls through the transfer service: none of the settings
+                   that make it fall back to the local pull, which skips verifiers
+  bin-dir          bin_dir exists and holds only executables
+  verifier         nfd-compat-verifier is installed there and called
+  policy           the policy stanza parses
+  timeout          the policy's timeout is under per_verifier_timeout
+  hosts            hosts.toml directory (config_path) exists and matches CRI's
+  cache-dir        cache_dir is writable (caches, audit.jsonl)
+  features         feature discovery works on this host
+
+Exit codes: 0 no check failed (warnings allowed), 2 at least one FAIL.`,
+		Example: `  sudo nfd-compat doctor
+  nfd-compat doctor --config /etc/containerd/config.toml --address /run/containerd/containerd.sock -o json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			format, err := out.Parse()
+			if err != nil {
+				return err
+			}
+			if !cmd.Flags().Changed("address") {
+				address = envOr("CONTAINERD_ADDRESS", "")
+			}
+			return doctor.Run(cmd.Context(), doctor.Options{
+				ConfigFile: config, Address: address, VerifierName: verifierName, SkipFeatures: skipFeatures,
+				Output: format, Stdout: cmd.OutOrStdout(), Log: log.Logger(cmd.ErrOrStderr()),
+			})
+		},
+	}
+	fs := cmd.Flags()
+	out.AddFlags(fs)
+	log.AddFlags(fs)
+	fs.StringVar(&config, "config", policy.DefaultConfigFile, "containerd's config.toml")
+	fs.StringVarP(&address, "address", "a", "", "containerd's socket (default: the config's [grpc] address, else /run/containerd/containerd.sock; env CONTAINERD_ADDRESS)")
+	fs.StringVar(&verifierName, "verifier-name", doctor.DefaultVerifierName, "file name of the verifier in bin_dir")
+	fs.BoolVar(&skipFeatures, "skip-features", false, "skip the feature-discovery check")
+	return cmd
+}

@@ -1,0 +1,9 @@
+// Package containerdtest runs a real containerd for tests: it builds
+// containerd, ctr and crictl from the versions pinned in go.mod (once, into a
+// cache dir shared by test runs), builds the nfd-compat binaries once per test
+// process (or takes them from $NFD_COMPAT_BIN_DIR, as `make test` sets it),
+// and starts a daemon as root with its own root, state, socket, hosts.toml
+// directory, image-verifier bin_dir and nfd-compat policy under a temp dir.
+//
+// Daemons need root: RequireRoot skips a test with a clear message otherwise.
+package containerdtest

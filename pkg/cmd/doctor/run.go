@@ -1,0 +1,131 @@
+package doctor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/nfd-compat/nfd-compat/pkg/features"
+	"github.com/nfd-compat/nfd-compat/pkg/output"
+	"github.com/nfd-compat/nfd-compat/pkg/policy"
+)
+
+// env is what the checks share: loaded once, read by many.
+type env struct {
+	opts    Options
+	timeout time.Duration
+	cfg     *ctrdConfig
+	cfgErr  error
+	address string
+	daemon  *daemon
+
+	policy    *policy.Policy
+	policySrc *policy.Source
+	policyErr error
+}
+
+// Run runs every check, prints one line per check and returns ErrFailed
+// if any failed.
+func Run(ctx context.Context, opts Options) error {
+	results := Check(ctx, opts)
+	if err := render(opts.Stdout, opts.Output, results); err != nil {
+		return err
+	}
+	for _, r := range results {
+		if r.Status == Fail {
+			return ErrFailed
+		}
+	}
+	return nil
+}
+
+// Check runs every check and returns their results in order.
+func Check(ctx context.Context, opts Options) []Result {
+	if opts.ConfigFile == "" {
+		opts.ConfigFile = policy.DefaultConfigFile
+	}
+	if opts.VerifierName == "" {
+		opts.VerifierName = DefaultVerifierName
+	}
+	e := &env{opts: opts, timeout: opts.Timeout}
+	if e.timeout == 0 {
+		e.timeout = 5 * time.Second
+	}
+	e.cfg, e.cfgErr = loadConfig(opts.ConfigFile)
+	if e.cfgErr != nil {
+		e.cfg = nil
+	}
+	e.address = opts.Address
+	if e.address == "" {
+		e.address = e.cfg.address()
+	}
+	e.daemon = askDaemon(ctx, e)
+	e.policy, e.policySrc, e.policyErr = loadPolicy(opts.ConfigFile, e.cfgErr)
+
+	results := []Result{checkConfig(e), checkDaemon(e), checkPlugins(e), checkCRI(e), checkBinDir(e),
+		checkVerifier(e), checkPolicy(e), checkTimeout(e), checkHosts(e), checkCacheDir(e)}
+	if !opts.SkipFeatures {
+		results = append(results, checkFeatures(ctx, e))
+	}
+	return results
+}
+
+// loadPolicy reads the stanza; without a config file the defaults apply.
+func loadPolicy(path string, cfgErr error) (*policy.Policy, *policy.Source, error) {
+	if errors.Is(cfgErr, os.ErrNotExist) {
+		return policy.Default(), nil, nil
+	}
+	return policy.Load(path)
+}
+
+func checkConfig(e *env) Result {
+	r := Result{Check: "config"}
+	switch {
+	case errors.Is(e.cfgErr, os.ErrNotExist):
+		r.Status, r.Message = Fail, fmt.Sprintf("%s does not exist: containerd runs on its defaults, with no policy stanza", e.opts.ConfigFile)
+		r.Fix = fmt.Sprintf("containerd config default > %s, then add the nfd-compat drop-in to its imports (contrib/containerd/install-verifier.sh does both)", e.opts.ConfigFile)
+	case e.cfgErr != nil:
+		r.Status, r.Message = Fail, fmt.Sprintf("%s: %v", e.opts.ConfigFile, e.cfgErr)
+		r.Fix = "fix the TOML; containerd refuses to start on it too"
+	default:
+		files := 1
+		if e.policySrc != nil && len(e.policySrc.Files) > 0 {
+			files = len(e.policySrc.Files)
+		}
+		r.Status, r.Message = OK, fmt.Sprintf("%s (version %d; %d file(s) read, imports followed)", e.opts.ConfigFile, e.cfg.fileVersion, files)
+	}
+	return r
+}
+
+// checkFeatures runs NFD's feature sources as the verifier will.
+func checkFeatures(ctx context.Context, e *env) Result {
+	r := Result{Check: "features"}
+	start := time.Now()
+	f, err := features.Discover(ctx, features.DiscoverOptions{Log: e.opts.Log})
+	if err != nil {
+		r.Status, r.Message = Fail, "feature discovery failed: "+err.Error()
+		r.Fix = "run `nfd-compat export-features -v` to see which source fails"
+		return r
+	}
+	n := len(f.Flags) + len(f.Attributes) + len(f.Instances)
+	r.Status, r.Message = OK, fmt.Sprintf("%d feature groups discovered in %s", n, time.Since(start).Round(time.Millisecond))
+	return r
+}
+
+func render(w io.Writer, format output.Format, results []Result) error {
+	if format == output.JSON || format == output.YAML {
+		return output.Encode(w, format, results)
+	}
+	tw := output.NewTable(w)
+	for _, r := range results {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Status, r.Check, r.Message)
+		if r.Fix != "" {
+			fmt.Fprintf(tw, "\t\tfix: %s\n", strings.ReplaceAll(r.Fix, "\n", " "))
+		}
+	}
+	return tw.Flush()
+}

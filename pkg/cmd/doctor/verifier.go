@@ -1,0 +1,266 @@
+package doctor
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/nfd-compat/nfd-compat/pkg/policy"
+)
+
+// bindir returns the bindir plugin's settings with containerd's defaults.
+func (e *env) bindir() (bindirConfig, error) {
+	bc := bindirConfig{BinDir: defaultBinDir, MaxVerifiers: defaultMaxVerf, PerVerifierTimeout: "10s"}
+	err := e.cfg.decode(bindirURI, &bc)
+	return bc, err
+}
+
+func (e *env) builtIn() bool {
+	_, ok := e.daemon.verifiers["nfd-compat"]
+	return ok && e.daemon.verifiers["nfd-compat"] == ""
+}
+
+// checkBinDir: every file in bin_dir is executed on every pull, and one
+// that cannot be makes every pull fail.
+func checkBinDir(e *env) Result {
+	r := Result{Check: "bin-dir"}
+	if e.cfg.disabled(bindirURI) {
+		r.Status, r.Message = OK, "the bindir verifier is disabled"
+		if !e.builtIn() {
+			r.Status, r.Fix = Fail, fmt.Sprintf("remove %q from disabled_plugins, or run containerd-nfd", bindirURI)
+		}
+		return r
+	}
+	bc, err := e.bindir()
+	if err != nil {
+		r.Status, r.Message, r.Fix = Fail, err.Error(), "write bin_dir as a string, max_verifiers as an integer, per_verifier_timeout as a quoted duration"
+		return r
+	}
+	entries, err := os.ReadDir(bc.BinDir)
+	if err != nil {
+		r.Status, r.Message = Fail, fmt.Sprintf("bin_dir %s: %v", bc.BinDir, err)
+		r.Fix = fmt.Sprintf("install the verifier: contrib/containerd/install-verifier.sh (creates %s)", bc.BinDir)
+		if e.builtIn() {
+			r.Status, r.Message, r.Fix = OK, fmt.Sprintf("bin_dir %s does not exist; not needed with the built-in plugin", bc.BinDir), ""
+		}
+		return r
+	}
+	var bad []string
+	for _, en := range entries {
+		if problem := notExecutable(filepath.Join(bc.BinDir, en.Name())); problem != "" {
+			bad = append(bad, en.Name()+" "+problem)
+		}
+	}
+	if len(bad) > 0 {
+		r.Status = Fail
+		r.Message = fmt.Sprintf("bin_dir %s holds %s: containerd fails every pull", bc.BinDir, strings.Join(bad, ", "))
+		r.Fix = "remove them or chmod 0755 the verifiers; bin_dir must hold only verifier executables"
+		return r
+	}
+	r.Status, r.Message = OK, fmt.Sprintf("bin_dir %s holds %d executable(s)", bc.BinDir, len(entries))
+	return r
+}
+
+// notExecutable says what is wrong with a bin_dir entry, "" if nothing.
+func notExecutable(path string) string {
+	fi, err := os.Stat(path)
+	switch {
+	case err != nil:
+		return fmt.Sprintf("(%v)", err)
+	case fi.IsDir():
+		return "(a directory)"
+	case !fi.Mode().IsRegular():
+		return "(not a regular file)"
+	case fi.Mode()&0o111 == 0:
+		return fmt.Sprintf("(mode %04o, not executable)", fi.Mode().Perm())
+	}
+	return ""
+}
+
+// checkVerifier: our executable is in bin_dir, executable and called.
+func checkVerifier(e *env) Result {
+	r := Result{Check: "verifier"}
+	if e.builtIn() {
+		r.Status, r.Message = OK, "checked in-process by containerd-nfd"
+		return r
+	}
+	bc, err := e.bindir()
+	if err != nil || e.cfg.disabled(bindirURI) {
+		r.Status, r.Message, r.Fix = Fail, "no bindir verifier to install into", "fix the bin-dir check first"
+		return r
+	}
+	path := filepath.Join(bc.BinDir, e.opts.VerifierName)
+	if problem := notExecutable(path); problem != "" {
+		r.Status, r.Message = Fail, fmt.Sprintf("%s %s", path, problem)
+		r.Fix = fmt.Sprintf("run contrib/containerd/install-verifier.sh, or: install -m 0755 nfd-compat-verifier %s/", bc.BinDir)
+		return r
+	}
+	if bc.MaxVerifiers >= 0 {
+		entries, _ := os.ReadDir(bc.BinDir)
+		var names []string
+		for _, en := range entries {
+			names = append(names, en.Name())
+		}
+		slices.Sort(names)
+		if i := slices.Index(names, e.opts.VerifierName); i >= bc.MaxVerifiers {
+			r.Status = Fail
+			r.Message = fmt.Sprintf("%s is verifier #%d by name but max_verifiers = %d: containerd never calls it", path, i+1, bc.MaxVerifiers)
+			r.Fix = "raise max_verifiers (or -1 for no limit) or rename the other verifiers"
+			return r
+		}
+	}
+	r.Status, r.Message = OK, path+" is installed"
+	return r
+}
+
+// checkPolicy: the stanza parses and validates as the verifier will read it.
+func checkPolicy(e *env) Result {
+	r := Result{Check: "policy"}
+	if e.policyErr != nil {
+		r.Status, r.Message = Fail, e.policyErr.Error()
+		r.Fix = fmt.Sprintf("fix [plugins.%q]; valid keys: %s", policy.PluginURI, strings.Join(policy.Keys(), ", "))
+		return r
+	}
+	p := e.policy
+	summary := fmt.Sprintf("mode=%s on_missing=%s on_error=%s timeout=%s", p.Mode, p.OnMissing, p.OnError, p.Timeout)
+	if e.policySrc == nil || e.policySrc.StanzaFile == "" {
+		r.Status, r.Message = Warn, "no policy stanza: the defaults apply ("+summary+")"
+		r.Fix = fmt.Sprintf("add [plugins.%q] to the config or an import (contrib/containerd/nfd-compat.toml)", policy.PluginURI)
+		return r
+	}
+	r.Status, r.Message = OK, fmt.Sprintf("%s (from %s)", summary, e.policySrc.StanzaFile)
+	if p.Mode == policy.ModeOff {
+		r.Status, r.Fix = Warn, `mode = "off" checks nothing: use "warn" to observe or "enforce" to refuse`
+	}
+	return r
+}
+
+// checkTimeout: a verifier still running at per_verifier_timeout is killed
+// and the pull fails, whatever on_error says; our timeout must end first.
+func checkTimeout(e *env) Result {
+	r := Result{Check: "timeout"}
+	if e.policy == nil {
+		r.Status, r.Message, r.Fix = Warn, "no valid policy to compare", "fix the policy check first"
+		return r
+	}
+	if e.builtIn() {
+		r.Status, r.Message = OK, fmt.Sprintf("timeout %s (built-in plugin: no per_verifier_timeout)", e.policy.Timeout)
+		return r
+	}
+	bc, err := e.bindir()
+	if err != nil {
+		r.Status, r.Message, r.Fix = Warn, err.Error(), "fix the bin-dir check first"
+		return r
+	}
+	per, err := time.ParseDuration(bc.PerVerifierTimeout)
+	if err != nil {
+		r.Status, r.Message, r.Fix = Fail, fmt.Sprintf("per_verifier_timeout = %q: %v", bc.PerVerifierTimeout, err), `write a quoted duration such as "10s"`
+		return r
+	}
+	ours := e.policy.Timeout.Std()
+	switch {
+	case ours >= per:
+		r.Status = Fail
+		r.Message = fmt.Sprintf("policy timeout %s is not under per_verifier_timeout %s: a slow registry makes containerd kill the verifier and fail the pull, ignoring on_error", ours, per)
+		r.Fix = fmt.Sprintf("lower the policy's timeout to at most %s, or raise per_verifier_timeout", per-time.Second)
+	case per-ours < time.Second:
+		r.Status = Warn
+		r.Message = fmt.Sprintf("policy timeout %s leaves under 1s of per_verifier_timeout %s for process start and the audit log", ours, per)
+		r.Fix = fmt.Sprintf("lower timeout to %s or less", per-time.Second)
+	default:
+		r.Status, r.Message = OK, fmt.Sprintf("policy timeout %s < per_verifier_timeout %s", ours, per)
+	}
+	return r
+}
+
+// checkHosts: the verifier reads hosts.toml from the policy's config_path;
+// CRI from its registry.config_path. Different ones mean the verifier may
+// reach a registry differently (or not at all) than the pull does.
+func checkHosts(e *env) Result {
+	r := Result{Check: "hosts"}
+	if e.policy == nil {
+		r.Status, r.Message, r.Fix = Warn, "no valid policy to read config_path from", "fix the policy check first"
+		return r
+	}
+	var missing []string
+	for _, d := range filepath.SplitList(e.policy.ConfigPath) {
+		if fi, err := os.Stat(d); err != nil || !fi.IsDir() {
+			missing = append(missing, d)
+		}
+	}
+	criPath := ""
+	if e.cfg != nil {
+		if ci, _, err := e.cfg.criImageConfig(); err == nil {
+			criPath = ci.Registry.ConfigPath
+		}
+	}
+	switch {
+	case criPath != "" && criPath != e.policy.ConfigPath:
+		r.Status = Warn
+		r.Message = fmt.Sprintf("the policy's config_path %q differs from CRI's registry.config_path %q: the verifier may not use the same mirrors and CAs as the pull", e.policy.ConfigPath, criPath)
+		r.Fix = fmt.Sprintf("set config_path = %q in the policy stanza", criPath)
+	case len(missing) > 0:
+		r.Status = Warn
+		r.Message = fmt.Sprintf("config_path %s does not exist: the verifier uses HTTPS with system CAs and no mirrors", strings.Join(missing, ", "))
+		r.Fix = "fine if no registry needs hosts.toml; else point config_path at the directory holding <registry>/hosts.toml"
+	default:
+		r.Status, r.Message = OK, "hosts.toml from "+e.policy.ConfigPath
+	}
+	return r
+}
+
+// checkCacheDir: the features and spec caches and the audit log live here.
+func checkCacheDir(e *env) Result {
+	r := Result{Check: "cache-dir"}
+	if e.policy == nil {
+		r.Status, r.Message, r.Fix = Warn, "no valid policy to read cache_dir from", "fix the policy check first"
+		return r
+	}
+	dir := e.policy.CacheDir
+	fi, err := os.Stat(dir)
+	if os.IsNotExist(err) {
+		parent := existingParent(dir)
+		if err := writable(parent); err != nil {
+			r.Status, r.Message = Fail, fmt.Sprintf("cache_dir %s does not exist and %s is not writable: %v", dir, parent, err)
+			r.Fix = fmt.Sprintf("mkdir -p %s (as the user containerd runs as)", dir)
+			return r
+		}
+		r.Status, r.Message = OK, fmt.Sprintf("cache_dir %s will be created on the first pull", dir)
+		return r
+	}
+	if err == nil && !fi.IsDir() {
+		err = fmt.Errorf("not a directory")
+	}
+	if err == nil {
+		err = writable(dir)
+	}
+	if err != nil {
+		r.Status, r.Message = Fail, fmt.Sprintf("cache_dir %s: %v", dir, err)
+		r.Fix = fmt.Sprintf("make %s a directory writable by containerd's user, or set cache_dir elsewhere", dir)
+		return r
+	}
+	r.Status, r.Message = OK, fmt.Sprintf("cache_dir %s is writable (audit log: %s)", dir, filepath.Join(dir, "audit.jsonl"))
+	return r
+}
+
+func existingParent(dir string) string {
+	for d := filepath.Dir(dir); ; d = filepath.Dir(d) {
+		if _, err := os.Stat(d); err == nil || d == filepath.Dir(d) {
+			return d
+		}
+	}
+}
+
+// writable creates and removes a file in dir.
+func writable(dir string) error {
+	f, err := os.CreateTemp(dir, ".nfd-compat-doctor-")
+	if err != nil {
+		return err
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
+}

@@ -1,0 +1,92 @@
+package pull
+
+import (
+	"fmt"
+	"io"
+
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/sirupsen/logrus"
+
+	"github.com/nfd-compat/nfd-compat/pkg/features"
+	"github.com/nfd-compat/nfd-compat/pkg/policy"
+	"github.com/nfd-compat/nfd-compat/pkg/target"
+)
+
+// Unpack says whether the pulled image is unpacked into a snapshotter.
+type Unpack string
+
+// Unpack values, as nerdctl's --unpack.
+const (
+	// UnpackAuto unpacks when the platform is this host's.
+	UnpackAuto  Unpack = "auto"
+	UnpackTrue  Unpack = "true"
+	UnpackFalse Unpack = "false"
+)
+
+// ParseUnpack checks an --unpack value.
+func ParseUnpack(s string) (Unpack, error) {
+	switch u := Unpack(s); u {
+	case UnpackAuto, UnpackTrue, UnpackFalse:
+		return u, nil
+	case "":
+		return UnpackAuto, nil
+	}
+	return "", fmt.Errorf("--unpack %q: valid values are auto, true, false", s)
+}
+
+// Containerd says which daemon and namespace to use.
+type Containerd struct {
+	// Address is the daemon's socket, e.g. /run/containerd/containerd.sock.
+	Address string
+	// Namespace is the containerd namespace, e.g. "default" or "k8s.io".
+	Namespace string
+}
+
+// Registry says how to reach the image's registry.
+type Registry struct {
+	// HostsDirs are hosts.toml roots tried in order (nerdctl's --hosts-dir):
+	// the first with a directory for the registry is used.
+	HostsDirs []string
+	// PlainHTTP talks HTTP to registries without a hosts.toml.
+	PlainHTTP bool
+	// Insecure skips TLS verification and falls back to plain HTTP, as
+	// nerdctl's --insecure-registry.
+	Insecure bool
+	// Credentials replace docker config.json for the image's registry.
+	// A Token is sent to containerd as an identity (refresh) token.
+	Credentials *target.Credentials
+}
+
+// Options are pull's inputs.
+type Options struct {
+	Ref        string
+	Containerd Containerd
+	Registry   Registry
+	// Platform to pull; nil means this host's.
+	Platform *ocispec.Platform
+	// Snapshotter to unpack into; empty means containerd's default.
+	Snapshotter string
+	Unpack      Unpack
+
+	// Check is the compatibility check run before the pull.
+	Check Check
+
+	// Quiet prints only the image name after the pull, as nerdctl -q.
+	Quiet bool
+	// TTY redraws progress in place; otherwise one line per change.
+	TTY    bool
+	Stdout io.Writer
+	Log    logrus.FieldLogger
+}
+
+// Check is the compatibility check run before the pull.
+type Check struct {
+	// Policy decides (loaded from containerd's config, with flag
+	// overrides); nil means policy.Default().
+	Policy *policy.Policy
+	// Discover tunes feature discovery (host root).
+	Discover features.DiscoverOptions
+	// Log receives the check's structured decision line; nil drops it
+	// (the report is printed anyway).
+	Log logrus.FieldLogger
+}
