@@ -11,7 +11,7 @@ CONTAINERD_MODULE := github.com/containerd/containerd/v2
 # cri-tools for the CRI (kubelet path) tests.
 CRICTL_VERSION ?= v1.37.0
 
-.PHONY: all build containerd-bins demo test test-short fuzz bench bench-pull vet fmt clean
+.PHONY: all build containerd-bins demo test test-short fuzz bench bench-pull bench-validate-node bench-fleet vet fmt clean
 
 all: build
 
@@ -58,6 +58,15 @@ bench:
 # docs/enforce.md for the numbers.
 bench-pull: build containerd-bins
 	NFD_COMPAT_BIN_DIR=$(BIN) ./hack/bench-pull.sh
+
+# Whole-process validate-node vs upstream `nfd compat validate-node`, side by
+# side on local registries with and without the referrers API.
+bench-validate-node: $(BIN)/registry
+	NFD_COMPAT_DISTRIBUTION_BIN=$(BIN)/registry ./hack/bench-validate-node.sh $(RUNS)
+
+# validate-node over 5,000 feature files (target: under 5 s and 500 MiB).
+bench-fleet:
+	$(GO) test -run='^$$' -bench='BenchmarkFleet|BenchmarkLoadPaths|BenchmarkDecodeExport' -benchtime=1x ./pkg/cmd/validatenode ./pkg/features
 
 vet:
 	$(GO) vet ./...

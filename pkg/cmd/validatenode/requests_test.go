@@ -36,7 +36,7 @@ func TestRegistryRequests(t *testing.T) {
 	}
 	amd64 := &ocispec.Platform{OS: "linux", Architecture: "amd64"}
 	for _, tc := range []struct {
-		kind                             testregistry.Kind
+		kind                           testregistry.Kind
 		image, indexSpec, platformSpec int64
 	}{
 		{testregistry.GGCRReferrers, 4, 5, 4},

@@ -26,7 +26,7 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	err := run(ctx, opts)
 	if errors.Is(err, context.DeadlineExceeded) && opts.Timeout > 0 {
-		return fmt.Errorf("gave up after --timeout %s: %w", opts.Timeout, err)
+		return fmt.Errorf("gave up after --timeout %s (raise it if the registry or this host is just slow): %w", opts.Timeout, err)
 	}
 	return err
 }

@@ -25,7 +25,7 @@ func loadSpec(ctx context.Context, opts Options) (*specSource, error) {
 	if err != nil {
 		return nil, err
 	}
-	root, err := img.Resolve(ctx, nil); store := img.Store
+	root, store, err := resolveRoot(ctx, img)
 	if err != nil {
 		return nil, err
 	}
