@@ -22,13 +22,6 @@ func (p paint) wrap(code, s string) string {
 	return "\x1b[" + code + "m" + s + "\x1b[0m"
 }
 
-func (p paint) verdict(ok bool) string {
-	if ok {
-		return p.green("pass")
-	}
-	return p.red("FAIL")
-}
-
 func sourceLine(src *specSource) string {
 	if src.image != "" {
 		return fmt.Sprintf("%s (artifact %s)", src.image, src.artifact)
@@ -47,63 +40,12 @@ func hostTable(w io.Writer, src *specSource, r NodeReport, color bool) error {
 		return err
 	}
 	fmt.Fprintf(w, "Verdict: %s\n\n", p.bold(verdictLine(r.Report)))
-	tw := output.NewTable(w)
-	fmt.Fprintln(tw, "SET\tRULE\tRESULT\tEXPRESSION\tHOST HAS")
-	for _, s := range r.Sets {
-		fmt.Fprintf(tw, "%s\t\t%s\t\t\n", setName(s.SetRef), p.verdict(s.IsMatch))
-		for _, rule := range s.Rules {
-			fmt.Fprintf(tw, "\t%s\t%s\t\t\n", rule.Name, p.verdict(rule.IsMatch))
-			if rule.Error != "" {
-				fmt.Fprintf(tw, "\t\t%s\t%s\t\n", p.red("error"), rule.Error)
-			}
-			exprRows(tw, p, "", rule.Expressions)
-			for i, m := range rule.MatchAny {
-				exprRows(tw, p, fmt.Sprintf("matchAny[%d] ", i), m.Expressions)
-			}
-		}
-	}
-	return tw.Flush()
-}
-
-func exprRows(w io.Writer, p paint, prefix string, es []compat.ExprReport) {
-	for _, e := range es {
-		mark := p.green("✔")
-		if !e.IsMatch {
-			mark = p.red("✘")
-		}
-		fmt.Fprintf(w, "\t\t%s\t%s%s\t%s\n", mark, prefix, expression(e), e.Host)
-	}
-}
-
-func expression(e compat.ExprReport) string {
-	var b strings.Builder
-	b.WriteString(e.Feature)
-	if e.Key != "" {
-		b.WriteString("." + e.Key)
-	} else if e.MatcherType == compat.MatchNameType {
-		b.WriteString(" (name)")
-	}
-	b.WriteString(" " + e.Op)
-	if len(e.Value) > 0 {
-		fmt.Fprintf(&b, " %v", e.Value)
-	}
-	if e.Type != "" {
-		b.WriteString(" type=" + e.Type)
-	}
-	return b.String()
-}
-
-func setName(s compat.SetRef) string {
-	name := fmt.Sprintf("#%d", s.Index)
-	if s.Tag != "" {
-		name += " " + s.Tag
-	}
-	return fmt.Sprintf("%s (weight %d)", name, s.Weight)
+	return r.WriteTable(w, color)
 }
 
 func verdictLine(r *compat.Report) string {
 	if r.Compatible {
-		return "COMPATIBLE, best set " + setName(*r.BestSet)
+		return "COMPATIBLE, best set " + r.BestSet.String()
 	}
 	return "INCOMPATIBLE: no compatibility set passes"
 }
@@ -121,7 +63,7 @@ func fleetTable(w io.Writer, src *specSource, reports []NodeReport, color bool) 
 			fmt.Fprintf(tw, "%s\t%s\t-\t%s\n", r.Node, p.red("error"), r.Error)
 		case r.Compatible:
 			ok++
-			fmt.Fprintf(tw, "%s\t%s\t%s\t\n", r.Node, p.green("compatible"), setName(*r.BestSet))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t\n", r.Node, p.green("compatible"), r.BestSet.String())
 		default:
 			fmt.Fprintf(tw, "%s\t%s\t-\t%s\n", r.Node, p.red("incompatible"), firstFailures(r.Report, 2))
 		}
