@@ -154,3 +154,27 @@ func TestErrors(t *testing.T) {
 }
 
 func hasFlag(m map[string]nfdv1alpha1.Nil, k string) bool { _, ok := m[k]; return ok }
+
+// TestSelectorPages: node names for --selector come page by page, and an
+// expired continue token on the node list restarts it once.
+func TestSelectorPages(t *testing.T) {
+	objs := objects(t)
+	nodes := testcluster.Nodes(objs, func(n string) map[string]string { return map[string]string{"pool": "a"} })
+	s := testcluster.New(t, objs, nodes)
+	c := client(t, s, cluster.Options{PageSize: 1, NodeSelector: "pool=a"})
+	s.ExpireContinue(1)
+	all, err := c.AllNodes(context.Background())
+	if err != nil || len(all) != 3 {
+		t.Fatalf("%d nodes, %v", len(all), err)
+	}
+	var nodeReqs []string
+	for _, r := range s.Requests() {
+		if strings.HasPrefix(r, "/api/v1/nodes?") {
+			nodeReqs = append(nodeReqs, r)
+		}
+	}
+	// 3 pages, the second expired once: 1 + 1 (expired) + 3.
+	if len(nodeReqs) != 5 || !strings.Contains(nodeReqs[0], "labelSelector=pool%3Da") || !strings.Contains(nodeReqs[0], "limit=1") {
+		t.Fatalf("node requests: %q", nodeReqs)
+	}
+}

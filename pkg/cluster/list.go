@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -16,7 +17,8 @@ func (c *Client) listNodeFeatures(ctx context.Context, selector string) ([]nfdv1
 	opts := metav1.ListOptions{LabelSelector: selector, Limit: c.pageSize}
 	restarted := false
 	for {
-		list, err := c.nfd.NfdV1alpha1().NodeFeatures(metav1.NamespaceAll).List(ctx, opts)
+		list := &nfdv1alpha1.NodeFeatureList{}
+		err := c.nfd.Get().Resource("nodefeatures").VersionedParams(&opts, c.params).Do(ctx).Into(list)
 		if err != nil && opts.Continue != "" && !restarted && apierrors.IsResourceExpired(err) {
 			// The continue token expired (etcd compacted): start over once.
 			items, opts.Continue, restarted = nil, "", true
@@ -39,7 +41,7 @@ func (c *Client) listNodeNames(ctx context.Context, selector string) ([]string, 
 	opts := metav1.ListOptions{LabelSelector: selector, Limit: c.pageSize}
 	restarted := false
 	for {
-		list, err := c.kube.CoreV1().Nodes().List(ctx, opts)
+		list, err := c.listNodesPage(ctx, &opts)
 		if err != nil && opts.Continue != "" && !restarted && apierrors.IsResourceExpired(err) {
 			names, opts.Continue, restarted = nil, "", true
 			continue
@@ -55,6 +57,31 @@ func (c *Client) listNodeNames(ctx context.Context, selector string) ([]string, 
 		}
 		opts.Continue = list.Continue
 	}
+}
+
+// partialMetadataJSON asks the API server for nodes' metadata only, as
+// client-go's metadata client does (which would add a scheme of its own at
+// init); a server that ignores it sends a NodeList, whose items' metadata
+// decode alike.
+const partialMetadataJSON = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json"
+
+// listNodesPage lists one page of nodes' metadata.
+func (c *Client) listNodesPage(ctx context.Context, opts *metav1.ListOptions) (*metav1.PartialObjectMetadataList, error) {
+	res := c.core.Get().Resource("nodes").VersionedParams(opts, c.params).
+		SetHeader("Accept", partialMetadataJSON).Do(ctx)
+	// Error, unlike Raw, turns an API server's Status into a StatusError.
+	if err := res.Error(); err != nil {
+		return nil, err
+	}
+	raw, err := res.Raw()
+	if err != nil {
+		return nil, err
+	}
+	list := &metav1.PartialObjectMetadataList{}
+	if err := json.Unmarshal(raw, list); err != nil {
+		return nil, fmt.Errorf("decode node list: %w", err)
+	}
+	return list, nil
 }
 
 // explain says what was listed and what to do about common failures.

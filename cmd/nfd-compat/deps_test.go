@@ -1,0 +1,42 @@
+package main
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// TestNoHeavyOrTestOnlyDeps keeps out of the shipped binaries what made every
+// invocation pay for it at start: client-go's typed clientset (its scheme
+// registers every Kubernetes API at package initialisation, ~5 ms and 0.7 MB
+// per run), generated clientsets (gentype, which links client-go's fake
+// machinery), and test-only packages. pkg/cluster lists through client-go's
+// REST client instead.
+func TestNoHeavyOrTestOnlyDeps(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go list")
+	}
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go tool in PATH")
+	}
+	out, err := exec.Command(goBin, "list", "-deps", ".", "../nfd-compat-verifier").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	forbidden := []string{
+		"k8s.io/client-go/kubernetes",
+		"k8s.io/client-go/gentype",
+		"k8s.io/client-go/testing",
+		"k8s.io/client-go/metadata", // its own scheme, initialised at start
+		"sigs.k8s.io/node-feature-discovery/api/generated/clientset",
+		"testing", // the standard library's: only test binaries need it
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		for _, f := range forbidden {
+			if dep == f || strings.HasPrefix(dep, f+"/") {
+				t.Errorf("linked into nfd-compat or nfd-compat-verifier: %s", dep)
+			}
+		}
+	}
+}
