@@ -118,7 +118,7 @@ for kind in ${kinds//,/ }; do
 	for image in "${images[@]}"; do
 		ref=$host/bench/$image:v1
 		echo "$kind $image: $runs samples of $batch invocations each, alternating"
-		ours=("$work/nfd-compat" validate-node --plain-http --output-json "$ref")
+		ours=("$work/nfd-compat" validate-node --no-cache --plain-http --output-json "$ref")
 		theirs=("$nfd" compat validate-node --plain-http --output-json --image "$ref")
 		check nfd-compat "${ours[@]}"
 		[[ -n $nfd ]] && check upstream "${theirs[@]}"

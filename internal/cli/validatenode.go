@@ -28,6 +28,8 @@ func validateNodeCommand() *cobra.Command {
 		inCluster    bool
 		kube         option.Kube
 		selector     string
+		cacheDir     string
+		noCache      bool
 	)
 	cmd := &cobra.Command{
 		Use:   "validate-node [IMAGE]",
@@ -63,6 +65,16 @@ Exit codes: 0 compatible (fleet, --cluster: at least one node), 1 incompatible, 
 				Discover: discover.Options(logger), Output: format, UpstreamJSON: outputJSON,
 				Color: !noColor && isTerminal(cmd), Timeout: timeout,
 				Stdout: cmd.OutOrStdout(), Log: logger,
+			}
+			switch {
+			case noCache:
+			case cacheDir != "":
+				opts.CacheDir = cacheDir
+			default:
+				opts.CacheDir = validatenode.DefaultCacheDir()
+				if opts.CacheDir == "" {
+					logger.Debug("no user cache directory ($XDG_CACHE_HOME, $HOME): running without the cache")
+				}
 			}
 			if inCluster {
 				if len(featureFiles) > 0 {
@@ -115,6 +127,8 @@ Exit codes: 0 compatible (fleet, --cluster: at least one node), 1 incompatible, 
 	fs.DurationVar(&timeout, "timeout", time.Minute, "give up after this long")
 	fs.BoolVar(&inCluster, "cluster", false, "check every node of the Kubernetes cluster (its NFD NodeFeature objects)")
 	fs.StringVar(&selector, "selector", "", "with --cluster: only nodes with these labels (a label selector, e.g. kubernetes.io/arch=amd64)")
+	fs.StringVar(&cacheDir, "cache-dir", "", "cache artifact manifests, specs and indexes by digest here (default: $XDG_CACHE_HOME/nfd-compat or ~/.cache/nfd-compat); referrer lists are never cached")
+	fs.BoolVar(&noCache, "no-cache", false, "neither read nor write the cache")
 	kube.AddFlags(fs)
 	return cmd
 }

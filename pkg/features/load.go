@@ -41,7 +41,7 @@ var loadExts = []string{".json", ".yaml", ".yml"}
 // allowed) or JSON. NodeFeature objects of the same node are merged as
 // nfd-master merges them.
 func Load(path string) ([]Node, error) {
-	found, err := loadFile(path)
+	found, err := loadFile(path, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -111,12 +111,15 @@ func loadFiles(files []string, keep func(string) bool) ([][]fileItem, error) {
 				if i >= len(files) {
 					return
 				}
-				items, err := loadFile(files[i])
+				items, err := loadFile(files[i], keep)
 				if err != nil {
 					errs[i] = err
 					failed.Store(true)
 					return
 				}
+				// Exported features and NodeFeature YAML usually come
+				// decoded without what keep rejects; whatever took the
+				// general path (NodeFeature JSON, Lists) is pruned here.
 				if keep != nil {
 					for j := range items {
 						items[j].prune(keep)
@@ -183,12 +186,14 @@ type fileItem struct {
 	file string
 }
 
-func loadFile(path string) ([]fileItem, error) {
+// loadFile reads and decodes one file; keep, when not nil, may already drop
+// features while decoding (the caller still prunes what it returns).
+func loadFile(path string, keep func(string) bool) ([]fileItem, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("load features: %w", err)
 	}
-	items, err := decodeFile(data)
+	items, err := decodeFileKeeping(data, keep)
 	if err != nil {
 		return nil, fmt.Errorf("load features from %s: %w", path, err)
 	}

@@ -112,9 +112,10 @@ func writeBenchFleet(b *testing.B, dir string, n int) {
 }
 
 // BenchmarkDecodeExport splits the cost of decoding one real export (84 KB):
-// "file" is what Load does (split into documents, probe the kind, strict
-// decode), "strict-only" the strict decode alone, the floor of a one-pass
-// decoder: the gap is what a single pass in decode.go would save.
+// "file" is what Load does (one pass, decodeExport), "file-keep" what
+// LoadPathsKeeping does for a GPU spec (only two feature sets decoded, the
+// others shape-checked), "strict-only" a plain strict decode of the whole
+// file, the floor "file" should be at.
 func BenchmarkDecodeExport(b *testing.B) {
 	data, err := os.ReadFile(filepath.Join("testdata", "this-host.json"))
 	if err != nil {
@@ -124,6 +125,16 @@ func BenchmarkDecodeExport(b *testing.B) {
 		b.SetBytes(int64(len(data)))
 		for b.Loop() {
 			if _, err := decodeFile(data); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	// What LoadPathsKeeping does for a GPU spec: the one pass keeps two features.
+	gpu := func(f string) bool { return f == "pci.device" || f == "kernel.loadedmodule" }
+	b.Run("file-keep", func(b *testing.B) {
+		b.SetBytes(int64(len(data)))
+		for b.Loop() {
+			if _, err := decodeFileKeeping(data, gpu); err != nil {
 				b.Fatal(err)
 			}
 		}

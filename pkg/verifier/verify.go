@@ -9,6 +9,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/nfd-compat/nfd-compat/pkg/artifact"
+	"github.com/nfd-compat/nfd-compat/pkg/cache"
 	"github.com/nfd-compat/nfd-compat/pkg/compat"
 	"github.com/nfd-compat/nfd-compat/pkg/policy"
 	"github.com/nfd-compat/nfd-compat/pkg/spec"
@@ -124,7 +125,7 @@ func (v *Verifier) check(ctx context.Context, name string, desc ocispec.Descript
 		}
 		desc = d
 	}
-	store := &cachedStore{remote: img.Store, blobs: v.blobs, log: v.log}
+	store := cache.NewStore(v.blobs, img.Store, v.log)
 	platform := v.opts.Platform
 	if platform == nil {
 		platform = target.HostPlatform()

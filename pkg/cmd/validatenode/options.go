@@ -44,6 +44,13 @@ type Options struct {
 	Color bool
 	// Timeout bounds the whole command; zero means none.
 	Timeout time.Duration
+	// CacheDir, set, keeps what is addressed by digest — artifact
+	// manifests, spec blobs, image indexes — in CacheDir/blobs, so that a
+	// repeated run on a registry asks only for the reference and the
+	// referrers; empty runs uncached. Referrer lists are never cached. A
+	// directory that cannot be written means an uncached run (logged at
+	// debug level), not an error. See DefaultCacheDir.
+	CacheDir string
 
 	Stdout io.Writer
 	Log    logrus.FieldLogger

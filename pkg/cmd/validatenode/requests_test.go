@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -22,12 +24,20 @@ import (
 )
 
 // TestRegistryRequests pins the HTTP requests validate-node makes per
-// invocation. The floor on a referrers-API registry is 4 for an image
-// (resolve, referrers, artifact manifest, spec blob; upstream nfd makes the
-// same 4) and one more for an index whose spec is on the index (the
-// platform's manifest is asked first). The resolve is a GET that also brings
-// an index's content, so the index is not fetched twice. Without the
+// invocation, uncached, then with a cache directory cold and warm.
+//
+// Uncached (and cold), the floor on a referrers-API registry is 4 for an
+// image (resolve, referrers, artifact manifest, spec blob; upstream nfd
+// makes the same 4) and one more for an index whose spec is on the index
+// (the platform's manifest is asked first). The resolve is a GET that also
+// brings an index's content, so the index is not fetched twice. Without the
 // referrers API, oras-go's probe of it costs one more (404), once.
+//
+// Warm, the artifact manifest and the spec blob come from the cache,
+// verified by digest: what is left is the resolve and the referrers (1, or
+// 2 for a spec on an index, plus the probe without the referrers API) —
+// fewer than upstream's 4 (5 without the referrers API). Referrer lists are
+// never cached: an artifact attached after a cached run is picked up.
 func TestRegistryRequests(t *testing.T) {
 	ctx := context.Background()
 	specYAML, err := os.ReadFile("../../../examples/gpu-spec.yaml")
@@ -35,12 +45,15 @@ func TestRegistryRequests(t *testing.T) {
 		t.Fatal(err)
 	}
 	amd64 := &ocispec.Platform{OS: "linux", Architecture: "amd64"}
+	type counts struct{ image, indexSpec, platformSpec int64 }
 	for _, tc := range []struct {
-		kind                           testregistry.Kind
-		image, indexSpec, platformSpec int64
+		kind       testregistry.Kind
+		cold, warm counts
 	}{
-		{testregistry.GGCRReferrers, 4, 5, 4},
-		{testregistry.GGCRTagSchema, 5, 6, 5},
+		{testregistry.GGCRReferrers, counts{4, 5, 4}, counts{2, 3, 2}},
+		{testregistry.GGCRTagSchema, counts{5, 6, 5}, counts{3, 4, 3}},
+		// distribution v3.1.2 has no referrers API either.
+		{testregistry.Distribution, counts{5, 6, 5}, counts{3, 4, 3}},
 	} {
 		t.Run(string(tc.kind), func(t *testing.T) {
 			reg := testregistry.Start(t, tc.kind)
@@ -52,8 +65,11 @@ func TestRegistryRequests(t *testing.T) {
 				r.PlainHTTP = true
 				return r
 			}
-			attach := func(r *remote.Repository, subject ocispec.Descriptor) string {
-				d, err := artifact.Attach(ctx, r, subject, specYAML, artifact.AttachOptions{Created: time.Unix(1e9, 0)})
+			// Each repository's spec differs, so that no two artifacts or
+			// specs share a digest and the cold counts are each image's own.
+			attach := func(r *remote.Repository, subject ocispec.Descriptor, note string, created time.Time) string {
+				spec := append(slices.Clone(specYAML), "# "+r.Reference.Repository+note+"\n"...)
+				d, err := artifact.Attach(ctx, r, subject, spec, artifact.AttachOptions{Created: created})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -63,38 +79,67 @@ func TestRegistryRequests(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			appArtifact := attach(repo("app"), img)
+			appArtifact := attach(repo("app"), img, "", time.Unix(1e9, 0))
 			idx, _, err := testimage.PushIndex(ctx, repo("multi"), "v1", []string{"linux/amd64", "linux/arm64"})
 			if err != nil {
 				t.Fatal(err)
 			}
-			multiArtifact := attach(repo("multi"), idx)
+			multiArtifact := attach(repo("multi"), idx, "", time.Unix(1e9, 0))
 			// The spec on the amd64 manifest of an index, as attach-spec --platform puts it.
 			_, manifests, err := testimage.PushIndex(ctx, repo("perplatform"), "v1", []string{"linux/amd64", "linux/arm64"})
 			if err != nil {
 				t.Fatal(err)
 			}
-			perPlatformArtifact := attach(repo("perplatform"), manifests[0])
+			perPlatformArtifact := attach(repo("perplatform"), manifests[0], "", time.Unix(1e9, 0))
 
-			for _, c := range []struct {
-				ref, artifact string
-				want          int64
-			}{
-				{reg.Ref("app", "v1"), appArtifact, tc.image},
-				{reg.Ref("multi", "v1"), multiArtifact, tc.indexSpec},
-				{reg.Ref("perplatform", "v1"), perPlatformArtifact, tc.platformSpec},
-			} {
-				before := reg.Requests()
-				res := validate(t, c.ref, amd64)
-				if got := reg.Requests() - before; got != c.want {
-					t.Errorf("%s: %d registry requests, want %d", c.ref, got, c.want)
+			check := func(phase, cacheDir string, want counts) {
+				t.Helper()
+				for _, c := range []struct {
+					ref, artifact string
+					want          int64
+				}{
+					{reg.Ref("app", "v1"), appArtifact, want.image},
+					{reg.Ref("multi", "v1"), multiArtifact, want.indexSpec},
+					{reg.Ref("perplatform", "v1"), perPlatformArtifact, want.platformSpec},
+				} {
+					before := reg.Requests()
+					res := validate(t, c.ref, amd64, cacheDir)
+					if got := reg.Requests() - before; got != c.want {
+						t.Errorf("%s: %s: %d registry requests, want %d", phase, c.ref, got, c.want)
+					}
+					if res.Artifact != c.artifact {
+						t.Errorf("%s: %s: artifact %s, want %s", phase, c.ref, res.Artifact, c.artifact)
+					}
 				}
-				if res.Artifact != c.artifact {
-					t.Errorf("%s: artifact %s, want %s", c.ref, res.Artifact, c.artifact)
+			}
+			check("uncached", "", tc.cold)
+			cacheDir := t.TempDir()
+			check("cold", cacheDir, tc.cold)
+			check("warm", cacheDir, tc.warm)
+			check("warm again", cacheDir, tc.warm)
+			// A directory that cannot be created: uncached, not an error.
+			notDir := filepath.Join(t.TempDir(), "file")
+			if err := os.WriteFile(notDir, nil, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			check("unwritable cache", filepath.Join(notDir, "cache"), tc.cold)
+
+			// A newer spec attached after the cached runs: the referrers
+			// are asked every time, so it is seen (and its manifest and
+			// blob fetched once, then cached).
+			newer := attach(repo("app"), img, " newer", time.Unix(2e9, 0))
+			for i, want := range []int64{tc.warm.image + 2, tc.warm.image} {
+				before := reg.Requests()
+				res := validate(t, reg.Ref("app", "v1"), amd64, cacheDir)
+				if got := reg.Requests() - before; got != want {
+					t.Errorf("after a new artifact, run %d: %d registry requests, want %d", i+1, got, want)
+				}
+				if res.Artifact != newer {
+					t.Errorf("after a new artifact, run %d: artifact %s, want the new %s", i+1, res.Artifact, newer)
 				}
 			}
 
-			err = validatenode.Run(ctx, validateOptions(reg.Ref("nosuch", "v1"), amd64, &bytes.Buffer{}))
+			err = validatenode.Run(ctx, validateOptions(reg.Ref("nosuch", "v1"), amd64, "", &bytes.Buffer{}))
 			if !errors.Is(err, target.ErrImageNotFound) {
 				t.Errorf("missing image: err = %v, want ErrImageNotFound", err)
 			}
@@ -102,9 +147,64 @@ func TestRegistryRequests(t *testing.T) {
 	}
 }
 
-func validateOptions(ref string, platform *ocispec.Platform, out *bytes.Buffer) validatenode.Options {
+// TestCacheVerifiedOnRead: a cached blob that was tampered with is not
+// used; the run fetches it again from the registry and gets it right.
+func TestCacheVerifiedOnRead(t *testing.T) {
+	ctx := context.Background()
+	specYAML, err := os.ReadFile("../../../examples/gpu-spec.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := testregistry.Start(t, testregistry.GGCRReferrers)
+	r, err := remote.NewRepository(reg.Host + "/app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.PlainHTTP = true
+	img, err := testimage.Push(ctx, r, "v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := artifact.Attach(ctx, r, img, specYAML, artifact.AttachOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cacheDir := t.TempDir()
+	amd64 := &ocispec.Platform{OS: "linux", Architecture: "amd64"}
+	validate(t, reg.Ref("app", "v1"), amd64, cacheDir)
+	blobs, _ := filepath.Glob(filepath.Join(cacheDir, "blobs", "sha256", "*"))
+	if len(blobs) != 2 {
+		t.Fatalf("cached %d blobs, want the artifact manifest and the spec: %v", len(blobs), blobs)
+	}
+	for _, p := range blobs {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data[len(data)/2] ^= 1
+		if err := os.WriteFile(p, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := reg.Requests()
+	res := validate(t, reg.Ref("app", "v1"), amd64, cacheDir)
+	if got := reg.Requests() - before; got != 4 {
+		t.Errorf("with a tampered cache: %d registry requests, want 4 (as cold)", got)
+	}
+	if res.Artifact != a.Digest.String() {
+		t.Errorf("artifact %s, want %s", res.Artifact, a.Digest)
+	}
+	before = reg.Requests()
+	validate(t, reg.Ref("app", "v1"), amd64, cacheDir)
+	if got := reg.Requests() - before; got != 2 {
+		t.Errorf("after the cache was repaired: %d registry requests, want 2", got)
+	}
+}
+
+func validateOptions(ref string, platform *ocispec.Platform, cacheDir string, out *bytes.Buffer) validatenode.Options {
 	return validatenode.Options{
-		Image: &compatspec.ImageOptions{Ref: ref, Target: target.Options{PlainHTTP: true}, Platform: platform},
+		CacheDir: cacheDir,
+		Image:    &compatspec.ImageOptions{Ref: ref, Target: target.Options{PlainHTTP: true}, Platform: platform},
 		// A fixture instead of discovery: the test is about the registry.
 		FeatureFiles: []string{"../../features/testdata/nvidia-gpu.json"},
 		Output:       output.JSON,
@@ -112,10 +212,10 @@ func validateOptions(ref string, platform *ocispec.Platform, out *bytes.Buffer) 
 	}
 }
 
-func validate(t *testing.T, ref string, platform *ocispec.Platform) validatenode.Result {
+func validate(t *testing.T, ref string, platform *ocispec.Platform, cacheDir string) validatenode.Result {
 	t.Helper()
 	var out bytes.Buffer
-	if err := validatenode.Run(context.Background(), validateOptions(ref, platform, &out)); err != nil {
+	if err := validatenode.Run(context.Background(), validateOptions(ref, platform, cacheDir, &out)); err != nil {
 		t.Fatalf("%s: %v", ref, err)
 	}
 	var res validatenode.Result

@@ -1,0 +1,85 @@
+package cache
+
+import (
+	"bytes"
+	"context"
+	"io"
+
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/sirupsen/logrus"
+	"oras.land/oras-go/v2/content"
+	"oras.land/oras-go/v2/registry"
+
+	"github.com/nfd-compat/nfd-compat/pkg/spec"
+)
+
+// Store reads content by digest (an index, an artifact manifest, a spec)
+// through Blobs and passes everything else — referrer listings, Exists,
+// Predecessors — through to Remote: content addressed by digest never
+// changes, referrer lists do, and new artifacts must be seen.
+//
+// Only content up to spec.MaxSize is cached (what the compat artifacts and
+// the indexes they hang off are limited to); bigger content and content of
+// unknown size go to Remote. A blob that fails verification on read is a
+// miss, fetched again; a write that fails is logged at debug level and
+// costs only the next run's request.
+type Store struct {
+	// Remote is where content comes from on a miss.
+	Remote content.ReadOnlyGraphStorage
+	// Blobs is the cache; nil passes everything through.
+	Blobs *Blobs
+	// Log, if set, hears about content that could not be cached.
+	Log logrus.FieldLogger
+}
+
+// NewStore returns remote read through blobs (nil blobs: remote as it is).
+func NewStore(blobs *Blobs, remote content.ReadOnlyGraphStorage, log logrus.FieldLogger) *Store {
+	return &Store{Remote: remote, Blobs: blobs, Log: log}
+}
+
+var (
+	_ content.ReadOnlyGraphStorage = (*Store)(nil)
+	_ registry.ReferrerLister      = (*Store)(nil)
+)
+
+// Fetch serves desc from the cache, else from Remote, caching it.
+func (s *Store) Fetch(ctx context.Context, desc ocispec.Descriptor) (io.ReadCloser, error) {
+	if s.Blobs == nil || desc.Size <= 0 || desc.Size > spec.MaxSize {
+		return s.Remote.Fetch(ctx, desc)
+	}
+	if data, err := s.Blobs.Get(desc); err == nil {
+		return io.NopCloser(bytes.NewReader(data)), nil
+	}
+	// FetchAll verifies size and digest before anything is cached.
+	data, err := content.FetchAll(ctx, s.Remote, desc)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Blobs.Put(desc, data); err != nil && s.Log != nil {
+		s.Log.WithError(err).Debug("nfd-compat: could not cache content; the next run fetches it again")
+	}
+	return io.NopCloser(bytes.NewReader(data)), nil
+}
+
+// Exists asks Remote.
+func (s *Store) Exists(ctx context.Context, desc ocispec.Descriptor) (bool, error) {
+	return s.Remote.Exists(ctx, desc)
+}
+
+// Predecessors asks Remote.
+func (s *Store) Predecessors(ctx context.Context, desc ocispec.Descriptor) ([]ocispec.Descriptor, error) {
+	return s.Remote.Predecessors(ctx, desc)
+}
+
+// Referrers lists desc's referrers on Remote, never from the cache: through
+// its referrers API when it has one, else through its Predecessors.
+func (s *Store) Referrers(ctx context.Context, desc ocispec.Descriptor, artifactType string, fn func([]ocispec.Descriptor) error) error {
+	if rl, ok := s.Remote.(registry.ReferrerLister); ok {
+		return rl.Referrers(ctx, desc, artifactType, fn)
+	}
+	refs, err := registry.Referrers(ctx, s.Remote, desc, artifactType)
+	if err != nil {
+		return err
+	}
+	return fn(refs)
+}
