@@ -28,15 +28,11 @@ func (c Credentials) GoString() string { return c.String() }
 
 func newClient(host string, opts Options) (*auth.Client, error) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
-	if opts.Insecure || opts.CAFile != "" {
-		cfg := &tls.Config{InsecureSkipVerify: opts.Insecure} //nolint:gosec // the user asked for --insecure
-		if opts.CAFile != "" {
-			pool, err := certPool(opts.CAFile)
-			if err != nil {
-				return nil, err
-			}
-			cfg.RootCAs = pool
-		}
+	cfg, err := tlsConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	if cfg != nil {
 		tr.TLSClientConfig = cfg
 	}
 	client := &auth.Client{
@@ -72,6 +68,23 @@ func dockerStore(path string) (credentials.Store, error) {
 		return nil, fmt.Errorf("read docker credentials: %w (fix or move the docker config.json, or pass --registry-username)", err)
 	}
 	return store, nil
+}
+
+// tlsConfig is the TLS setup --insecure and --ca-file ask for, or nil for
+// Go's defaults.
+func tlsConfig(opts Options) (*tls.Config, error) {
+	if !opts.Insecure && opts.CAFile == "" {
+		return nil, nil
+	}
+	cfg := &tls.Config{InsecureSkipVerify: opts.Insecure} //nolint:gosec // the user asked for --insecure
+	if opts.CAFile != "" {
+		pool, err := certPool(opts.CAFile)
+		if err != nil {
+			return nil, err
+		}
+		cfg.RootCAs = pool
+	}
+	return cfg, nil
 }
 
 func certPool(path string) (*x509.CertPool, error) {

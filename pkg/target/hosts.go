@@ -2,7 +2,6 @@ package target
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"net/http"
@@ -36,17 +35,11 @@ func openHosts(ctx context.Context, parsed registry.Reference, opts Options) (*I
 	if opts.PlainHTTP {
 		hostOpts.DefaultScheme = "http"
 	}
-	if opts.Insecure || opts.CAFile != "" {
-		cfg := &tls.Config{InsecureSkipVerify: opts.Insecure} //nolint:gosec // the user asked for --insecure
-		if opts.CAFile != "" {
-			pool, err := certPool(opts.CAFile)
-			if err != nil {
-				return nil, err
-			}
-			cfg.RootCAs = pool
-		}
-		hostOpts.DefaultTLS = cfg
+	tlsCfg, err := tlsConfig(opts)
+	if err != nil {
+		return nil, err
 	}
+	hostOpts.DefaultTLS = tlsCfg
 	hosts, err := ctdconfig.ConfigureHosts(quietContainerdLog(ctx), hostOpts)(parsed.Registry)
 	if err != nil {
 		return nil, fmt.Errorf("read hosts.toml for %s under %s: %w (fix the file; containerd reads the same one)", parsed.Registry, opts.HostsDir, err)
