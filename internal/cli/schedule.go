@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -55,22 +54,11 @@ Exit codes: 0 success, 2 error, 3 no compatibility artifact.`,
 			}
 			opts := schedule.Options{Digest: digest, Repository: name, LabelPrefix: prefix, Output: format,
 				Stdout: cmd.OutOrStdout(), Log: log.Logger(cmd.ErrOrStderr())}
-			switch {
-			case len(args) == 1 && specFile != "":
-				return errors.New("give either IMAGE or --spec, not both")
-			case specFile != "":
-				if opts.Spec, opts.SpecName, err = readSpecFile(cmd, specFile); err != nil {
-					return err
-				}
-			case len(args) == 1:
-				imgOpts, err := image.options(cmd, args[0])
-				if err != nil {
-					return err
-				}
-				opts.Image = &imgOpts
-			default:
-				return errors.New("nothing to schedule: give IMAGE or --spec FILE")
+			in, err := imageOrSpecFile(cmd, &image, firstArg(args), specFile, "--spec", "schedule")
+			if err != nil {
+				return err
 			}
+			opts.Image, opts.Spec, opts.SpecName = in.Image, in.Data, in.Name
 			if patchFile != "" {
 				f, err := os.Open(patchFile)
 				if err != nil {

@@ -93,22 +93,11 @@ Exit codes: 0 compatible (fleet, --cluster: at least one node), 1 incompatible, 
 			case len(args) == 1:
 				ref = args[0]
 			}
-			switch {
-			case ref != "" && specFile != "":
-				return errors.New("give either IMAGE or --spec, not both")
-			case specFile != "":
-				if opts.Spec, opts.SpecName, err = readSpecFile(cmd, specFile); err != nil {
-					return err
-				}
-			case ref != "":
-				imgOpts, err := image.options(cmd, ref)
-				if err != nil {
-					return err
-				}
-				opts.Image = &imgOpts
-			default:
-				return errors.New("nothing to validate against: give IMAGE (or --image) or --spec FILE")
+			in, err := imageOrSpecFile(cmd, &image, ref, specFile, "--spec", "validate against")
+			if err != nil {
+				return err
 			}
+			opts.Image, opts.Spec, opts.SpecName = in.Image, in.Data, in.Name
 			return validatenode.Run(cmd.Context(), opts)
 		},
 	}

@@ -1,9 +1,6 @@
 package cli
 
 import (
-	"errors"
-	"fmt"
-
 	"github.com/spf13/cobra"
 
 	"github.com/nfd-compat/nfd-compat/internal/cli/option"
@@ -32,25 +29,11 @@ with its path and line. Exits 2 when any spec is invalid.`,
 				return err
 			}
 			opts := compatspec.ValidateOptions{Digest: digest, Output: format, Stdout: cmd.OutOrStdout()}
-			switch {
-			case file != "" && len(args) == 1:
-				return errors.New("give either IMAGE or --file, not both")
-			case file != "":
-				if file == "-" && image.UsesStdin() {
-					return fmt.Errorf("--file - and a --registry-*-stdin flag both want stdin: put the spec in a file")
-				}
-				if opts.File, opts.FileName, err = readSpecFile(cmd, file); err != nil {
-					return err
-				}
-			case len(args) == 1:
-				imgOpts, err := image.options(cmd, args[0])
-				if err != nil {
-					return err
-				}
-				opts.Image = &imgOpts
-			default:
-				return errors.New("nothing to validate: give IMAGE or --file SPEC")
+			in, err := imageOrSpecFile(cmd, &image, firstArg(args), file, "--file", "validate")
+			if err != nil {
+				return err
 			}
+			opts.Image, opts.File, opts.FileName = in.Image, in.Data, in.Name
 			return compatspec.Validate(cmd.Context(), opts)
 		},
 	}
