@@ -37,4 +37,3 @@ func printOutcome(w io.Writer, o *verifier.Outcome) error {
 	fmt.Fprintln(w)
 	return o.Report.WriteTable(w, false)
 }
-
