@@ -2,6 +2,7 @@ package policy
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -53,11 +54,30 @@ func Normalize(name string) string {
 	return reference.TagNameOnly(named).String()
 }
 
+// imageNames are the spellings of name a pattern may match: as given,
+// normalized, and for REF:TAG@DIGEST (how pinned pulls such as nfd-compat
+// pull name the image) the same without the digest, so an exact pattern for
+// a tag still matches its pinned pull.
 func imageNames(name string) []string {
-	if n := Normalize(name); n != name {
-		return []string{name, n}
+	names := []string{name}
+	add := func(n string) {
+		if !slices.Contains(names, n) {
+			names = append(names, n)
+		}
 	}
-	return []string{name}
+	add(Normalize(name))
+	if named, err := reference.ParseNormalizedNamed(name); err == nil {
+		_, digested := named.(reference.Digested)
+		if tagged, ok := named.(reference.Tagged); ok && digested {
+			if i := strings.LastIndex(name, "@"); i > 0 {
+				add(name[:i])
+			}
+			if t, err := reference.WithTag(reference.TrimNamed(named), tagged.Tag()); err == nil {
+				add(t.String())
+			}
+		}
+	}
+	return names
 }
 
 func matchAny(pattern string, names []string) bool {

@@ -206,6 +206,21 @@ func TestChecked(t *testing.T) {
 			t.Errorf("Checked(%q) = %v (%s), want %v", name, got, why, want)
 		}
 	}
+	// Exact patterns match pinned pulls (REF:TAG@DIGEST) of that tag, but a
+	// digest-only name never turns into :latest.
+	const dgst = "@sha256:0000000000000000000000000000000000000000000000000000000000000000"
+	p.Exclude = []string{"127.0.0.1:5000/app:v1", "docker.io/library/nginx:latest"}
+	for name, want := range map[string]bool{
+		"127.0.0.1:5000/app:v1" + dgst:   false,
+		"127.0.0.1:5000/app:v2" + dgst:   true,
+		"nginx:latest" + dgst:            false,
+		"docker.io/library/nginx" + dgst: true,
+	} {
+		if got, why := p.Checked(name); got != want {
+			t.Errorf("Checked(%q) = %v (%s), want %v", name, got, why, want)
+		}
+	}
+	p.Exclude = nil
 	p.Include = []string{"127.0.0.1:*"}
 	if ok, why := p.Checked("docker.io/library/nginx:latest"); ok || !strings.Contains(why, "include") {
 		t.Errorf("include: %v %s", ok, why)
