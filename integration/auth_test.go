@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"oras.land/oras-go/v2/registry/remote"
 	"oras.land/oras-go/v2/registry/remote/auth"
 
 	"github.com/nfd-compat/nfd-compat/internal/testimage"
@@ -25,11 +24,7 @@ const (
 func TestCredentials(t *testing.T) {
 	ctx := context.Background()
 	reg := testregistry.Start(t, testregistry.GGCRReferrers, testregistry.BasicAuth(user, password))
-	repo, err := remote.NewRepository(reg.Host + "/private")
-	if err != nil {
-		t.Fatal(err)
-	}
-	repo.PlainHTTP = true
+	repo := reg.Repo(t, "private")
 	repo.Client = &auth.Client{Credential: auth.StaticCredential(reg.Host, auth.Credential{Username: user, Password: password})}
 	if _, err := testimage.Push(ctx, repo, "v1"); err != nil {
 		t.Fatal(err)

@@ -11,7 +11,6 @@ import (
 	"oras.land/oras-go/v2"
 	"oras.land/oras-go/v2/content/oci"
 	"oras.land/oras-go/v2/registry"
-	"oras.land/oras-go/v2/registry/remote"
 
 	"github.com/nfd-compat/nfd-compat/internal/testregistry"
 )
@@ -60,14 +59,7 @@ func registryPlace(reg *testregistry.Registry) place {
 	return place{
 		name: string(reg.Kind),
 		reg:  reg,
-		store: func(t *testing.T, repo string) oras.GraphTarget {
-			r, err := remote.NewRepository(reg.Host + "/" + repo)
-			if err != nil {
-				t.Fatal(err)
-			}
-			r.PlainHTTP = true
-			return r
-		},
+		store: func(t *testing.T, repo string) oras.GraphTarget { return reg.Repo(t, repo) },
 		ref:   func(repo, tag string) string { return reg.Ref(repo, tag) },
 		flags: []string{"--plain-http"},
 	}

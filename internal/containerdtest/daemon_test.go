@@ -5,8 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"oras.land/oras-go/v2/registry/remote"
-
 	"github.com/nfd-compat/nfd-compat/internal/containerdtest"
 	"github.com/nfd-compat/nfd-compat/internal/testimage"
 	"github.com/nfd-compat/nfd-compat/internal/testregistry"
@@ -22,11 +20,7 @@ func TestDaemonPull(t *testing.T) {
 	var b containerdtest.Builder
 	d := containerdtest.Start(t, b.Get(t), containerdtest.Options{})
 	reg := testregistry.Start(t, testregistry.GGCRReferrers)
-	repo, err := remote.NewRepository(reg.Host + "/smoke")
-	if err != nil {
-		t.Fatal(err)
-	}
-	repo.PlainHTTP = true
+	repo := reg.Repo(t, "smoke")
 	ctx := context.Background()
 	if _, err := testimage.Push(ctx, repo, "v1"); err != nil {
 		t.Fatal(err)

@@ -28,11 +28,7 @@ func TestRegistries(t *testing.T) {
 		t.Run(string(kind), func(t *testing.T) {
 			ctx := context.Background()
 			reg := testregistry.Start(t, kind)
-			repo, err := remote.NewRepository(reg.Host + "/test/app")
-			if err != nil {
-				t.Fatal(err)
-			}
-			repo.PlainHTTP = true
+			repo := reg.Repo(t, "test/app")
 
 			img := checkTarget(t, repo)
 
@@ -42,7 +38,7 @@ func TestRegistries(t *testing.T) {
 			if want := map[bool]int{true: 200, false: 404}[hasAPI]; code != want {
 				t.Errorf("GET referrers = %d, want %d", code, want)
 			}
-			_, err = repo.Resolve(ctx, strings.Replace(img.Digest.String(), ":", "-", 1))
+			_, err := repo.Resolve(ctx, strings.Replace(img.Digest.String(), ":", "-", 1))
 			if hasTag := err == nil; hasTag == hasAPI {
 				t.Errorf("referrers tag schema tag exists = %v on %s (err %v)", hasTag, kind, err)
 			}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/registry"
+	"oras.land/oras-go/v2/registry/remote"
 )
 
 // Kind names a registry implementation.
@@ -112,4 +113,16 @@ func RefuseDeletes(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, req)
 	})
+}
+
+// Repo returns an oras-go client for repository name on this registry, over
+// plain HTTP, for seeding and inspecting test content.
+func (r *Registry) Repo(t testing.TB, name string) *remote.Repository {
+	t.Helper()
+	repo, err := remote.NewRepository(r.Host + "/" + name)
+	if err != nil {
+		t.Fatalf("testregistry: %v", err)
+	}
+	repo.PlainHTTP = true
+	return repo
 }

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
-	"oras.land/oras-go/v2/registry/remote"
 
 	"github.com/nfd-compat/nfd-compat/internal/testimage"
 	"github.com/nfd-compat/nfd-compat/internal/testregistry"
@@ -30,11 +29,7 @@ func BenchmarkInvocation(b *testing.B) {
 		b.Fatal(err)
 	}
 	reg := testregistry.Start(b, testregistry.GGCRReferrers)
-	repo, err := remote.NewRepository(reg.Host + "/app")
-	if err != nil {
-		b.Fatal(err)
-	}
-	repo.PlainHTTP = true
+	repo := reg.Repo(b, "app")
 	img, err := testimage.Push(ctx, repo, "v1")
 	if err != nil {
 		b.Fatal(err)

@@ -156,11 +156,7 @@ func TestCacheVerifiedOnRead(t *testing.T) {
 		t.Fatal(err)
 	}
 	reg := testregistry.Start(t, testregistry.GGCRReferrers)
-	r, err := remote.NewRepository(reg.Host + "/app")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.PlainHTTP = true
+	r := reg.Repo(t, "app")
 	img, err := testimage.Push(ctx, r, "v1")
 	if err != nil {
 		t.Fatal(err)
