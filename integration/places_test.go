@@ -57,8 +57,8 @@ func places(t *testing.T) []place {
 // registryPlace is a running registry as a place.
 func registryPlace(reg *testregistry.Registry) place {
 	return place{
-		name: string(reg.Kind),
-		reg:  reg,
+		name:  string(reg.Kind),
+		reg:   reg,
 		store: func(t *testing.T, repo string) oras.GraphTarget { return reg.Repo(t, repo) },
 		ref:   func(repo, tag string) string { return reg.Ref(repo, tag) },
 		flags: []string{"--plain-http"},
