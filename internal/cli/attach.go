@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -13,6 +15,7 @@ import (
 
 func attachCommand() *cobra.Command {
 	var (
+		timeout     option.Timeout
 		image       imageFlags
 		out         option.Output
 		mediaTypes  string
@@ -49,10 +52,12 @@ artifact's digest.`,
 			if err != nil {
 				return err
 			}
-			return compatspec.Attach(cmd.Context(), compatspec.AttachOptions{
-				Image: imgOpts, Spec: data, SpecName: name, Format: artifact.Format(mediaTypes),
-				Annotations: anns, Replace: replace, Output: format,
-				Stdout: cmd.OutOrStdout(), Stderr: cmd.ErrOrStderr(),
+			return timeout.Run(cmd.Context(), func(ctx context.Context) error {
+				return compatspec.Attach(ctx, compatspec.AttachOptions{
+					Image: imgOpts, Spec: data, SpecName: name, Format: artifact.Format(mediaTypes),
+					Annotations: anns, Replace: replace, Output: format,
+					Stdout: cmd.OutOrStdout(), Stderr: cmd.ErrOrStderr(),
+				})
 			})
 		},
 	}
@@ -61,6 +66,7 @@ artifact's digest.`,
 	cmd.Flags().StringVar(&mediaTypes, "media-types", string(artifact.FormatNFD), "artifact media types: nfd (upstream NFD v0.19) or kep (KEP-1845's original)")
 	cmd.Flags().StringArrayVarP(&annotations, "annotation", "a", nil, "manifest annotation KEY=VALUE (repeatable)")
 	cmd.Flags().BoolVar(&replace, "replace", false, "after the new artifact is pushed and listed, remove the image's older compatibility artifacts")
+	timeout.AddFlags(cmd.Flags(), 2*time.Minute)
 	return cmd
 }
 

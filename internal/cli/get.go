@@ -1,15 +1,19 @@
 package cli
 
 import (
+	"context"
 	"github.com/spf13/cobra"
+	"time"
 
+	"github.com/nfd-compat/nfd-compat/internal/cli/option"
 	"github.com/nfd-compat/nfd-compat/pkg/cmd/compatspec"
 )
 
 func getCommand() *cobra.Command {
 	var (
-		image  imageFlags
-		digest string
+		timeout option.Timeout
+		image   imageFlags
+		digest  string
 	)
 	cmd := &cobra.Command{
 		Use:     "get-spec IMAGE",
@@ -21,10 +25,13 @@ func getCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return compatspec.Get(cmd.Context(), compatspec.GetOptions{Image: imgOpts, Digest: digest, Stdout: cmd.OutOrStdout()})
+			return timeout.Run(cmd.Context(), func(ctx context.Context) error {
+				return compatspec.Get(ctx, compatspec.GetOptions{Image: imgOpts, Digest: digest, Stdout: cmd.OutOrStdout()})
+			})
 		},
 	}
 	image.add(cmd, "use this platform's manifest of an index")
 	cmd.Flags().StringVar(&digest, "digest", "", "the artifact with this digest (a unique prefix is enough)")
+	timeout.AddFlags(cmd.Flags(), 2*time.Minute)
 	return cmd
 }

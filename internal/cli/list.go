@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"context"
 	"github.com/spf13/cobra"
+	"time"
 
 	"github.com/nfd-compat/nfd-compat/internal/cli/option"
 	"github.com/nfd-compat/nfd-compat/pkg/cmd/compatspec"
@@ -9,8 +11,9 @@ import (
 
 func listCommand() *cobra.Command {
 	var (
-		image imageFlags
-		out   option.Output
+		timeout option.Timeout
+		image   imageFlags
+		out     option.Output
 	)
 	cmd := &cobra.Command{
 		Use:     "list-specs IMAGE",
@@ -26,10 +29,13 @@ func listCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return compatspec.List(cmd.Context(), compatspec.ListOptions{Image: imgOpts, Output: format, Stdout: cmd.OutOrStdout()})
+			return timeout.Run(cmd.Context(), func(ctx context.Context) error {
+				return compatspec.List(ctx, compatspec.ListOptions{Image: imgOpts, Output: format, Stdout: cmd.OutOrStdout()})
+			})
 		},
 	}
 	image.add(cmd, "use this platform's manifest of an index")
 	out.AddFlags(cmd.Flags())
+	timeout.AddFlags(cmd.Flags(), 2*time.Minute)
 	return cmd
 }

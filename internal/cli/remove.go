@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"context"
 	"github.com/spf13/cobra"
+	"time"
 
 	"github.com/nfd-compat/nfd-compat/internal/cli/option"
 	"github.com/nfd-compat/nfd-compat/pkg/cmd/compatspec"
@@ -9,10 +11,11 @@ import (
 
 func removeCommand() *cobra.Command {
 	var (
-		image  imageFlags
-		out    option.Output
-		digest string
-		all    bool
+		timeout option.Timeout
+		image   imageFlags
+		out     option.Output
+		digest  string
+		all     bool
 	)
 	cmd := &cobra.Command{
 		Use:   "remove-spec IMAGE",
@@ -33,8 +36,10 @@ never deleted.`,
 			if err != nil {
 				return err
 			}
-			return compatspec.Remove(cmd.Context(), compatspec.RemoveOptions{
-				Image: imgOpts, Digest: digest, All: all, Output: format, Stdout: cmd.OutOrStdout(),
+			return timeout.Run(cmd.Context(), func(ctx context.Context) error {
+				return compatspec.Remove(ctx, compatspec.RemoveOptions{
+					Image: imgOpts, Digest: digest, All: all, Output: format, Stdout: cmd.OutOrStdout(),
+				})
 			})
 		},
 	}
@@ -42,5 +47,6 @@ never deleted.`,
 	out.AddFlags(cmd.Flags())
 	cmd.Flags().StringVar(&digest, "digest", "", "remove the artifact with this digest (a unique prefix is enough)")
 	cmd.Flags().BoolVar(&all, "all", false, "remove every compatibility artifact of the image")
+	timeout.AddFlags(cmd.Flags(), 2*time.Minute)
 	return cmd
 }

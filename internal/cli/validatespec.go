@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"context"
 	"github.com/spf13/cobra"
+	"time"
 
 	"github.com/nfd-compat/nfd-compat/internal/cli/option"
 	"github.com/nfd-compat/nfd-compat/pkg/cmd/compatspec"
@@ -9,10 +11,11 @@ import (
 
 func validateSpecCommand() *cobra.Command {
 	var (
-		image  imageFlags
-		out    option.Output
-		file   string
-		digest string
+		timeout option.Timeout
+		image   imageFlags
+		out     option.Output
+		file    string
+		digest  string
 	)
 	cmd := &cobra.Command{
 		Use:   "validate-spec [IMAGE | --file SPEC]",
@@ -34,12 +37,15 @@ with its path and line. Exits 2 when any spec is invalid.`,
 				return err
 			}
 			opts.Image, opts.File, opts.FileName = in.Image, in.Data, in.Name
-			return compatspec.Validate(cmd.Context(), opts)
+			return timeout.Run(cmd.Context(), func(ctx context.Context) error {
+				return compatspec.Validate(ctx, opts)
+			})
 		},
 	}
 	image.add(cmd, "use this platform's manifest of an index")
 	out.AddFlags(cmd.Flags())
 	cmd.Flags().StringVarP(&file, "file", "f", "", "spec file to validate (- for stdin)")
 	cmd.Flags().StringVar(&digest, "digest", "", "only the artifact with this digest")
+	timeout.AddFlags(cmd.Flags(), 2*time.Minute)
 	return cmd
 }

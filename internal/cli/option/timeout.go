@@ -1,0 +1,36 @@
+package option
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/pflag"
+)
+
+// Timeout is the --timeout flag: a bound on the whole command, so a registry
+// that stops answering cannot hang it.
+type Timeout struct {
+	Value time.Duration
+}
+
+// AddFlags registers the flag with its default.
+func (o *Timeout) AddFlags(fs *pflag.FlagSet, def time.Duration) {
+	fs.DurationVar(&o.Value, "timeout", def, "give up after this long (0: never)")
+}
+
+// Run calls fn with a context bounded by the timeout and says which flag to
+// raise when it ran out.
+func (o *Timeout) Run(ctx context.Context, fn func(context.Context) error) error {
+	if o.Value <= 0 {
+		return fn(ctx)
+	}
+	ctx, cancel := context.WithTimeout(ctx, o.Value)
+	defer cancel()
+	err := fn(ctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("gave up after --timeout %s (raise it if the registry is just slow): %w", o.Value, err)
+	}
+	return err
+}
