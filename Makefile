@@ -63,6 +63,8 @@ test-short:
 # Short runs of every fuzz target (go test -fuzz takes one target at a time).
 fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzParse -fuzztime=30s ./pkg/spec
+	$(GO) test -run='^$$' -fuzz=FuzzDecodeExport -fuzztime=30s ./pkg/features
+	$(GO) test -run='^$$' -fuzz=FuzzYAMLDocs -fuzztime=30s ./pkg/features
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
