@@ -16,7 +16,6 @@ import (
 	"time"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
-	"oras.land/oras-go/v2/registry/remote"
 
 	"github.com/nfd-compat/nfd-compat/internal/testimage"
 	"github.com/nfd-compat/nfd-compat/internal/testregistry"
@@ -43,11 +42,7 @@ type image struct {
 func push(t *testing.T, reg *testregistry.Registry, repo, specFile string) image {
 	t.Helper()
 	ctx := context.Background()
-	r, err := remote.NewRepository(reg.Host + "/" + repo)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.PlainHTTP = true
+	r := reg.Repo(t, repo)
 	d, err := testimage.Push(ctx, r, "v1", testimage.WithPlatform("linux/"+runtime.GOARCH), testimage.WithContent([]byte(repo)))
 	if err != nil {
 		t.Fatal(err)

@@ -25,7 +25,7 @@ func TestDockerConfigCredentials(t *testing.T) {
 	const user, password = "puller", "s3cret-pw"
 	reg := testregistry.Start(t, testregistry.GGCRReferrers, testregistry.BasicAuth(user, password))
 	ctx := context.Background()
-	r := repoFor(t, reg, "private")
+	r := reg.Repo(t, "private")
 	r.Client = authClient(reg.Host, user, password)
 	d, err := testimage.Push(ctx, r, "v1")
 	if err != nil {

@@ -16,7 +16,6 @@ import (
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/sirupsen/logrus"
-	"oras.land/oras-go/v2/registry/remote"
 
 	"github.com/nfd-compat/nfd-compat/internal/testimage"
 	"github.com/nfd-compat/nfd-compat/internal/testregistry"
@@ -34,16 +33,6 @@ func readExample(t testing.TB, name string) []byte {
 	return b
 }
 
-func repoFor(t testing.TB, reg *testregistry.Registry, name string) *remote.Repository {
-	t.Helper()
-	r, err := remote.NewRepository(reg.Host + "/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.PlainHTTP = true
-	return r
-}
-
 // asContainerd returns desc as containerd's resolver passes it to verifiers.
 func asContainerd(d ocispec.Descriptor) ocispec.Descriptor {
 	return ocispec.Descriptor{MediaType: d.MediaType, Digest: d.Digest, Size: d.Size}
@@ -55,7 +44,7 @@ func asContainerd(d ocispec.Descriptor) ocispec.Descriptor {
 func pushImage(t testing.TB, reg *testregistry.Registry, repo, tag, specFile string) (string, ocispec.Descriptor) {
 	t.Helper()
 	ctx := context.Background()
-	r := repoFor(t, reg, repo)
+	r := reg.Repo(t, repo)
 	desc, err := testimage.Push(ctx, r, tag, testimage.WithPlatform("linux/"+runtime.GOARCH), testimage.WithContent([]byte(repo+tag)))
 	if err != nil {
 		t.Fatal(err)
@@ -253,7 +242,7 @@ func TestRegistryHangsFollowsOnError(t *testing.T) {
 func TestIndexPlatformArtifactFirst(t *testing.T) {
 	ctx := context.Background()
 	reg := testregistry.Start(t, testregistry.GGCRReferrers)
-	r := repoFor(t, reg, "multi")
+	r := reg.Repo(t, "multi")
 	other := "arm64"
 	if runtime.GOARCH == "arm64" {
 		other = "amd64"
@@ -316,7 +305,7 @@ func TestRequestsPerDecision(t *testing.T) {
 	for _, kind := range []testregistry.Kind{testregistry.GGCRReferrers, testregistry.GGCRTagSchema} {
 		reg := testregistry.Start(t, kind)
 		name, desc := pushImage(t, reg, "app", "v1", "demo-spec.yaml")
-		r := repoFor(t, reg, "multi")
+		r := reg.Repo(t, "multi")
 		idx, ms, err := testimage.PushIndex(ctx, r, "v1", []string{"linux/" + runtime.GOARCH, "linux/s390x"})
 		if err != nil {
 			t.Fatal(err)

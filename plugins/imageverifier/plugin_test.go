@@ -13,7 +13,6 @@ import (
 	"time"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
-	"oras.land/oras-go/v2/registry/remote"
 
 	"github.com/nfd-compat/nfd-compat/internal/testimage"
 	"github.com/nfd-compat/nfd-compat/internal/testregistry"
@@ -57,11 +56,7 @@ func containerdPull(t *testing.T, verifierBin string) {
 	ctx := context.Background()
 	reg := testregistry.Start(t, testregistry.GGCRReferrers)
 	push := func(repo, specFile string) string {
-		r, err := remote.NewRepository(reg.Host + "/" + repo)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r.PlainHTTP = true
+		r := reg.Repo(t, repo)
 		d, err := testimage.Push(ctx, r, "v1", testimage.WithPlatform("linux/"+runtime.GOARCH))
 		if err != nil {
 			t.Fatal(err)

@@ -57,14 +57,6 @@ func TestRegistryRequests(t *testing.T) {
 	} {
 		t.Run(string(tc.kind), func(t *testing.T) {
 			reg := testregistry.Start(t, tc.kind)
-			repo := func(name string) *remote.Repository {
-				r, err := remote.NewRepository(reg.Host + "/" + name)
-				if err != nil {
-					t.Fatal(err)
-				}
-				r.PlainHTTP = true
-				return r
-			}
 			// Each repository's spec differs, so that no two artifacts or
 			// specs share a digest and the cold counts are each image's own.
 			attach := func(r *remote.Repository, subject ocispec.Descriptor, note string, created time.Time) string {
@@ -75,22 +67,22 @@ func TestRegistryRequests(t *testing.T) {
 				}
 				return d.Digest.String()
 			}
-			img, err := testimage.Push(ctx, repo("app"), "v1")
+			img, err := testimage.Push(ctx, reg.Repo(t, "app"), "v1")
 			if err != nil {
 				t.Fatal(err)
 			}
-			appArtifact := attach(repo("app"), img, "", time.Unix(1e9, 0))
-			idx, _, err := testimage.PushIndex(ctx, repo("multi"), "v1", []string{"linux/amd64", "linux/arm64"})
+			appArtifact := attach(reg.Repo(t, "app"), img, "", time.Unix(1e9, 0))
+			idx, _, err := testimage.PushIndex(ctx, reg.Repo(t, "multi"), "v1", []string{"linux/amd64", "linux/arm64"})
 			if err != nil {
 				t.Fatal(err)
 			}
-			multiArtifact := attach(repo("multi"), idx, "", time.Unix(1e9, 0))
+			multiArtifact := attach(reg.Repo(t, "multi"), idx, "", time.Unix(1e9, 0))
 			// The spec on the amd64 manifest of an index, as attach-spec --platform puts it.
-			_, manifests, err := testimage.PushIndex(ctx, repo("perplatform"), "v1", []string{"linux/amd64", "linux/arm64"})
+			_, manifests, err := testimage.PushIndex(ctx, reg.Repo(t, "perplatform"), "v1", []string{"linux/amd64", "linux/arm64"})
 			if err != nil {
 				t.Fatal(err)
 			}
-			perPlatformArtifact := attach(repo("perplatform"), manifests[0], "", time.Unix(1e9, 0))
+			perPlatformArtifact := attach(reg.Repo(t, "perplatform"), manifests[0], "", time.Unix(1e9, 0))
 
 			check := func(phase, cacheDir string, want counts) {
 				t.Helper()
@@ -127,7 +119,7 @@ func TestRegistryRequests(t *testing.T) {
 			// A newer spec attached after the cached runs: the referrers
 			// are asked every time, so it is seen (and its manifest and
 			// blob fetched once, then cached).
-			newer := attach(repo("app"), img, " newer", time.Unix(2e9, 0))
+			newer := attach(reg.Repo(t, "app"), img, " newer", time.Unix(2e9, 0))
 			for i, want := range []int64{tc.warm.image + 2, tc.warm.image} {
 				before := reg.Requests()
 				res := validate(t, reg.Ref("app", "v1"), amd64, cacheDir)
