@@ -4,22 +4,23 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
+
+	"github.com/nfd-compat/nfd-compat/pkg/output"
 )
 
 // WriteTable prints the report for people: every set, rule and expression,
 // with what the host has for the failed ones; ANSI colours when color is set
 // (only for terminals).
 func (r *Report) WriteTable(w io.Writer, color bool) error {
-	p := paint(color)
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	p := output.Color(color)
+	tw := output.NewTable(w)
 	fmt.Fprintln(tw, "SET\tRULE\tRESULT\tEXPRESSION\tHOST HAS")
 	for _, s := range r.Sets {
-		fmt.Fprintf(tw, "%s\t\t%s\t\t\n", s.SetRef, p.verdict(s.IsMatch))
+		fmt.Fprintf(tw, "%s\t\t%s\t\t\n", s.SetRef, verdict(p, s.IsMatch))
 		for _, rule := range s.Rules {
-			fmt.Fprintf(tw, "\t%s\t%s\t\t\n", rule.Name, p.verdict(rule.IsMatch))
+			fmt.Fprintf(tw, "\t%s\t%s\t\t\n", rule.Name, verdict(p, rule.IsMatch))
 			if rule.Error != "" {
-				fmt.Fprintf(tw, "\t\t%s\t%s\t\n", p.red("error"), rule.Error)
+				fmt.Fprintf(tw, "\t\t%s\t%s\t\n", p.Red("error"), rule.Error)
 			}
 			exprRows(tw, p, "", rule.Expressions)
 			for i, m := range rule.MatchAny {
@@ -58,32 +59,20 @@ func (e ExprReport) String() string {
 	return b.String()
 }
 
-func exprRows(w io.Writer, p paint, prefix string, es []ExprReport) {
+func exprRows(w io.Writer, p output.Color, prefix string, es []ExprReport) {
 	for _, e := range es {
-		mark := p.green("✔")
+		mark := p.Green("✔")
 		if !e.IsMatch {
-			mark = p.red("✘")
+			mark = p.Red("✘")
 		}
 		fmt.Fprintf(w, "\t\t%s\t%s%s\t%s\n", mark, prefix, e, e.Host)
 	}
 }
 
-// paint wraps text in an ANSI colour when enabled.
-type paint bool
-
-func (p paint) green(s string) string { return p.wrap("32", s) }
-func (p paint) red(s string) string   { return p.wrap("31", s) }
-
-func (p paint) wrap(code, s string) string {
-	if !p {
-		return s
-	}
-	return "\x1b[" + code + "m" + s + "\x1b[0m"
-}
-
-func (p paint) verdict(ok bool) string {
+// verdict is a colored pass or FAIL.
+func verdict(c output.Color, ok bool) string {
 	if ok {
-		return p.green("pass")
+		return c.Green("pass")
 	}
-	return p.red("FAIL")
+	return c.Red("FAIL")
 }

@@ -9,19 +9,6 @@ import (
 	"github.com/nfd-compat/nfd-compat/pkg/output"
 )
 
-// paint wraps text in an ANSI colour when enabled.
-type paint bool
-
-func (p paint) green(s string) string { return p.wrap("32", s) }
-func (p paint) red(s string) string   { return p.wrap("31", s) }
-func (p paint) bold(s string) string  { return p.wrap("1", s) }
-func (p paint) wrap(code, s string) string {
-	if !p {
-		return s
-	}
-	return "\x1b[" + code + "m" + s + "\x1b[0m"
-}
-
 func sourceLine(src *specSource) string {
 	if src.image != "" {
 		return fmt.Sprintf("%s (artifact %s)", src.image, src.artifact)
@@ -32,14 +19,14 @@ func sourceLine(src *specSource) string {
 // hostTable prints one node's report: the verdict first, then every set,
 // rule and expression with what the host has for failures.
 func hostTable(w io.Writer, src *specSource, r NodeReport, color bool) error {
-	p := paint(color)
+	p := output.Color(color)
 	fmt.Fprintf(w, "Image:   %s\n", sourceLine(src))
 	fmt.Fprintf(w, "Node:    %s\n", r.Node)
 	if r.Report == nil {
-		_, err := fmt.Fprintf(w, "Verdict: %s\n", p.red("error: "+r.Error))
+		_, err := fmt.Fprintf(w, "Verdict: %s\n", p.Red("error: "+r.Error))
 		return err
 	}
-	fmt.Fprintf(w, "Verdict: %s\n\n", p.bold(verdictLine(r.Report)))
+	fmt.Fprintf(w, "Verdict: %s\n\n", p.Bold(verdictLine(r.Report)))
 	return r.WriteTable(w, color)
 }
 
@@ -52,7 +39,7 @@ func verdictLine(r *compat.Report) string {
 
 // fleetTable prints one row per node.
 func fleetTable(w io.Writer, src *specSource, reports []NodeReport, color bool) error {
-	p := paint(color)
+	p := output.Color(color)
 	fmt.Fprintf(w, "Image: %s\n\n", sourceLine(src))
 	tw := output.NewTable(w)
 	fmt.Fprintln(tw, "NODE\tVERDICT\tBEST SET\tFAILED (FIRST SET)")
@@ -60,12 +47,12 @@ func fleetTable(w io.Writer, src *specSource, reports []NodeReport, color bool) 
 	for _, r := range reports {
 		switch {
 		case r.Report == nil:
-			fmt.Fprintf(tw, "%s\t%s\t-\t%s\n", r.Node, p.red("error"), r.Error)
+			fmt.Fprintf(tw, "%s\t%s\t-\t%s\n", r.Node, p.Red("error"), r.Error)
 		case r.Compatible:
 			ok++
-			fmt.Fprintf(tw, "%s\t%s\t%s\t\n", r.Node, p.green("compatible"), r.BestSet.String())
+			fmt.Fprintf(tw, "%s\t%s\t%s\t\n", r.Node, p.Green("compatible"), r.BestSet.String())
 		default:
-			fmt.Fprintf(tw, "%s\t%s\t-\t%s\n", r.Node, p.red("incompatible"), firstFailures(r.Report, 2))
+			fmt.Fprintf(tw, "%s\t%s\t-\t%s\n", r.Node, p.Red("incompatible"), firstFailures(r.Report, 2))
 		}
 	}
 	if err := tw.Flush(); err != nil {
