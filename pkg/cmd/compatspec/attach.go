@@ -12,6 +12,7 @@ import (
 	"github.com/nfd-compat/nfd-compat/pkg/artifact"
 	"github.com/nfd-compat/nfd-compat/pkg/output"
 	"github.com/nfd-compat/nfd-compat/pkg/spec"
+	"github.com/nfd-compat/nfd-compat/pkg/target"
 )
 
 // AttachOptions are attach-spec's inputs.
@@ -62,7 +63,7 @@ func Attach(ctx context.Context, opts AttachOptions) error {
 		Format: opts.Format, Annotations: opts.Annotations, Created: opts.Created,
 	})
 	if err != nil {
-		return explain(sub.img, err)
+		return target.Explain(sub.img, err)
 	}
 	res := AttachResult{Artifact: desc, Subject: sub.desc}
 	if opts.Replace {

@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/nfd-compat/nfd-compat/pkg/artifact"
+	"github.com/nfd-compat/nfd-compat/pkg/target"
 )
 
 // GetOptions are get-spec's inputs.
@@ -51,7 +52,7 @@ func (s *subject) fetchSelected(ctx context.Context, digest string) (*artifact.A
 	}
 	a, err := artifact.Fetch(ctx, s.img.Store, d, s.desc)
 	if err != nil {
-		return nil, explain(s.img, err)
+		return nil, target.Explain(s.img, err)
 	}
 	return a, nil
 }

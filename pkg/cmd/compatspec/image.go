@@ -31,7 +31,7 @@ func openSubject(ctx context.Context, opts ImageOptions) (*subject, error) {
 	}
 	desc, err := img.Resolve(ctx, opts.Platform)
 	if err != nil {
-		return nil, explain(img, err)
+		return nil, target.Explain(img, err)
 	}
 	return &subject{img: img, desc: desc}, nil
 }
@@ -40,7 +40,7 @@ func openSubject(ctx context.Context, opts ImageOptions) (*subject, error) {
 func (s *subject) list(ctx context.Context) ([]ocispec.Descriptor, error) {
 	descs, err := artifact.List(ctx, s.img.Store, s.desc)
 	if err != nil {
-		return nil, explain(s.img, err)
+		return nil, target.Explain(s.img, err)
 	}
 	return descs, nil
 }
@@ -48,9 +48,4 @@ func (s *subject) list(ctx context.Context) ([]ocispec.Descriptor, error) {
 // noArtifact is the error for an image without compat artifacts.
 func (s *subject) noArtifact() error {
 	return fmt.Errorf("%s (%s) has no compatibility artifact: attach one with `nfd-compat attach-spec`: %w", s.img.Name, s.desc.Digest, artifact.ErrNoArtifact)
-}
-
-// explain turns registry answers into messages that say who answered what.
-func explain(img *target.Image, err error) error {
-	return target.Explain(img, err)
 }

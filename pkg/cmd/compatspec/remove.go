@@ -13,6 +13,7 @@ import (
 
 	"github.com/nfd-compat/nfd-compat/pkg/artifact"
 	"github.com/nfd-compat/nfd-compat/pkg/output"
+	"github.com/nfd-compat/nfd-compat/pkg/target"
 )
 
 // RemoveOptions are remove-spec's inputs.
@@ -87,7 +88,7 @@ func removeOne(ctx context.Context, sub *subject, d ocispec.Descriptor) error {
 		return fmt.Errorf("%s refused to delete %s: it answered %d %s (%s); enable deletes on the registry (distribution: storage.delete.enabled: true) or ask its operator",
 			sub.img.Location, d.Digest, resp.StatusCode, http.StatusText(resp.StatusCode), resp.Errors.Error())
 	}
-	return explain(sub.img, err)
+	return target.Explain(sub.img, err)
 }
 
 func digestList(descs []ocispec.Descriptor) string {

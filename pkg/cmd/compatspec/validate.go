@@ -11,6 +11,7 @@ import (
 	"github.com/nfd-compat/nfd-compat/pkg/artifact"
 	"github.com/nfd-compat/nfd-compat/pkg/output"
 	"github.com/nfd-compat/nfd-compat/pkg/spec"
+	"github.com/nfd-compat/nfd-compat/pkg/target"
 )
 
 // ValidateOptions are validate-spec's inputs: a spec file, or an image whose
@@ -98,7 +99,7 @@ func checkArtifacts(ctx context.Context, sub *subject, digest string) ([]Validat
 		a, err := artifact.Fetch(ctx, sub.img.Store, d, sub.desc)
 		if err != nil {
 			if !errors.Is(err, artifact.ErrInvalidArtifact) {
-				return nil, explain(sub.img, err)
+				return nil, target.Explain(sub.img, err)
 			}
 			results = append(results, ValidateResult{Source: d.Digest.String(), Problems: []spec.Problem{{
 				Path: "manifest", Severity: spec.SeverityError, Message: err.Error(),
