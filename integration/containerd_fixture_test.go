@@ -13,6 +13,7 @@ import (
 	"github.com/containerd/containerd/v2/pkg/namespaces"
 
 	"github.com/nfd-compat/nfd-compat/internal/containerdtest"
+	"github.com/nfd-compat/nfd-compat/internal/testenv"
 	"github.com/nfd-compat/nfd-compat/internal/testimage"
 	"github.com/nfd-compat/nfd-compat/internal/testregistry"
 	"github.com/nfd-compat/nfd-compat/pkg/verifier"
@@ -96,7 +97,7 @@ func needBins(t *testing.T, names ...string) containerdtest.Bins {
 	bins := ctrdBins.Get(t)
 	for _, n := range names {
 		if why, missing := bins.Missing[n]; missing {
-			t.Skipf("skipped: %s is not available: %s", n, why)
+			testenv.Missing(t, "%s is not available: %s", n, why)
 		}
 	}
 	return bins

@@ -14,6 +14,7 @@ import (
 	"github.com/opencontainers/go-digest"
 
 	"github.com/nfd-compat/nfd-compat/internal/containerdtest"
+	"github.com/nfd-compat/nfd-compat/internal/testenv"
 	"github.com/nfd-compat/nfd-compat/internal/testimage"
 	"github.com/nfd-compat/nfd-compat/pkg/cmd/checkimages"
 	"github.com/nfd-compat/nfd-compat/pkg/cmd/doctor"
@@ -125,7 +126,7 @@ func TestContainerdCRI(t *testing.T) {
 	d.TrustPlainHTTP(t, im.reg.Host)
 	ctx := context.Background()
 	if r := d.Crictl(ctx, "images"); r.Err != nil {
-		t.Skipf("skipped: the CRI image service did not start here: %v\n%s", r.Err, r.Output())
+		testenv.Missing(t, "the CRI image service did not start here: %v\n%s", r.Err, r.Output())
 	}
 	if r := d.Crictl(ctx, "pull", im.ok); r.Err != nil {
 		t.Fatalf("crictl pull %s: %v\n%s", im.ok, r.Err, r.Output())

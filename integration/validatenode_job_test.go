@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/nfd-compat/nfd-compat/internal/cli"
+	"github.com/nfd-compat/nfd-compat/internal/testenv"
 )
 
 const jobFile = "../contrib/kubernetes/validate-node-job.yaml"
@@ -137,7 +138,7 @@ func TestValidateNodeJobHostRoot(t *testing.T) {
 	}
 	release, err := os.ReadFile("/proc/sys/kernel/osrelease")
 	if err != nil {
-		t.Skip("no /proc/sys/kernel/osrelease:", err)
+		testenv.Missing(t, "no /proc/sys/kernel/osrelease: %v", err)
 	}
 	// lib/ and usr/lib/ of the fixture host: NFD reads
 	// lib/modules/<running kernel>/modules.builtin.

@@ -4,6 +4,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/nfd-compat/nfd-compat/internal/testenv"
 )
 
 // TestNoHeavyOrTestOnlyDeps keeps out of the shipped binaries what made every
@@ -18,7 +20,7 @@ func TestNoHeavyOrTestOnlyDeps(t *testing.T) {
 	}
 	goBin, err := exec.LookPath("go")
 	if err != nil {
-		t.Skip("no go tool in PATH")
+		testenv.Missing(t, "no go tool in PATH")
 	}
 	out, err := exec.Command(goBin, "list", "-deps", ".", "../nfd-compat-verifier").Output()
 	if err != nil {

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/containerd/containerd/v2/client"
+
+	"github.com/nfd-compat/nfd-compat/internal/testenv"
 )
 
 // Daemon is a running containerd.
@@ -36,7 +38,7 @@ type Daemon struct {
 func RequireRoot(t testing.TB) {
 	t.Helper()
 	if os.Geteuid() != 0 {
-		t.Skip("skipped: starting a containerd daemon needs root (CI runs as root; run `sudo go test ./integration/` or `sudo make test`)")
+		testenv.Missing(t, "starting a containerd daemon needs root (CI runs as root; run `sudo go test ./integration/` or `sudo make test`)")
 	}
 }
 

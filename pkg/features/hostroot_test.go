@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/nfd-compat/nfd-compat/internal/testenv"
 )
 
 func TestDiscoverHostRoot(t *testing.T) {
@@ -65,7 +67,7 @@ func TestDiscoverHostPrefix(t *testing.T) {
 func TestDiscoverBuiltinModules(t *testing.T) {
 	raw, err := os.ReadFile("/proc/sys/kernel/osrelease")
 	if err != nil {
-		t.Skip("no /proc/sys/kernel/osrelease:", err)
+		testenv.Missing(t, "no /proc/sys/kernel/osrelease: %v", err)
 	}
 	root := t.TempDir()
 	dir := filepath.Join(root, "lib", "modules", strings.TrimSpace(string(raw)))

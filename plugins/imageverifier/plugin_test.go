@@ -14,6 +14,7 @@ import (
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/nfd-compat/nfd-compat/internal/testenv"
 	"github.com/nfd-compat/nfd-compat/internal/testimage"
 	"github.com/nfd-compat/nfd-compat/internal/testregistry"
 	"github.com/nfd-compat/nfd-compat/pkg/artifact"
@@ -39,7 +40,7 @@ func TestContainerdNFDPull(t *testing.T) {
 	t.Run("bindir", func(t *testing.T) {
 		bin := os.Getenv("NFD_COMPAT_VERIFIER")
 		if bin == "" {
-			t.Skip("set NFD_COMPAT_VERIFIER to the nfd-compat-verifier binary")
+			testenv.Missing(t, "set NFD_COMPAT_VERIFIER to the nfd-compat-verifier binary")
 		}
 		containerdPull(t, bin)
 	})
@@ -48,10 +49,10 @@ func TestContainerdNFDPull(t *testing.T) {
 func containerdPull(t *testing.T, verifierBin string) {
 	daemon, ctr := os.Getenv("NFD_COMPAT_CONTAINERD_NFD"), os.Getenv("NFD_COMPAT_CTR")
 	if daemon == "" || ctr == "" {
-		t.Skip("set NFD_COMPAT_CONTAINERD_NFD and NFD_COMPAT_CTR to containerd-nfd and ctr binaries")
+		testenv.Missing(t, "set NFD_COMPAT_CONTAINERD_NFD and NFD_COMPAT_CTR to containerd-nfd and ctr binaries")
 	}
 	if os.Geteuid() != 0 {
-		t.Skip("containerd needs root")
+		testenv.Missing(t, "containerd needs root")
 	}
 	ctx := context.Background()
 	reg := testregistry.Start(t, testregistry.GGCRReferrers)

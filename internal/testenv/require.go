@@ -1,0 +1,28 @@
+package testenv
+
+import (
+	"fmt"
+	"os"
+	"testing"
+)
+
+// StrictEnv names the variable that .ci/run sets: with it (or with CI=true,
+// as CI systems set) a missing required component fails the test.
+const StrictEnv = "NFD_COMPAT_NO_SKIP"
+
+// Strict reports whether missing components fail tests instead of skipping
+// them.
+func Strict() bool {
+	return os.Getenv(StrictEnv) == "1" || os.Getenv("CI") == "true"
+}
+
+// Missing stops t because a component it needs is not here: a skip with the
+// reason, or a failure under CI (see Strict).
+func Missing(t testing.TB, format string, args ...any) {
+	t.Helper()
+	msg := fmt.Sprintf(format, args...)
+	if Strict() {
+		t.Fatalf("required component missing under CI (%s=1 or CI=true): %s", StrictEnv, msg)
+	}
+	t.Skip("skipped: " + msg)
+}
