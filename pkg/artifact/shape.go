@@ -61,13 +61,18 @@ func checkShape(m *ocispec.Manifest, subject ocispec.Descriptor) error {
 	if m.MediaType != ocispec.MediaTypeImageManifest {
 		return fmt.Errorf("mediaType %q is not an OCI image manifest (%s)", m.MediaType, ocispec.MediaTypeImageManifest)
 	}
+	if m.ArtifactType == "" {
+		return fmt.Errorf("has no artifactType (want %s or %s)", spec.ArtifactType, spec.KEPArtifactType)
+	}
 	if !spec.IsArtifactType(m.ArtifactType) {
 		return fmt.Errorf("artifactType %q is not one of ours (want %s or %s)", m.ArtifactType, spec.ArtifactType, spec.KEPArtifactType)
 	}
 	empty := ocispec.DescriptorEmptyJSON
-	if m.Config.MediaType != empty.MediaType || m.Config.Digest != empty.Digest || m.Config.Size != empty.Size {
-		return fmt.Errorf("config is %q %s (%d bytes), want the OCI empty descriptor (%s %s, %d bytes)",
-			m.Config.MediaType, m.Config.Digest, m.Config.Size, empty.MediaType, empty.Digest, empty.Size)
+	if m.Config.MediaType != empty.MediaType {
+		return fmt.Errorf("config media type %q, want %s (the OCI empty descriptor)", m.Config.MediaType, empty.MediaType)
+	}
+	if m.Config.Digest != empty.Digest || m.Config.Size != empty.Size {
+		return fmt.Errorf("config is %s (%d bytes), want the OCI empty descriptor %s (%d bytes)", m.Config.Digest, m.Config.Size, empty.Digest, empty.Size)
 	}
 	if len(m.Layers) != 1 {
 		return fmt.Errorf("has %d layers, want exactly one spec layer", len(m.Layers))

@@ -81,10 +81,15 @@ func Remove(ctx context.Context, opts RemoveOptions) error {
 		return fmt.Errorf("%s has %d compatibility artifacts; choose one with --digest, or remove them all with --all:\n%s: %w",
 			sub.img.Name, len(descs), digestList(descs), artifact.ErrAmbiguous)
 	}
-	removed, skipped, err := removeVerified(ctx, sub, targets, opts.Stderr)
+	// Asked for one: its error says why it was kept; with --all, a warning each.
+	warn := opts.Stderr
+	if !opts.All {
+		warn = io.Discard
+	}
+	removed, skipped, err := removeVerified(ctx, sub, targets, warn)
 	if err == nil && !opts.All && len(skipped) > 0 {
-		err = fmt.Errorf("%s: %s is not a compatibility artifact of the image, nothing was removed: %s: %w",
-			sub.img.Name, skipped[0].Digest, skipped[0].Reason, artifact.ErrNotCompatArtifact)
+		err = fmt.Errorf("%s: %s is listed as a compatibility artifact of the image but is not one (%s), so nothing was removed (%s): %w",
+			sub.img.Name, skipped[0].Digest, skipped[0].Reason, relabelHint, artifact.ErrNotCompatArtifact)
 	}
 	res := RemoveResult{Removed: removed, Skipped: skipped}
 	if res.Removed == nil {
@@ -119,7 +124,8 @@ func removeVerified(ctx context.Context, sub *subject, descs []ocispec.Descripto
 		case err == nil:
 			removed = append(removed, d)
 		case errors.Is(err, artifact.ErrNotCompatArtifact):
-			s := Skipped{Digest: d.Digest.String(), Reason: strings.TrimPrefix(err.Error(), d.Digest.String()+": ")}
+			reason := strings.TrimPrefix(err.Error(), d.Digest.String()+": ")
+			s := Skipped{Digest: d.Digest.String(), Reason: strings.TrimSuffix(reason, ": "+artifact.ErrNotCompatArtifact.Error())}
 			if d.Digest.Validate() != nil {
 				s.Digest = fmt.Sprintf("%q", d.Digest)
 			}
@@ -129,16 +135,18 @@ func removeVerified(ctx context.Context, sub *subject, descs []ocispec.Descripto
 			if refused := deleteRefused(sub, d, err); refused != nil {
 				return removed, skipped, errors.Join(append(errs, refused)...)
 			}
-			errs = append(errs, fmt.Errorf("kept %s: %w", d.Digest, target.Explain(sub.img, err)))
+			errs = append(errs, fmt.Errorf("kept %s, it could not be verified as a compatibility artifact of the image: %w", d.Digest, target.Explain(sub.img, err)))
 		}
 	}
 	if len(skipped) > 0 {
-		fmt.Fprintf(w, "%s's referrers list labels %d manifest(s) as compatibility artifacts that are not "+
-			"(on registries without the referrers API that list is the sha256-<hex> tag, which any tool with push rights can rewrite)\n",
-			sub.img.Name, len(skipped))
+		fmt.Fprintf(w, "Kept %d manifest(s) that the referrers list of %s labels as compatibility artifacts but that are not (%s)\n",
+			len(skipped), sub.img.Name, relabelHint)
 	}
 	return removed, skipped, errors.Join(errs...)
 }
+
+// relabelHint says where a wrong label can come from.
+const relabelHint = "without the referrers API, the list is the image's sha256-<hex> tag, which any tool with push rights can rewrite"
 
 // deleteRefused is the error for a registry that refused a delete (deletes
 // disabled or not allowed), or nil for any other error.
