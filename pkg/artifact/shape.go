@@ -13,7 +13,8 @@ import (
 
 // VerifyShape fetches the manifest desc by digest (size-limited to
 // spec.MaxSize, digest and size verified) and checks that it is a
-// compatibility artifact of subject: an OCI image manifest (schemaVersion 2),
+// compatibility artifact of subject: an OCI image manifest (descriptor media
+// type, and the mediaType field when present; schemaVersion 2),
 // one of our artifactTypes, the OCI empty descriptor as config, exactly one
 // layer of the spec media type that goes with the artifactType, and
 // subject.digest equal to subject.Digest.
@@ -58,7 +59,9 @@ func checkShape(m *ocispec.Manifest, subject ocispec.Descriptor) error {
 	if m.SchemaVersion != 2 {
 		return fmt.Errorf("schemaVersion is %d, want 2", m.SchemaVersion)
 	}
-	if m.MediaType != ocispec.MediaTypeImageManifest {
+	// The field is a SHOULD in image-spec v1.1; the descriptor's media type
+	// (what the registry served it as) was checked already.
+	if m.MediaType != "" && m.MediaType != ocispec.MediaTypeImageManifest {
 		return fmt.Errorf("mediaType %q is not an OCI image manifest (%s)", m.MediaType, ocispec.MediaTypeImageManifest)
 	}
 	if m.ArtifactType == "" {
