@@ -3,12 +3,15 @@ package integration
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"oras.land/oras-go/v2"
 	"oras.land/oras-go/v2/content"
+	"oras.land/oras-go/v2/content/oci"
 
 	"github.com/nfd-compat/nfd-compat/internal/testimage"
 	"github.com/nfd-compat/nfd-compat/internal/testregistry"
@@ -291,4 +294,62 @@ func assertSkipped(t *testing.T, what, stderr string, foreign map[string]ocispec
 			t.Fatalf("%s: no Skipped warning for the %s %s:\n%s", what, name, d.Digest, stderr)
 		}
 	}
+}
+
+// TestRemoveOnLayoutDeletesOnlyTheArtifact: on an OCI layout, removing an
+// artifact deletes that manifest and nothing it points at or that points at
+// it. oras-go's OCI store garbage-collects by default: it would also delete
+// the image when the artifact was its last predecessor and the image has no
+// tag (pushed by digest), and every referrer of the artifact (a signature of
+// the spec).
+func TestRemoveOnLayoutDeletesOnlyTheArtifact(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "layout")
+	store, err := oci.New(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := testimage.Push(ctx, store, "") // untagged: only index.json's digest entry keeps it
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := dir + "@" + img.Digest.String()
+	var att compatspec.AttachResult
+	decodeJSON(t, must(t, 0, "attach-spec", "--oci-layout", ref, kepSpec, "-o", "json").stdout, &att)
+	store, err = oci.New(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	specSig, err := testimage.PushSignature(ctx, store, att.Artifact)
+	if err != nil {
+		t.Fatal(err)
+	}
+	must(t, 0, "remove-spec", "--oci-layout", ref)
+
+	raw, err := os.ReadFile(filepath.Join(dir, "index.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, d := range map[string]ocispec.Descriptor{"image": img, "signature of the artifact": specSig} {
+		if !strings.Contains(string(raw), d.Digest.String()) {
+			t.Fatalf("the %s %s is gone from index.json after remove-spec:\n%s", name, d.Digest, raw)
+		}
+	}
+	store, err = oci.New(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertResolve(t, ctx, store, map[string]ocispec.Descriptor{"image": img, "signature of the artifact": specSig})
+	var m ocispec.Manifest
+	b, err := content.FetchAll(ctx, store, img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	decodeJSON(t, string(b), &m)
+	for _, blob := range append([]ocispec.Descriptor{m.Config}, m.Layers...) {
+		if ok, err := store.Exists(ctx, blob); err != nil || !ok {
+			t.Fatalf("the image's blob %s is gone after remove-spec (%v)", blob.Digest, err)
+		}
+	}
+	assertGone(t, ctx, store, att.Artifact.Digest.String())
 }
