@@ -119,7 +119,12 @@ func removeVerified(ctx context.Context, sub *subject, descs []ocispec.Descripto
 		errs    []error
 	)
 	for _, d := range descs {
+		if ctx.Err() != nil {
+			errs = append(errs, fmt.Errorf("stopped before %s: %w", d.Digest, target.Explain(sub.img, ctx.Err())))
+			break
+		}
 		err := artifact.Remove(ctx, sub.img.Store, d, sub.desc)
+		var del *artifact.DeleteError
 		switch {
 		case err == nil:
 			removed = append(removed, d)
@@ -134,6 +139,10 @@ func removeVerified(ctx context.Context, sub *subject, descs []ocispec.Descripto
 		default:
 			if refused := deleteRefused(sub, d, err); refused != nil {
 				return removed, skipped, errors.Join(append(errs, refused)...)
+			}
+			if errors.As(err, &del) {
+				errs = append(errs, target.Explain(sub.img, err))
+				continue
 			}
 			errs = append(errs, fmt.Errorf("kept %s, it could not be verified as a compatibility artifact of the image: %w", d.Digest, target.Explain(sub.img, err)))
 		}
