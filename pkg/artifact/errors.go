@@ -10,4 +10,16 @@ var (
 	ErrAmbiguous = errors.New("several compatibility artifacts")
 	// ErrInvalidArtifact means a manifest or blob breaks the artifact format.
 	ErrInvalidArtifact = errors.New("invalid compatibility artifact")
+	// ErrNotCompatArtifact means a manifest is not a compatibility artifact of
+	// the image, whatever a referrers list labels it: wrong media type,
+	// artifactType, config, layers or subject. It is never deleted. Every
+	// ErrNotCompatArtifact is also an ErrInvalidArtifact.
+	ErrNotCompatArtifact error = notCompat{}
 )
+
+type notCompat struct{}
+
+func (notCompat) Error() string { return "not a compatibility artifact" }
+
+// Is makes errors.Is(err, ErrInvalidArtifact) hold for shape errors.
+func (notCompat) Is(target error) bool { return target == ErrInvalidArtifact }

@@ -95,6 +95,12 @@ func openLayout(ctx context.Context, ref string) (*Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open OCI layout %s: %w", dir, err)
 	}
+	// Delete removes the manifest asked for and nothing else, as a registry
+	// does. oras-go's default garbage collection would also delete every
+	// referrer of it and every manifest it leaves without a predecessor or
+	// tag: removing an artifact would delete its subject image when that image
+	// is untagged (pushed by digest). The artifact's own blobs stay on disk.
+	store.AutoGC = false
 	return &Image{Store: store, Reference: reference, Name: ref, Location: "OCI layout " + dir}, nil
 }
 

@@ -2,7 +2,6 @@ package compatspec
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -25,7 +24,8 @@ type AttachOptions struct {
 	// Annotations are added to the artifact manifest.
 	Annotations map[string]string
 	// Replace removes the image's older compat artifacts once the new one is
-	// pushed and listed.
+	// pushed and listed; each is verified first, and listed entries that are
+	// not compat artifacts of the image are kept with a warning.
 	Replace bool
 	// Created overrides the creation time (tests); zero means now.
 	Created time.Time
@@ -39,6 +39,9 @@ type AttachResult struct {
 	Artifact ocispec.Descriptor   `json:"artifact"`
 	Subject  ocispec.Descriptor   `json:"subject"`
 	Removed  []ocispec.Descriptor `json:"removed,omitempty"`
+	// Skipped are listed entries that --replace kept because they are not
+	// compat artifacts of the image.
+	Skipped []Skipped `json:"skipped,omitempty"`
 }
 
 // Attach validates the spec, then pushes it as a compat artifact of the image.
@@ -67,7 +70,7 @@ func Attach(ctx context.Context, opts AttachOptions) error {
 	}
 	res := AttachResult{Artifact: desc, Subject: sub.desc}
 	if opts.Replace {
-		if res.Removed, err = replaceOlder(ctx, sub, desc); err != nil {
+		if res.Removed, res.Skipped, err = replaceOlder(ctx, sub, desc, opts.Stderr); err != nil {
 			return err
 		}
 	}
@@ -83,32 +86,31 @@ func Attach(ctx context.Context, opts AttachOptions) error {
 
 // replaceOlder removes the subject's other compat artifacts, but only after
 // the new one is listed: a registry that lost the push must not lose the old
-// spec too.
-func replaceOlder(ctx context.Context, sub *subject, pushed ocispec.Descriptor) ([]ocispec.Descriptor, error) {
+// spec too. Each is verified before it is deleted (see removeVerified); a
+// listed entry that is not a compat artifact of the image is kept with a
+// warning on w.
+func replaceOlder(ctx context.Context, sub *subject, pushed ocispec.Descriptor, w io.Writer) ([]ocispec.Descriptor, []Skipped, error) {
 	descs, err := sub.list(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("pushed %s, but could not list artifacts to replace older ones (nothing removed): %w", pushed.Digest, err)
+		return nil, nil, fmt.Errorf("pushed %s, but could not list artifacts to replace older ones (nothing removed): %w", pushed.Digest, err)
 	}
 	found := false
-	for _, d := range descs {
-		found = found || d.Digest == pushed.Digest
-	}
-	if !found {
-		return nil, fmt.Errorf("pushed %s, but %s does not list it among the image's referrers yet; older artifacts were kept", pushed.Digest, sub.img.Location)
-	}
-	var removed []ocispec.Descriptor
-	var errs []error
+	older := make([]ocispec.Descriptor, 0, len(descs))
 	for _, d := range descs {
 		if d.Digest == pushed.Digest {
+			found = true
 			continue
 		}
-		if err := removeOne(ctx, sub, d); err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		removed = append(removed, d)
+		older = append(older, d)
 	}
-	return removed, errors.Join(errs...)
+	if !found {
+		return nil, nil, fmt.Errorf("pushed %s, but %s does not list it among the image's referrers yet; older artifacts were kept", pushed.Digest, sub.img.Location)
+	}
+	removed, skipped, err := removeVerified(ctx, sub, older, w)
+	if err != nil {
+		err = fmt.Errorf("pushed %s, but not every older artifact was removed: %w", pushed.Digest, err)
+	}
+	return removed, skipped, err
 }
 
 func printWarnings(w io.Writer, name string, problems []spec.Problem) {
