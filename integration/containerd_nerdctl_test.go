@@ -3,8 +3,11 @@ package integration
 import (
 	"bytes"
 	"context"
+	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/containerd/nerdctl/v2/pkg/api/types"
 	nerdctlimage "github.com/containerd/nerdctl/v2/pkg/cmd/image"
@@ -13,6 +16,9 @@ import (
 	"github.com/containerd/platforms"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/nfd-compat/nfd-compat/internal/containerdtest"
+	"github.com/nfd-compat/nfd-compat/internal/testimage"
+	"github.com/nfd-compat/nfd-compat/internal/testregistry"
 	"github.com/nfd-compat/nfd-compat/pkg/policy"
 )
 
@@ -102,3 +108,89 @@ func TestContainerdNerdctl(t *testing.T) {
 	}
 }
 
+// TestContainerdPullCommandNerdctl: nfd-compat pull runs nerdctl's pull
+// (its progress on stderr) after our report, on a containerd whose bindir
+// verifier checks again; an image pulled under another digest than the
+// one checked is removed.
+func TestContainerdPullCommandNerdctl(t *testing.T) {
+	bins := needBins(t, "nfd-compat-verifier")
+	// After the check's resolve of app/moving:v1 the registry serves
+	// app/moving:v2 for that tag, as if it had been pushed in between.
+	var tagReads atomic.Int32
+	moving := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/v2/app/moving/manifests/v1" && tagReads.Add(1) > 1 {
+				r = r.Clone(r.Context())
+				r.URL.Path = "/v2/app/moving/manifests/v2"
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+	reg := testregistry.Start(t, testregistry.GGCRReferrers, moving)
+	p := registryPlace(reg)
+	push := func(repo, tag, spec string) string {
+		if _, err := testimage.Push(context.Background(), p.store(t, repo), tag, testimage.WithContent([]byte(repo+tag))); err != nil {
+			t.Fatal(err)
+		}
+		ref := reg.Ref(repo, tag)
+		must(t, 0, "attach-spec", "--plain-http", ref, spec)
+		return ref
+	}
+	ok := push("app/ok", "v1", demoSpec)
+	gpu := push("app/gpu", "v1", gpuSpec)
+	push("app/moving", "v2", demoSpec)
+	movingRef := push("app/moving", "v1", demoSpec)
+	tagReads.Store(0)
+
+	d := containerdtest.Start(t, bins, entryPoints()[0].opts(bins, &containerdtest.Policy{Mode: "enforce", OnMissing: "allow", OnError: "allow", Timeout: 2 * time.Second}))
+	d.TrustPlainHTTP(t, reg.Host)
+	ctx := context.Background()
+	pull := func(want int, args ...string) containerdtest.Result {
+		t.Helper()
+		r := d.NFDCompat(ctx, append([]string{"pull", "--address", d.Address, "--config", d.ConfigFile, "--hosts-dir", d.HostsDir}, args...)...)
+		if r.ExitCode() != want {
+			t.Fatalf("nfd-compat pull %s: want exit %d\n%s", strings.Join(args, " "), want, fmtResult(r))
+		}
+		return r
+	}
+	stored := func(ref string) bool {
+		_, err := d.Client.GetImage(namespacedCtx("default"), ref)
+		return err == nil
+	}
+
+	r := pull(0, ok)
+	if i, j := strings.Index(r.Stdout, "is compatible with this host"), strings.Index(r.Stdout, "pulled "+ok); i < 0 || j < i {
+		t.Fatalf("want the report, then the result line:\n%s", fmtResult(r))
+	}
+	if !strings.Contains(r.Stderr, "elapsed:") {
+		t.Fatalf("nerdctl's progress is not on stderr:\n%s", fmtResult(r))
+	}
+	if strings.ContainsAny(r.Stderr, "\x1b\r") {
+		t.Fatalf("progress to a non-terminal keeps escape sequences:\n%q", r.Stderr)
+	}
+	if e, found := findAudit(audit(t, d), ok); !found || e.Verdict != string(policy.Compatible) {
+		t.Fatalf("containerd's verifier did not check the pull: %+v (found %v)", e, found)
+	}
+	if r := pull(0, "-q", ok); strings.TrimSpace(r.Stdout) != ok || strings.Contains(r.Stderr, "elapsed:") {
+		t.Fatalf("-q: want only the name and no progress\n%s", fmtResult(r))
+	}
+
+	// Our check refuses before containerd is asked: no audit entry.
+	r = pull(1, gpu)
+	if !strings.Contains(r.Stdout, "REFUSED") || stored(gpu) {
+		t.Fatalf("incompatible image:\n%s", fmtResult(r))
+	}
+	if _, found := findAudit(audit(t, d), gpu); found {
+		t.Fatal("the daemon was asked to pull an image our check refused")
+	}
+
+	r = pull(2, movingRef)
+	if !strings.Contains(r.Stderr, "tag moved") || stored(movingRef) {
+		t.Fatalf("a tag moved between check and pull must not leave the image stored:\n%s", fmtResult(r))
+	}
+
+	r = pull(2, "--registry-username", "alice", ok)
+	if !strings.Contains(r.Stderr, "nerdctl login") {
+		t.Fatalf("--registry-username should point at nerdctl login:\n%s", fmtResult(r))
+	}
+}

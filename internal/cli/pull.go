@@ -95,6 +95,7 @@ no compatibility artifact (on_missing=deny).`,
 				Quiet:       quiet,
 				Stdout:      cmd.OutOrStdout(),
 				Stderr:      cmd.ErrOrStderr(),
+				StderrTTY:   isTerminalWriter(cmd.ErrOrStderr()),
 				Log:         logger,
 			})
 		},

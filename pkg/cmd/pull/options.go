@@ -94,7 +94,10 @@ type Options struct {
 	// progress, as `nerdctl pull` prints it.
 	Stdout io.Writer
 	Stderr io.Writer
-	Log    logrus.FieldLogger
+	// StderrTTY says Stderr is a terminal: nerdctl's progress keeps its
+	// redraw and colour sequences (see progressFilter).
+	StderrTTY bool
+	Log       logrus.FieldLogger
 }
 
 // Check is the compatibility check run before the pull.

@@ -108,7 +108,7 @@ func nerdctlOptions(opts Options, topts target.Options) types.ImagePullOptions {
 	}
 	return types.ImagePullOptions{
 		Stdout: opts.Stdout,
-		Stderr: opts.Stderr,
+		Stderr: newProgressFilter(opts.Stderr, opts.StderrTTY),
 		GOptions: types.GlobalCommandOptions{
 			Address:          opts.Containerd.Address,
 			Namespace:        opts.Containerd.Namespace,
