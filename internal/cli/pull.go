@@ -29,11 +29,11 @@ func pullCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "pull IMAGE",
 		Short: "Check an image against this host, then pull it into containerd (nerdctl-style)",
-		Long: `Resolve IMAGE as containerd will, run the same check containerd's image
-verifiers run (the image's newest compatibility artifact, evaluated on this
-host's features, decided by the policy in containerd's config.toml), print
-the full report when the image is refused or warned about, and pull it
-it with nerdctl's own pull (the code ` + "`nerdctl pull`" + ` runs: nerdctl v2.3's
+		Long: `Resolve IMAGE (hosts.toml under --hosts-dir, docker config.json), run the
+same check containerd's image verifiers run (the image's newest
+compatibility artifact, evaluated on this host's features, decided by the
+policy in containerd's config.toml), print the full report when the image is
+refused or warned about, and pull it with nerdctl's own pull (the code ` + "`nerdctl pull`" + ` runs: nerdctl v2.3's
 transfer-service pull on containerd >= 2.0, its progress on stderr, its
 --hosts-dir, --insecure-registry, --platform and --unpack). A containerd
 with nfd-compat-verifier installed checks it again: fine.
@@ -43,8 +43,8 @@ in between) is removed again, exit 2. Credentials come from docker
 config.json and its credential helpers (` + "`nerdctl login`" + `), as for nerdctl.
 
 Exit codes: 0 pulled (compatible, or allowed by the policy), 1 refused as
-incompatible, 2 error (or refused by on_error=deny), 3 refused for having
-no compatibility artifact (on_missing=deny).`,
+incompatible, 2 error (or refused by on_error=deny, or the tag moved), 3
+refused for having no compatibility artifact (on_missing=deny).`,
 		Example: `  nfd-compat pull registry.example.com/app:v1
   nfd-compat pull --namespace k8s.io --platform linux/arm64 --unpack false registry.example.com/app:v1
   nfd-compat pull --mode warn --on-missing deny registry.example.com/app:v1
@@ -111,7 +111,7 @@ no compatibility artifact (on_missing=deny).`,
 	discover.AddFlags(fs, "ignored: the check runs the sources the spec's rules need")
 	_ = fs.MarkHidden("sources")
 	log.AddFlags(fs)
-	fs.StringSliceVar(&hostsDirs, "hosts-dir", defaultHostsDirs, "directories of <registry>/hosts.toml, searched in order (as nerdctl)")
+	fs.StringSliceVar(&hostsDirs, "hosts-dir", defaultHostsDirs, "directories of <registry>/hosts.toml; the first with the registry's is used")
 	fs.BoolVar(&insecure, "insecure-registry", false, "skip TLS verification, and fall back to plain HTTP, for the registry")
 	fs.StringVar(&snapshotter, "snapshotter", envOr("CONTAINERD_SNAPSHOTTER", ""), "snapshotter to unpack into (default: containerd's; env CONTAINERD_SNAPSHOTTER)")
 	fs.StringVar(&unpack, "unpack", "auto", "unpack the image: auto (as nerdctl: yes, one platform is pulled), true or false")
