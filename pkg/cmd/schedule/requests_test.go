@@ -1,0 +1,45 @@
+package schedule_test
+
+import (
+	"context"
+	"io"
+	"testing"
+
+	"github.com/nfd-compat/nfd-compat/internal/testartifact"
+	"github.com/nfd-compat/nfd-compat/internal/testregistry"
+	"github.com/nfd-compat/nfd-compat/pkg/cmd/compatspec"
+	"github.com/nfd-compat/nfd-compat/pkg/cmd/schedule"
+	"github.com/nfd-compat/nfd-compat/pkg/output"
+	"github.com/nfd-compat/nfd-compat/pkg/target"
+)
+
+// TestRegistryRequests pins the registry requests of one schedule run per
+// image, platform linux/amd64: an image, an index with the spec on the
+// index, an index with the spec on the amd64 manifest.
+func TestRegistryRequests(t *testing.T) {
+	for _, tc := range []struct {
+		kind testregistry.Kind
+		want map[string]int64
+	}{
+		{testregistry.GGCRReferrers, map[string]int64{"app": 4, "multi": 6, "perplatform": 5}},
+		{testregistry.GGCRTagSchema, map[string]int64{"app": 5, "multi": 7, "perplatform": 6}},
+		{testregistry.Distribution, map[string]int64{"app": 5, "multi": 7, "perplatform": 6}},
+	} {
+		t.Run(string(tc.kind), func(t *testing.T) {
+			reg := testregistry.Start(t, tc.kind)
+			for _, c := range testartifact.Push(t, reg, "../../../examples/gpu-spec.yaml") {
+				before := reg.Requests()
+				err := schedule.Run(context.Background(), schedule.Options{
+					Image:  &compatspec.ImageOptions{Ref: c.Ref, Target: target.Options{PlainHTTP: true}, Platform: testartifact.AMD64},
+					Output: output.JSON, Stdout: io.Discard,
+				})
+				if err != nil {
+					t.Fatalf("%s: %v", c.Ref, err)
+				}
+				if got := reg.Requests() - before; got != tc.want[c.Name] {
+					t.Errorf("%s: %d registry requests, want %d", c.Name, got, tc.want[c.Name])
+				}
+			}
+		})
+	}
+}
