@@ -17,7 +17,6 @@ import (
 	"github.com/nfd-compat/nfd-compat/internal/testimage"
 	"github.com/nfd-compat/nfd-compat/internal/testregistry"
 	"github.com/nfd-compat/nfd-compat/pkg/artifact"
-	"github.com/nfd-compat/nfd-compat/pkg/cmd/compatspec"
 	"github.com/nfd-compat/nfd-compat/pkg/cmd/validatenode"
 	"github.com/nfd-compat/nfd-compat/pkg/output"
 	"github.com/nfd-compat/nfd-compat/pkg/target"
@@ -192,7 +191,7 @@ func TestCacheVerifiedOnRead(t *testing.T) {
 func validateOptions(ref string, platform *ocispec.Platform, cacheDir string, out *bytes.Buffer) validatenode.Options {
 	return validatenode.Options{
 		CacheDir: cacheDir,
-		Image:    &compatspec.ImageOptions{Ref: ref, Target: target.Options{PlainHTTP: true}, Platform: platform},
+		Image:    &target.ImageOptions{Ref: ref, Target: target.Options{PlainHTTP: true}, Platform: platform},
 		// A fixture instead of discovery: the test is about the registry.
 		FeatureFiles: []string{"../../features/testdata/nvidia-gpu.json"},
 		Output:       output.JSON,
