@@ -4,7 +4,6 @@ import (
 	"errors"
 
 	"github.com/nfd-compat/nfd-compat/pkg/artifact"
-	"github.com/nfd-compat/nfd-compat/pkg/cmd/validatenode"
 	"github.com/nfd-compat/nfd-compat/pkg/compat"
 )
 
@@ -29,7 +28,7 @@ func ExitCode(err error) int {
 	switch {
 	case err == nil:
 		return ExitOK
-	case errors.Is(err, validatenode.ErrIncompatible):
+	case errors.Is(err, compat.ErrIncompatible):
 		return ExitIncompatible
 	case errors.Is(err, artifact.ErrNoArtifact), errors.Is(err, compat.ErrNoApplicableSet):
 		return ExitNoArtifact

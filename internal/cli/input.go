@@ -7,8 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/nfd-compat/nfd-compat/pkg/cmd/compatspec"
 	"github.com/nfd-compat/nfd-compat/pkg/spec"
+	"github.com/nfd-compat/nfd-compat/pkg/target"
 )
 
 // readSpecFile reads a spec from path, or stdin for "-", refusing anything
@@ -39,7 +39,7 @@ func readSpecFile(cmd *cobra.Command, path string) ([]byte, string, error) {
 // specInput is where a command's spec comes from: the compat artifact of an
 // image, or a local file.
 type specInput struct {
-	Image *compatspec.ImageOptions
+	Image *target.ImageOptions
 	Data  []byte
 	Name  string
 }

@@ -9,10 +9,8 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/nfd-compat/nfd-compat/pkg/artifact"
-	"github.com/nfd-compat/nfd-compat/pkg/cache"
 	"github.com/nfd-compat/nfd-compat/pkg/compat"
 	"github.com/nfd-compat/nfd-compat/pkg/policy"
-	"github.com/nfd-compat/nfd-compat/pkg/spec"
 	"github.com/nfd-compat/nfd-compat/pkg/target"
 )
 
@@ -116,33 +114,13 @@ func (v *Verifier) check(ctx context.Context, name string, desc ocispec.Descript
 	if err != nil {
 		return c, err
 	}
-	if desc.MediaType == "" || desc.Size <= 0 {
-		// Only a digest (a caller without the descriptor): ask the registry
-		// what it is, by digest, never by tag.
-		d, err := img.Store.Resolve(ctx, desc.Digest.String())
-		if err != nil {
-			return c, target.Explain(img, fmt.Errorf("resolve %s@%s: %w", name, desc.Digest, err))
-		}
-		desc = d
-	}
-	store := cache.NewStore(v.blobs, img.Store, v.log)
-	platform := v.opts.Platform
-	if platform == nil {
-		platform = target.HostPlatform()
-	}
-	found, err := artifact.Find(ctx, store, desc, platform, "")
+	// desc, not the tag: what containerd resolved is what is judged.
+	l, err := artifact.Load(ctx, img, artifact.LoadOptions{Root: desc, Platform: v.opts.Platform, Cache: v.blobs, Log: v.log})
+	c.artifact, c.subject = l.Descriptor.Digest.String(), l.Subject.Digest.String()
 	if err != nil {
-		return c, target.Explain(img, err)
+		return c, err
 	}
-	c.artifact, c.subject = found.Artifact.Digest.String(), found.Subject.Digest.String()
-	a, err := artifact.Fetch(ctx, store, found.Artifact, found.Subject)
-	if err != nil {
-		return c, target.Explain(img, err)
-	}
-	s, _, err := spec.Parse(a.Spec)
-	if err != nil {
-		return c, fmt.Errorf("artifact %s: %w", found.Artifact.Digest, err)
-	}
+	s := l.Spec
 	f, err := v.hostFeatures(ctx, s)
 	if err != nil {
 		return c, err

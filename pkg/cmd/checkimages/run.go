@@ -13,14 +13,14 @@ import (
 	"github.com/containerd/containerd/v2/pkg/namespaces"
 	"github.com/sirupsen/logrus"
 
-	"github.com/nfd-compat/nfd-compat/pkg/cmd/validatenode"
+	"github.com/nfd-compat/nfd-compat/pkg/compat"
 	"github.com/nfd-compat/nfd-compat/pkg/output"
 	"github.com/nfd-compat/nfd-compat/pkg/policy"
 	"github.com/nfd-compat/nfd-compat/pkg/verifier"
 )
 
 // Run checks every image and prints one row per image. It returns an
-// error wrapping validatenode.ErrIncompatible when any image is
+// error wrapping compat.ErrIncompatible when any image is
 // incompatible with this host.
 func Run(ctx context.Context, opts Options) error {
 	if opts.Log == nil {
@@ -42,7 +42,7 @@ func Run(ctx context.Context, opts Options) error {
 		}
 	}
 	if n > 0 {
-		return fmt.Errorf("%d of %d images incompatible with this host: %w", n, len(rows), validatenode.ErrIncompatible)
+		return fmt.Errorf("%d of %d images incompatible with this host: %w", n, len(rows), compat.ErrIncompatible)
 	}
 	return nil
 }

@@ -16,7 +16,7 @@ import (
 
 // AttachOptions are attach-spec's inputs.
 type AttachOptions struct {
-	Image ImageOptions
+	Image target.ImageOptions
 	// Spec is the spec file's content; SpecName names it in messages.
 	Spec     []byte
 	SpecName string

@@ -12,11 +12,12 @@ import (
 	"github.com/nfd-compat/nfd-compat/pkg/artifact"
 	"github.com/nfd-compat/nfd-compat/pkg/output"
 	"github.com/nfd-compat/nfd-compat/pkg/spec"
+	"github.com/nfd-compat/nfd-compat/pkg/target"
 )
 
 // ListOptions are list-specs' inputs.
 type ListOptions struct {
-	Image  ImageOptions
+	Image  target.ImageOptions
 	Output output.Format
 	Stdout io.Writer
 }

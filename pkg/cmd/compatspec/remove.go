@@ -18,7 +18,7 @@ import (
 
 // RemoveOptions are remove-spec's inputs.
 type RemoveOptions struct {
-	Image ImageOptions
+	Image target.ImageOptions
 	// Digest selects one artifact (a unique prefix is enough).
 	Digest string
 	// All removes every compat artifact of the image.

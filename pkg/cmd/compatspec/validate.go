@@ -21,7 +21,7 @@ type ValidateOptions struct {
 	File     []byte
 	FileName string
 	// Image is set in image mode.
-	Image  *ImageOptions
+	Image  *target.ImageOptions
 	Digest string
 	Output output.Format
 	Stdout io.Writer
@@ -49,12 +49,16 @@ func Validate(ctx context.Context, opts ValidateOptions) error {
 	if opts.Image == nil {
 		rep.Results = []ValidateResult{checkSpec(opts.FileName, opts.File)}
 	} else {
-		sub, err := openSubject(ctx, *opts.Image)
+		img, err := opts.Image.Open(ctx)
 		if err != nil {
 			return err
 		}
-		rep.Subject = &sub.desc
-		if rep.Results, err = checkArtifacts(ctx, sub, opts.Digest); err != nil {
+		r, err := artifact.Resolve(ctx, img, artifact.LoadOptions{Platform: opts.Image.Platform, SubjectOnly: true})
+		if err != nil {
+			return err
+		}
+		rep.Subject = &r.Subjects[0]
+		if rep.Results, err = checkArtifacts(ctx, r, opts.Digest); err != nil {
 			return err
 		}
 	}
@@ -79,27 +83,30 @@ func Validate(ctx context.Context, opts ValidateOptions) error {
 	return nil
 }
 
-func checkArtifacts(ctx context.Context, sub *subject, digest string) ([]ValidateResult, error) {
-	descs, err := sub.list(ctx)
+// checkArtifacts checks every artifact of r's subject, or the one digest
+// selects; an artifact that breaks the format is a result, not an error.
+func checkArtifacts(ctx context.Context, r *artifact.Resolved, digest string) ([]ValidateResult, error) {
+	subject := r.Subjects[0]
+	descs, err := r.List(ctx, subject)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", r.Image.Name, err)
 	}
 	if len(descs) == 0 {
-		return nil, sub.noArtifact()
+		return nil, fmt.Errorf("%s (%s) has no compatibility artifact: attach one with `nfd-compat attach-spec`: %w", r.Image.Name, subject.Digest, artifact.ErrNoArtifact)
 	}
 	if digest != "" {
 		d, err := artifact.Select(descs, digest)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", sub.img.Name, err)
+			return nil, fmt.Errorf("%s: %w", r.Image.Name, err)
 		}
 		descs = []ocispec.Descriptor{d}
 	}
 	results := make([]ValidateResult, 0, len(descs))
 	for _, d := range descs {
-		a, err := artifact.Fetch(ctx, sub.img.Store, d, sub.desc)
+		a, err := r.Fetch(ctx, d, subject)
 		if err != nil {
 			if !errors.Is(err, artifact.ErrInvalidArtifact) {
-				return nil, target.Explain(sub.img, err)
+				return nil, fmt.Errorf("%s: %w", r.Image.Name, err)
 			}
 			results = append(results, ValidateResult{Source: d.Digest.String(), Problems: []spec.Problem{{
 				Path: "manifest", Severity: spec.SeverityError, Message: err.Error(),

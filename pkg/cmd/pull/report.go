@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/nfd-compat/nfd-compat/pkg/output"
 	"github.com/nfd-compat/nfd-compat/pkg/policy"
 	"github.com/nfd-compat/nfd-compat/pkg/verifier"
 )
@@ -35,5 +36,5 @@ func printOutcome(w io.Writer, o *verifier.Outcome) error {
 		return nil
 	}
 	fmt.Fprintln(w)
-	return o.Report.WriteTable(w, false)
+	return output.WriteReport(w, o.Report, false)
 }

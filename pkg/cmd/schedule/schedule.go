@@ -12,7 +12,6 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/nfd-compat/nfd-compat/pkg/artifact"
-	"github.com/nfd-compat/nfd-compat/pkg/cmd/compatspec"
 	"github.com/nfd-compat/nfd-compat/pkg/output"
 	gen "github.com/nfd-compat/nfd-compat/pkg/schedule"
 	"github.com/nfd-compat/nfd-compat/pkg/spec"
@@ -21,7 +20,7 @@ import (
 
 // Options are schedule's inputs. Exactly one of Image and Spec is set.
 type Options struct {
-	Image  *compatspec.ImageOptions
+	Image  *target.ImageOptions
 	Digest string
 	// Spec is a local spec file's content and SpecName its name.
 	Spec     []byte
@@ -87,35 +86,22 @@ func Run(ctx context.Context, opts Options) error {
 }
 
 func load(ctx context.Context, opts Options) (*spec.Spec, string, error) {
-	data, source := opts.Spec, opts.SpecName
-	if opts.Image != nil {
-		img, err := target.Open(ctx, opts.Image.Ref, opts.Image.Target)
+	if opts.Image == nil {
+		s, _, err := spec.Parse(opts.Spec)
 		if err != nil {
-			return nil, "", err
+			return nil, "", fmt.Errorf("%s: %w", opts.SpecName, err)
 		}
-		root, err := img.Resolve(ctx, nil)
-		if err != nil {
-			return nil, "", target.Explain(img, err)
-		}
-		platform := opts.Image.Platform
-		if platform == nil {
-			platform = target.HostPlatform()
-		}
-		found, err := artifact.Find(ctx, img.Store, root, platform, opts.Digest)
-		if err != nil {
-			return nil, "", fmt.Errorf("%s: %w", img.Name, err)
-		}
-		a, err := artifact.Fetch(ctx, img.Store, found.Artifact, found.Subject)
-		if err != nil {
-			return nil, "", err
-		}
-		data, source = a.Spec, img.Name+" (artifact "+found.Artifact.Digest.String()+")"
+		return s, opts.SpecName, nil
 	}
-	s, _, err := spec.Parse(data)
+	img, err := opts.Image.Open(ctx)
 	if err != nil {
-		return nil, "", fmt.Errorf("%s: %w", source, err)
+		return nil, "", err
 	}
-	return s, source, nil
+	l, err := artifact.Load(ctx, img, artifact.LoadOptions{Platform: opts.Image.Platform, Digest: opts.Digest, Log: opts.Log})
+	if err != nil {
+		return nil, "", err
+	}
+	return l.Spec, img.Name + " (artifact " + l.Artifact.Descriptor.Digest.String() + ")", nil
 }
 
 // writeYAML prints the NodeFeatureRule for kubectl apply, and the affinity

@@ -15,7 +15,7 @@ import (
 )
 
 // Run loads the spec, gets the features of this host (or of the nodes in
-// FeatureFiles), evaluates and prints. It returns ErrIncompatible when no
+// FeatureFiles), evaluates and prints. It returns compat.ErrIncompatible when no
 // node is compatible, and errors wrapping artifact.ErrNoArtifact or
 // compat.ErrNoApplicableSet when there is nothing to evaluate.
 func Run(ctx context.Context, opts Options) error {
@@ -58,7 +58,7 @@ func run(ctx context.Context, opts Options) error {
 			return fmt.Errorf("node %s: %s", r.Node, r.Error)
 		}
 	}
-	return ErrIncompatible
+	return compat.ErrIncompatible
 }
 
 // loadNodes discovers this host, or loads the feature files.

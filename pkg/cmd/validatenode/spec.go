@@ -9,7 +9,6 @@ import (
 	"github.com/nfd-compat/nfd-compat/pkg/artifact"
 	"github.com/nfd-compat/nfd-compat/pkg/cache"
 	"github.com/nfd-compat/nfd-compat/pkg/spec"
-	"github.com/nfd-compat/nfd-compat/pkg/target"
 )
 
 // specSource is the spec to evaluate and where it came from.
@@ -24,31 +23,20 @@ func loadSpec(ctx context.Context, opts Options) (*specSource, error) {
 	if opts.Image == nil {
 		return parseSpec(opts, &specSource{name: opts.SpecName}, opts.Spec)
 	}
-	img, err := target.Open(ctx, opts.Image.Ref, opts.Image.Target)
+	img, err := opts.Image.Open(ctx)
 	if err != nil {
 		return nil, err
 	}
-	root, store, err := resolveRoot(ctx, img)
+	l, err := artifact.Load(ctx, img, artifact.LoadOptions{
+		Platform: opts.Image.Platform, Digest: opts.Digest, Cache: openCache(opts), Log: opts.Log,
+	})
 	if err != nil {
 		return nil, err
 	}
-	if blobs := openCache(opts); blobs != nil {
-		store = cache.NewStore(blobs, store, opts.Log)
-	}
-	platform := opts.Image.Platform
-	if platform == nil {
-		platform = target.HostPlatform()
-	}
-	found, err := artifact.Find(ctx, store, root, platform, opts.Digest)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", img.Name, err)
-	}
-	a, err := artifact.Fetch(ctx, store, found.Artifact, found.Subject)
-	if err != nil {
-		return nil, err
-	}
-	src := &specSource{image: img.Name, artifact: found.Artifact.Digest.String(), name: found.Artifact.Digest.String()}
-	return parseSpec(opts, src, a.Spec)
+	d := l.Artifact.Descriptor.Digest.String()
+	src := &specSource{spec: l.Spec, image: img.Name, artifact: d, name: d}
+	warnProblems(opts, d, l.Problems)
+	return src, nil
 }
 
 func parseSpec(opts Options, src *specSource, data []byte) (*specSource, error) {
@@ -56,13 +44,17 @@ func parseSpec(opts Options, src *specSource, data []byte) (*specSource, error) 
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", src.name, err)
 	}
-	if opts.Log != nil {
-		for _, p := range problems {
-			opts.Log.Warnf("%s: %s", src.name, p)
-		}
-	}
+	warnProblems(opts, src.name, problems)
 	src.spec = s
 	return src, nil
+}
+
+func warnProblems(opts Options, name string, problems []spec.Problem) {
+	if opts.Log != nil {
+		for _, p := range problems {
+			opts.Log.Warnf("%s: %s", name, p)
+		}
+	}
 }
 
 // DefaultCacheDir is where validate-node caches by default:

@@ -27,7 +27,7 @@ func hostTable(w io.Writer, src *specSource, r NodeReport, color bool) error {
 		return err
 	}
 	fmt.Fprintf(w, "Verdict: %s\n\n", p.Bold(verdictLine(r.Report)))
-	return r.WriteTable(w, color)
+	return output.WriteReport(w, r.Report, color)
 }
 
 func verdictLine(r *compat.Report) string {

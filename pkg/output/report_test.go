@@ -1,4 +1,4 @@
-package compat_test
+package output_test
 
 import (
 	"bytes"
@@ -6,9 +6,10 @@ import (
 	"testing"
 
 	"github.com/nfd-compat/nfd-compat/pkg/compat"
+	"github.com/nfd-compat/nfd-compat/pkg/output"
 )
 
-func TestWriteTable(t *testing.T) {
+func TestWriteReport(t *testing.T) {
 	r := &compat.Report{Sets: []compat.SetReport{{
 		SetRef: compat.SetRef{Index: 0, Tag: "gpu", Weight: 10},
 		Rules: []compat.RuleReport{{
@@ -20,7 +21,7 @@ func TestWriteTable(t *testing.T) {
 		}},
 	}}}
 	var plain, colored bytes.Buffer
-	if err := r.WriteTable(&plain, false); err != nil {
+	if err := output.WriteReport(&plain, r, false); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"#0 gpu (weight 10)", "kernel.version.major Gt [5]", "✔       cpu.cpuid (name) InRegexp [^AVX]", "FAIL"} {
@@ -31,7 +32,7 @@ func TestWriteTable(t *testing.T) {
 	if strings.Contains(plain.String(), "\x1b[") {
 		t.Errorf("colour without color:\n%q", plain.String())
 	}
-	if err := r.WriteTable(&colored, true); err != nil {
+	if err := output.WriteReport(&colored, r, true); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(colored.String(), "\x1b[31mFAIL\x1b[0m") {
