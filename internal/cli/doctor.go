@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"os"
+
 	"github.com/spf13/cobra"
 
 	"github.com/nfd-compat/nfd-compat/internal/cli/option"
@@ -47,6 +49,7 @@ Exit codes: 0 no check failed (warnings allowed), 2 at least one FAIL.`,
 			if !cmd.Flags().Changed("address") {
 				address = envOr("CONTAINERD_ADDRESS", "")
 			}
+			config, _ = policy.ConfigFile(config, os.Getenv)
 			return doctor.Run(cmd.Context(), doctor.Options{
 				ConfigFile: config, Address: address, VerifierName: verifierName, SkipFeatures: skipFeatures,
 				Output: format, Stdout: cmd.OutOrStdout(), Log: log.Logger(cmd.ErrOrStderr()),
@@ -56,7 +59,7 @@ Exit codes: 0 no check failed (warnings allowed), 2 at least one FAIL.`,
 	fs := cmd.Flags()
 	out.AddFlags(fs)
 	log.AddFlags(fs)
-	fs.StringVar(&config, "config", policy.DefaultConfigFile, "containerd's config.toml")
+	fs.StringVar(&config, "config", "", "containerd's config.toml (default $"+policy.ConfigEnv+", else "+policy.DefaultConfigFile+", as nfd-compat-verifier reads it)")
 	fs.StringVarP(&address, "address", "a", "", "containerd's socket (default: the config's [grpc] address, else /run/containerd/containerd.sock; env CONTAINERD_ADDRESS)")
 	fs.StringVar(&verifierName, "verifier-name", doctor.DefaultVerifierName, "file name of the verifier in bin_dir")
 	fs.BoolVar(&skipFeatures, "skip-features", false, "skip the feature-discovery check")
