@@ -26,7 +26,10 @@ func TestOpenRefusesWritableByOthers(t *testing.T) {
 	}{
 		{"mode 0777", func(t *testing.T, dir string) { chmod(t, dir, 0o777) }, "writable by group or others"},
 		{"mode 0770", func(t *testing.T, dir string) { chmod(t, dir, 0o770) }, "mode 0770"},
-		{"blobs 0777", func(t *testing.T, dir string) { mkdir(t, filepath.Join(dir, "blobs", "sha256")); chmod(t, filepath.Join(dir, "blobs"), 0o777) }, "blobs has mode 0777"},
+		{"blobs 0777", func(t *testing.T, dir string) {
+			mkdir(t, filepath.Join(dir, "blobs", "sha256"))
+			chmod(t, filepath.Join(dir, "blobs"), 0o777)
+		}, "blobs has mode 0777"},
 		{"blobs/sha256 0757", func(t *testing.T, dir string) {
 			mkdir(t, filepath.Join(dir, "blobs", "sha256"))
 			chmod(t, filepath.Join(dir, "blobs", "sha256"), 0o757)

@@ -13,8 +13,8 @@ const ID = "nfd-compat"
 
 func init() {
 	registry.Register(&plugin.Registration{
-		Type:   plugins.ImageVerifierPlugin,
-		ID:     ID,
+		Type: plugins.ImageVerifierPlugin,
+		ID:   ID,
 		// A Stanza, not a Policy: containerd decodes the table into it
 		// as it is, and the plugin decodes it with policy.Decode as the
 		// bindir executable does (same warnings, same errors, same
