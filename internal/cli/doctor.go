@@ -31,10 +31,13 @@ func doctorCommand() *cobra.Command {
                    that make it fall back to the local pull, which skips verifiers
   bin-dir          bin_dir exists and holds only executables
   verifier         nfd-compat-verifier is installed there and called
-  policy           the policy stanza parses
+  policy           the policy stanza as the verifier reads it: bad values FAIL
+                   (and say what the verifier does), unknown keys warn
   timeout          the policy's timeout is under per_verifier_timeout
   hosts            hosts.toml directory (config_path) exists and matches CRI's
-  cache-dir        cache_dir is writable (caches, audit.jsonl)
+  cache-dir        cache_dir is writable and private: owned by this user, not
+                   writable by group/others (else the verifier ignores it);
+                   stale temporary files
   features         feature discovery works on this host
 
 Exit codes: 0 no check failed (warnings allowed), 2 at least one FAIL.`,
