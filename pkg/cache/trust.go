@@ -46,15 +46,29 @@ func Open(dir string) error {
 	if err := os.MkdirAll(dir, dirMode); err != nil {
 		return fmt.Errorf("cache: create %s: %w", dir, err)
 	}
-	r := Check(dir)
+	// The directories are checked on every Open (a few stats); their
+	// files are listed only when the last sweep is StaleTempAge old, so a
+	// verifier exec per pull does not read a large blobs directory.
+	marker := filepath.Join(dir, sweepMarker)
+	fi, err := os.Lstat(marker)
+	sweep := err != nil || time.Since(fi.ModTime()) > StaleTempAge
+	r := check(dir, sweep)
 	if err := r.Err(); err != nil {
 		return err
+	}
+	if !sweep {
+		return nil
 	}
 	for _, p := range r.StaleTemps {
 		_ = os.Remove(p) // another process may have removed it first
 	}
-	return nil
+	// Rename over the marker: never written through a planted link.
+	return WriteFile(marker, nil, fileMode)
 }
+
+// sweepMarker's modification time is the last sweep for stale temporary
+// files.
+const sweepMarker = ".swept"
 
 // Report is what Check found out about a cache directory.
 type Report struct {
@@ -85,7 +99,10 @@ func (r Report) Err() error {
 // features) must be real directories owned by the effective user and not
 // writable by group or others; and the files in them must not be symbolic
 // links. It also lists stale temporary files.
-func Check(dir string) Report {
+func Check(dir string) Report { return check(dir, true) }
+
+// check is Check; files are listed only with scan.
+func check(dir string, scan bool) Report {
 	r := Report{Dir: dir}
 	abs, err := filepath.Abs(dir)
 	if err == nil {
@@ -114,13 +131,14 @@ func Check(dir string) Report {
 	subdirs := []string{filepath.Join(abs, featuresDir)}
 	blobs := filepath.Join(abs, blobsDir)
 	if r.checkSubdir(blobs) {
+		// A few entries (one per digest algorithm), not the blobs.
 		entries, _ := os.ReadDir(blobs)
 		for _, e := range entries {
 			subdirs = append(subdirs, filepath.Join(blobs, e.Name()))
 		}
 	}
 	for _, d := range subdirs {
-		if r.checkSubdir(d) {
+		if r.checkSubdir(d) && scan {
 			r.scanFiles(d)
 		}
 	}

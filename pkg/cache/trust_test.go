@@ -143,6 +143,27 @@ func TestStaleTempsCleaned(t *testing.T) {
 	if _, err := os.Stat(fresh); err != nil {
 		t.Errorf("fresh temp file removed: %v", err)
 	}
+	// The next sweep is due StaleTempAge later: Open lists no files until
+	// then (a verifier exec per pull must not read a big blobs directory).
+	if err := os.Chtimes(fresh, past, past); err != nil {
+		t.Fatal(err)
+	}
+	if err := Open(dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(fresh); err != nil {
+		t.Errorf("swept again before StaleTempAge: %v", err)
+	}
+	marker := filepath.Join(dir, sweepMarker)
+	if err := os.Chtimes(marker, past, past); err != nil {
+		t.Fatal(err)
+	}
+	if err := Open(dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(fresh); !os.IsNotExist(err) {
+		t.Errorf("not swept once due: %v", err)
+	}
 }
 
 func TestAppendAndReadNoFollow(t *testing.T) {
