@@ -77,7 +77,15 @@ func New(opts Options) (*Verifier, error) {
 	// must not fail over a cache. Decisions are then only logged.
 	auditDir := pol.CacheDir
 	if err := cache.Open(pol.CacheDir); err != nil {
-		log.WithError(err).Warn("nfd-compat: not using cache_dir: no caches, no audit.jsonl (`nfd-compat doctor` says what to fix)")
+		entry := log.WithError(err)
+		msg := "nfd-compat: not using cache_dir: no caches, no audit.jsonl (`nfd-compat doctor` says what to fix)"
+		if errors.Is(err, cache.ErrUntrusted) || opts.Audit == nil {
+			entry.Warn(msg)
+		} else {
+			// pull, check-images run by a user who cannot create it: it
+			// only costs requests, and their audit goes elsewhere.
+			entry.Debug(msg)
+		}
 		auditDir, opts.NoCache = "", true
 	}
 	v := &Verifier{pol: pol, opts: opts, log: log, audit: newAuditLog(auditDir, opts.Audit, log)}
