@@ -76,6 +76,9 @@ type Report struct {
 	Dir string
 	// Missing is set when Dir does not exist (yet): nothing to trust.
 	Missing bool
+	// Parent is, when Missing, the nearest existing parent: where Open
+	// would create Dir.
+	Parent string
 	// Problems are the paths that make the directory untrusted, each with
 	// why and the fix.
 	Problems []string
@@ -109,9 +112,9 @@ func check(dir string, scan bool) Report {
 		abs, err = filepath.EvalSymlinks(abs)
 	}
 	if errors.Is(err, fs.ErrNotExist) {
-		r.Missing = true
+		r.Missing, r.Parent = true, existingParent(dir)
 		// The parents it would be created in must be trustworthy too.
-		for p := existingParent(dir); p != ""; p = parentOf(p) {
+		for p := r.Parent; p != ""; p = parentOf(p) {
 			r.checkParent(p)
 		}
 		return r

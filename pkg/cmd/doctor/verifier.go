@@ -253,7 +253,7 @@ func checkCacheDir(e *env) Result {
 		return r
 	}
 	if rep.Missing {
-		parent := existingParent(dir)
+		parent := rep.Parent
 		if err := writable(parent); err != nil {
 			r.Status, r.Message = Fail, fmt.Sprintf("cache_dir %s does not exist and %s is not writable: %v", dir, parent, err)
 			r.Fix = fmt.Sprintf("mkdir -m 0700 -p %s (as the user containerd runs as)", dir)
@@ -275,14 +275,6 @@ func checkCacheDir(e *env) Result {
 	}
 	r.Status, r.Message = OK, fmt.Sprintf("cache_dir %s is writable and private (audit log: %s)", dir, filepath.Join(dir, "audit.jsonl"))
 	return r
-}
-
-func existingParent(dir string) string {
-	for d := filepath.Dir(dir); ; d = filepath.Dir(d) {
-		if _, err := os.Stat(d); err == nil || d == filepath.Dir(d) {
-			return d
-		}
-	}
 }
 
 // writable creates and removes a file in dir.
