@@ -16,6 +16,7 @@ import (
 	"github.com/containerd/containerd/v2/client"
 
 	"github.com/nfd-compat/nfd-compat/internal/testenv"
+	"github.com/nfd-compat/nfd-compat/pkg/policy"
 )
 
 // Daemon is a running containerd.
@@ -90,7 +91,7 @@ func (d *Daemon) start(t testing.TB, binary string, env []string) {
 	}
 	defer logf.Close()
 	cmd := exec.Command(binary, "--config", d.ConfigFile)
-	cmd.Env = append(append(os.Environ(), "NFD_COMPAT_CONFIG="+d.ConfigFile), env...)
+	cmd.Env = append(append(os.Environ(), policy.ConfigEnv+"="+d.ConfigFile), env...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {

@@ -12,6 +12,9 @@
 // decision is logged as one structured line and appended to
 // <cache_dir>/audit.jsonl.
 //
+// A cache_dir that another user could write to is bypassed with a warning
+// (cache.Open): no caches, no audit log, never a failed pull.
+//
 // Caches (pkg/cache) under cache_dir: host features by boot id and sources
 // for features_ttl; manifests and specs by digest. Referrer lists are never
 // cached, so a newly attached artifact counts at the next pull. With a warm

@@ -72,7 +72,23 @@ func New(opts Options) (*Verifier, error) {
 		l.SetOutput(stderr())
 		log = l
 	}
-	v := &Verifier{pol: pol, opts: opts, log: log, audit: newAuditLog(pol.CacheDir, opts.Audit, log)}
+	// A cache_dir another user could write to is bypassed, never an
+	// error: its features, specs and audit log could be planted, but a pull
+	// must not fail over a cache. Decisions are then only logged.
+	auditDir := pol.CacheDir
+	if err := cache.Open(pol.CacheDir); err != nil {
+		entry := log.WithError(err)
+		msg := "nfd-compat: not using cache_dir: no caches, no audit.jsonl (`nfd-compat doctor` says what to fix)"
+		if errors.Is(err, cache.ErrUntrusted) || opts.Audit == nil {
+			entry.Warn(msg)
+		} else {
+			// pull, check-images run by a user who cannot create it: it
+			// only costs requests, and their audit goes elsewhere.
+			entry.Debug(msg)
+		}
+		auditDir, opts.NoCache = "", true
+	}
+	v := &Verifier{pol: pol, opts: opts, log: log, audit: newAuditLog(auditDir, opts.Audit, log)}
 	if !opts.NoCache {
 		v.blobs = &cache.Blobs{Dir: pol.CacheDir}
 		v.features = &cache.Features{Dir: pol.CacheDir, TTL: pol.FeaturesTTL.Std()}

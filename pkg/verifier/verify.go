@@ -35,6 +35,9 @@ func (v *Verifier) Check(ctx context.Context, name string, desc ocispec.Descript
 	o := &Outcome{Image: name, Normalized: policy.Normalize(name), Digest: desc.Digest.String()}
 	if ok, why := v.pol.Checked(name); !ok {
 		o.Verdict, o.Why = policy.Skipped, why
+	} else if err := v.pol.Invalid(); err != nil && v.pol.Mode == policy.ModeEnforce {
+		// Refused whatever the check finds (Decide): spare the registry.
+		o.Verdict, o.Err = policy.Error, err
 	} else {
 		v.checkWithin(ctx, o, desc)
 	}

@@ -2,6 +2,7 @@ package validatenode
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -69,27 +70,34 @@ func DefaultCacheDir() string {
 }
 
 // openCache returns the blob cache of opts.CacheDir, or nil: no cache
-// asked for, an OCI layout (already on local disk), or a directory that
-// cannot be written (then the run is uncached, which only costs requests).
+// asked for, an OCI layout (already on local disk), a directory that
+// cannot be written (then the run is uncached, which only costs requests),
+// or one another user could write to (cache.Open: bypassed with a warning,
+// as the verifier does, since its content could be planted).
 func openCache(opts Options) *cache.Blobs {
 	if opts.CacheDir == "" || opts.Image.Target.OCILayout {
 		return nil
 	}
-	blobs := &cache.Blobs{Dir: opts.CacheDir}
-	dir := filepath.Join(opts.CacheDir, "blobs")
-	err := os.MkdirAll(dir, 0o750)
+	err := cache.Open(opts.CacheDir)
 	if err == nil {
 		var f *os.File
-		if f, err = os.CreateTemp(dir, ".probe-*"); err == nil {
-			f.Close()
-			err = os.Remove(f.Name())
+		dir := filepath.Join(opts.CacheDir, "blobs")
+		if err = os.MkdirAll(dir, 0o700); err == nil {
+			if f, err = os.CreateTemp(dir, ".probe-*"); err == nil {
+				f.Close()
+				err = os.Remove(f.Name())
+			}
 		}
 	}
 	if err != nil {
 		if opts.Log != nil {
-			opts.Log.WithError(err).Debugf("cache directory %s is not writable: running without the cache", opts.CacheDir)
+			if errors.Is(err, cache.ErrUntrusted) {
+				opts.Log.WithError(err).Warnf("not using the cache directory %s: running without the cache", opts.CacheDir)
+			} else {
+				opts.Log.WithError(err).Debugf("cache directory %s is not writable: running without the cache", opts.CacheDir)
+			}
 		}
 		return nil
 	}
-	return blobs
+	return &cache.Blobs{Dir: opts.CacheDir}
 }
