@@ -72,6 +72,9 @@ func overLimit(path string, n, max int, what, fix string) Problem {
 }
 
 func (v *validator) spec(s *Spec) []Problem {
+	if v.stopped() {
+		return nil
+	}
 	if s == nil {
 		return []Problem{errorf("", "the spec is empty; start with \"version: %s\" and a compatibilities list", compatv1alpha1.Version)}
 	}
