@@ -22,7 +22,7 @@ type specSource struct {
 
 func loadSpec(ctx context.Context, opts Options) (*specSource, error) {
 	if opts.Image == nil {
-		return parseSpec(opts, &specSource{name: opts.SpecName}, opts.Spec)
+		return parseSpec(ctx, opts, &specSource{name: opts.SpecName}, opts.Spec)
 	}
 	img, err := target.Open(ctx, opts.Image.Ref, opts.Image.Target)
 	if err != nil {
@@ -48,11 +48,11 @@ func loadSpec(ctx context.Context, opts Options) (*specSource, error) {
 		return nil, err
 	}
 	src := &specSource{image: img.Name, artifact: found.Artifact.Digest.String(), name: found.Artifact.Digest.String()}
-	return parseSpec(opts, src, a.Spec)
+	return parseSpec(ctx, opts, src, a.Spec)
 }
 
-func parseSpec(opts Options, src *specSource, data []byte) (*specSource, error) {
-	s, problems, err := spec.Parse(data)
+func parseSpec(ctx context.Context, opts Options, src *specSource, data []byte) (*specSource, error) {
+	s, problems, err := spec.ParseContext(ctx, data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", src.name, err)
 	}
