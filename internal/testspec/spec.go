@@ -19,6 +19,9 @@ const (
 	// with a distinct pattern of about spec.MaxRegexpProgram instructions
 	// in which every instruction stays live (Go's regexp at its slowest).
 	Regexps Kind = "regexps"
+	// HostRegexps: Regexps on cpu.model's vendor_id, which every host NFD
+	// runs on has: the worst case on a real host.
+	HostRegexps Kind = "host-regexps"
 	// Values: one rule per unit, an In of spec.MaxValues values on a
 	// cpu.model value.
 	Values Kind = "values"
@@ -36,7 +39,7 @@ const (
 )
 
 // Kinds lists every worst case.
-var Kinds = []Kind{Regexps, Values, Instances, Sets, Rules, Expressions}
+var Kinds = []Kind{Regexps, HostRegexps, Values, Instances, Sets, Rules, Expressions}
 
 // Generate returns n units of the worst case k as a spec in YAML.
 func Generate(k Kind, n int) []byte {
@@ -50,6 +53,8 @@ func Generate(k Kind, n int) []byte {
 		switch k {
 		case Regexps:
 			rule(&b, i, "cpu.model", fmt.Sprintf("k%d", i%HostKeys), "InRegexp", []string{BigRegexp(i)})
+		case HostRegexps:
+			rule(&b, i, "cpu.model", "vendor_id", "InRegexp", []string{BigRegexp(i)})
 		case Values:
 			rule(&b, i, "cpu.model", fmt.Sprintf("k%d", i%HostKeys), "In", numbered("v", spec.MaxValues))
 		case Instances:
