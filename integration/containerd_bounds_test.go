@@ -20,7 +20,7 @@ const (
 	// rssTolerance is how far containerd-nfd's RSS may stay above its
 	// baseline after the refused pulls: a few decisions' allocations, which
 	// the Go runtime returns to the system lazily.
-	rssTolerance = 48 << 20
+	rssTolerance = 32 << 20
 	// idleCPU is the CPU containerd-nfd may use in the idle second after.
 	idleCPU = 100 * time.Millisecond
 )

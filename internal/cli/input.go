@@ -31,7 +31,7 @@ func readSpecFile(cmd *cobra.Command, path string) ([]byte, string, error) {
 		return nil, name, fmt.Errorf("read spec %s: %w", name, err)
 	}
 	if len(data) > spec.MaxSpecSize {
-		return nil, name, fmt.Errorf("spec %s is over the %d byte limit", name, spec.MaxSpecSize)
+		return nil, name, fmt.Errorf("spec %s is more than the limit of %d bytes; drop unused sets, or share rules with YAML anchors", name, spec.MaxSpecSize)
 	}
 	return data, name, nil
 }
