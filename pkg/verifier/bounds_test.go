@@ -2,8 +2,10 @@ package verifier
 
 import (
 	"context"
+	"net/http"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -173,5 +175,29 @@ func TestConcurrencyBound(t *testing.T) {
 	<-v.slots
 	if j, err := v.Verify(context.Background(), name, desc); err != nil || !strings.Contains(j.Reason, "incompatible") {
 		t.Errorf("with the slot free: %+v %v", j, err)
+	}
+}
+
+// A registry failure is not the artifact's: the next pull checks again.
+func TestRegistryFailureNotRemembered(t *testing.T) {
+	var fail atomic.Bool
+	reg := testregistry.Start(t, testregistry.GGCRReferrers, func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if fail.Load() && strings.Contains(r.URL.Path, "/blobs/") {
+				http.Error(w, "try later", http.StatusInternalServerError)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	})
+	name, desc := pushSpec(t, reg, "app", readExample(t, "gpu-spec.yaml"))
+	v := worstVerifier(t, testspec.Host(), func(p *policy.Policy) { p.OnError = policy.Deny; p.Timeout = policy.Duration(time.Second) })
+	fail.Store(true)
+	if o, _ := v.Check(context.Background(), name, desc); o.Verdict != policy.Error {
+		t.Fatalf("with blobs failing: %s %s", o.Verdict, o.Reason)
+	}
+	fail.Store(false)
+	if o, _ := v.Check(context.Background(), name, desc); o.Verdict != policy.Incompatible {
+		t.Errorf("after the registry recovered: %s %s", o.Verdict, o.Reason)
 	}
 }

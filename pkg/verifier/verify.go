@@ -67,7 +67,7 @@ func (v *Verifier) checkWithin(parent context.Context, o *Outcome, desc ocispec.
 	done := make(chan result, 1)
 	go func() {
 		r, err := v.check(ctx, o.Normalized, desc)
-		if r.artifact != "" && err != nil && !r.remembered && v.remember(parent, ctx, err) {
+		if err != nil && r.ours && !r.remembered && v.remember(parent, ctx, err) {
 			v.failed.put(r.artifact, err)
 		}
 		done <- result{r, err}
@@ -110,12 +110,16 @@ type checked struct {
 	report            *compat.Report
 	// remembered is set when the error is a remembered failure.
 	remembered bool
+	// ours is set once the failure can be the artifact's: it was invalid,
+	// or the work on its spec failed.
+	ours bool
 }
 
 // remember says whether the failure err of an artifact's check is the
-// artifact's, to be remembered: an invalid or too costly spec, or a parse
-// or evaluation that ran out of the policy's time. Not when the caller gave
-// up (containerd cancelled the pull) or this host could not discover its
+// artifact's, to be remembered: an invalid artifact, an invalid or too
+// costly spec, or a parse or evaluation that ran out of the policy's time.
+// Not a registry failure, nor when the caller gave up (containerd cancelled
+// the pull), all check slots were busy or this host could not discover its
 // features.
 func (v *Verifier) remember(parent, ctx context.Context, err error) bool {
 	switch {
@@ -123,7 +127,7 @@ func (v *Verifier) remember(parent, ctx context.Context, err error) bool {
 		return false
 	case errors.Is(err, artifact.ErrNoArtifact), errors.Is(err, compat.ErrNoApplicableSet):
 		return false
-	case errors.Is(err, spec.ErrInvalid), errors.Is(err, compat.ErrTooCostly):
+	case errors.Is(err, spec.ErrInvalid), errors.Is(err, compat.ErrTooCostly), errors.Is(err, artifact.ErrInvalidArtifact):
 		return true
 	}
 	return ctx.Err() != nil
@@ -172,8 +176,10 @@ func (v *Verifier) check(ctx context.Context, name string, desc ocispec.Descript
 	}
 	a, err := artifact.Fetch(ctx, store, found.Artifact, found.Subject)
 	if err != nil {
+		c.ours = errors.Is(err, artifact.ErrInvalidArtifact)
 		return c, target.Explain(img, err)
 	}
+	c.ours = true
 	// Parsing and evaluating use CPU: a bounded number run at once.
 	select {
 	case v.slots <- struct{}{}:
