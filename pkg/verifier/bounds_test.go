@@ -155,7 +155,7 @@ func TestFailureCacheBounded(t *testing.T) {
 // Checks beyond MaxConcurrent wait for a slot, within their timeout.
 func TestConcurrencyBound(t *testing.T) {
 	reg := testregistry.Start(t, testregistry.GGCRReferrers)
-	name, desc := pushSpec(t, reg, "app", testspec.Generate(testspec.Regexps, 15))
+	name, desc := pushSpec(t, reg, "app", readExample(t, "gpu-spec.yaml"))
 	pol := policy.Default()
 	pol.CacheDir, pol.ConfigPath = t.TempDir(), t.TempDir()
 	pol.OnError = policy.Deny
