@@ -66,9 +66,9 @@ func (v *validator) spend(path string, n int) []Problem {
 	return []Problem{errorf(path, "the spec's total work exceeds the limit of %d units (one per expression, one per value and one per compiled regular expression instruction) at this expression; use fewer or simpler expressions, values and regular expressions", MaxWork)}
 }
 
-// overLimit is the problem of a list at path holding n items, more than max.
-func overLimit(path string, n, max int, what, fix string) Problem {
-	return errorf(path, "%d %s, more than the limit of %d; %s", n, what, max, fix)
+// overLimit is the problem of a list at path holding n items, more than limit.
+func overLimit(path string, n, limit int, what, fix string) Problem {
+	return errorf(path, "%d %s, more than the limit of %d; %s", n, what, limit, fix)
 }
 
 func (v *validator) spec(s *Spec) []Problem {
