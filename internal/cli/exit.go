@@ -2,10 +2,13 @@ package cli
 
 import (
 	"errors"
+	"fmt"
+	"io"
 
 	"github.com/nfd-compat/nfd-compat/pkg/artifact"
 	"github.com/nfd-compat/nfd-compat/pkg/cmd/validatenode"
 	"github.com/nfd-compat/nfd-compat/pkg/compat"
+	"github.com/nfd-compat/nfd-compat/pkg/output"
 )
 
 // Exit codes, the contract documented in --help and the README.
@@ -35,4 +38,17 @@ func ExitCode(err error) int {
 		return ExitNoArtifact
 	}
 	return ExitError
+}
+
+// Exit prints a command's error to w, the last place it passes before a
+// person reads it, and returns the exit code. Credentials are redacted and
+// control characters escaped, whatever the error's origin (a registry's
+// error body, a spec's rule name). An incompatible verdict is an answer,
+// already printed, not an error.
+func Exit(w io.Writer, err error) int {
+	code := ExitCode(err)
+	if err != nil && code != ExitIncompatible {
+		fmt.Fprintln(w, "Error:", output.ErrorText(err))
+	}
+	return code
 }

@@ -16,11 +16,11 @@ func (r *Report) WriteTable(w io.Writer, color bool) error {
 	tw := output.NewTable(w)
 	fmt.Fprintln(tw, "SET\tRULE\tRESULT\tEXPRESSION\tHOST HAS")
 	for _, s := range r.Sets {
-		fmt.Fprintf(tw, "%s\t\t%s\t\t\n", s.SetRef, verdict(p, s.IsMatch))
+		fmt.Fprintf(tw, "%s\t\t%s\t\t\n", output.Escape(s.SetRef.String()), verdict(p, s.IsMatch))
 		for _, rule := range s.Rules {
-			fmt.Fprintf(tw, "\t%s\t%s\t\t\n", rule.Name, verdict(p, rule.IsMatch))
+			fmt.Fprintf(tw, "\t%s\t%s\t\t\n", output.Escape(rule.Name), verdict(p, rule.IsMatch))
 			if rule.Error != "" {
-				fmt.Fprintf(tw, "\t\t%s\t%s\t\n", p.Red("error"), rule.Error)
+				fmt.Fprintf(tw, "\t\t%s\t%s\t\n", p.Red("error"), output.Escape(rule.Error))
 			}
 			exprRows(tw, p, "", rule.Expressions)
 			for i, m := range rule.MatchAny {
@@ -65,7 +65,7 @@ func exprRows(w io.Writer, p output.Color, prefix string, es []ExprReport) {
 		if !e.IsMatch {
 			mark = p.Red("✘")
 		}
-		fmt.Fprintf(w, "\t\t%s\t%s%s\t%s\n", mark, prefix, e, e.Host)
+		fmt.Fprintf(w, "\t\t%s\t%s%s\t%s\n", mark, prefix, output.Escape(e.String()), output.Escape(e.Host))
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/nfd-compat/nfd-compat/pkg/artifact"
 	"github.com/nfd-compat/nfd-compat/pkg/cache"
 	"github.com/nfd-compat/nfd-compat/pkg/compat"
+	"github.com/nfd-compat/nfd-compat/pkg/output"
 	"github.com/nfd-compat/nfd-compat/pkg/policy"
 	"github.com/nfd-compat/nfd-compat/pkg/spec"
 	"github.com/nfd-compat/nfd-compat/pkg/target"
@@ -95,6 +96,8 @@ func (v *Verifier) checkWithin(ctx context.Context, o *Outcome, desc ocispec.Des
 	default:
 		o.Verdict, o.Err = policy.Error, err
 	}
+	// A registry's error body may echo the request's credentials.
+	o.Err = output.RedactError(o.Err)
 }
 
 // timeoutGrace is how long a timed-out check may take to report its error.

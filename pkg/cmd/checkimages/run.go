@@ -159,7 +159,7 @@ func render(w io.Writer, format output.Format, rows []Row) error {
 	tw := output.NewTable(w)
 	fmt.Fprintln(tw, "NAMESPACE\tIMAGE\tDIGEST\tVERDICT\tDETAILS")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Namespace, r.Image, shortDigest(r.Digest), r.Verdict, details(r))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", output.Escape(r.Namespace), output.Escape(r.Image), output.Escape(shortDigest(r.Digest)), r.Verdict, output.Escape(details(r)))
 	}
 	return tw.Flush()
 }

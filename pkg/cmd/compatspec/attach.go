@@ -114,7 +114,7 @@ func replaceOlder(ctx context.Context, sub *subject, pushed ocispec.Descriptor) 
 func printWarnings(w io.Writer, name string, problems []spec.Problem) {
 	for _, p := range problems {
 		if p.Severity == spec.SeverityWarning {
-			fmt.Fprintf(w, "%s: %s\n", name, p)
+			fmt.Fprintf(w, "%s: %s\n", output.Escape(name), output.Escape(p.String()))
 		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/nfd-compat/nfd-compat/pkg/artifact"
 	"github.com/nfd-compat/nfd-compat/pkg/output"
 	"github.com/nfd-compat/nfd-compat/pkg/spec"
+	"github.com/nfd-compat/nfd-compat/pkg/target"
 )
 
 // ListOptions are list-specs' inputs.
@@ -77,7 +78,7 @@ func describe(ctx context.Context, sub *subject, d ocispec.Descriptor) ListEntry
 	e := ListEntry{Digest: d.Digest.String(), Created: createdString(d), ArtifactType: d.ArtifactType, Size: d.Size}
 	a, err := artifact.Fetch(ctx, sub.img.Store, d, sub.desc)
 	if err != nil {
-		e.Error = err.Error()
+		e.Error = target.Explain(sub.img, err).Error()
 		return e
 	}
 	s, _, err := spec.Parse(a.Spec)
@@ -114,7 +115,7 @@ func listTable(w io.Writer, res ListResult) error {
 		if created == "" {
 			created = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", e.Digest, created, e.ArtifactType, e.Size, col)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", output.Escape(e.Digest), output.Escape(created), output.Escape(e.ArtifactType), e.Size, output.Escape(col))
 	}
 	return tw.Flush()
 }

@@ -125,7 +125,7 @@ func validateTable(w io.Writer, rep ValidateReport) error {
 		if !r.Valid {
 			state = "INVALID"
 		}
-		fmt.Fprintf(w, "%s: %s\n", r.Source, state)
+		fmt.Fprintf(w, "%s: %s\n", output.Escape(r.Source), state)
 		if len(r.Problems) == 0 {
 			continue
 		}
@@ -136,7 +136,7 @@ func validateTable(w io.Writer, rep ValidateReport) error {
 			if p.Line > 0 {
 				line = fmt.Sprint(p.Line)
 			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", line, p.Severity, p.Path, p.Message)
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", line, p.Severity, output.Escape(p.Path), output.Escape(p.Message))
 		}
 		if err := tw.Flush(); err != nil {
 			return err

@@ -122,7 +122,7 @@ func render(w io.Writer, format output.Format, results []Result) error {
 	}
 	tw := output.NewTable(w)
 	for _, r := range results {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Status, r.Check, r.Message)
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Status, r.Check, output.Escape(r.Message))
 		if r.Fix != "" {
 			fmt.Fprintf(tw, "\t\tfix: %s\n", strings.ReplaceAll(r.Fix, "\n", " "))
 		}

@@ -91,7 +91,7 @@ func validateTable(w io.Writer, rep ValidateReport) error {
 			if !o.Valid {
 				res = "INVALID"
 			}
-			fmt.Fprintf(tw, "%s\t%s:%d\t%d\t%s\n", o.Object, o.Source, o.Line, o.Rules, res)
+			fmt.Fprintf(tw, "%s\t%s:%d\t%d\t%s\n", output.Escape(o.Object), output.Escape(o.Source), o.Line, o.Rules, res)
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -100,7 +100,7 @@ func validateTable(w io.Writer, rep ValidateReport) error {
 	if len(rep.Problems) > 0 {
 		fmt.Fprintln(w)
 		for _, p := range rep.Problems {
-			fmt.Fprintln(w, p.String())
+			fmt.Fprintln(w, output.Escape(p.String()))
 		}
 	}
 	_, err := fmt.Fprintf(w, "\n%d objects, %d errors, %d warnings\n", len(rep.Objects), rep.Errors, rep.Warnings)

@@ -11,9 +11,9 @@ import (
 
 func sourceLine(src *specSource) string {
 	if src.image != "" {
-		return fmt.Sprintf("%s (artifact %s)", src.image, src.artifact)
+		return output.Escape(fmt.Sprintf("%s (artifact %s)", src.image, src.artifact))
 	}
-	return src.name
+	return output.Escape(src.name)
 }
 
 // hostTable prints one node's report: the verdict first, then every set,
@@ -21,12 +21,12 @@ func sourceLine(src *specSource) string {
 func hostTable(w io.Writer, src *specSource, r NodeReport, color bool) error {
 	p := output.Color(color)
 	fmt.Fprintf(w, "Image:   %s\n", sourceLine(src))
-	fmt.Fprintf(w, "Node:    %s\n", r.Node)
+	fmt.Fprintf(w, "Node:    %s\n", output.Escape(r.Node))
 	if r.Report == nil {
-		_, err := fmt.Fprintf(w, "Verdict: %s\n", p.Red("error: "+r.Error))
+		_, err := fmt.Fprintf(w, "Verdict: %s\n", p.Red("error: "+output.Escape(r.Error)))
 		return err
 	}
-	fmt.Fprintf(w, "Verdict: %s\n\n", p.Bold(verdictLine(r.Report)))
+	fmt.Fprintf(w, "Verdict: %s\n\n", p.Bold(output.Escape(verdictLine(r.Report))))
 	return r.WriteTable(w, color)
 }
 
@@ -47,12 +47,12 @@ func fleetTable(w io.Writer, src *specSource, reports []NodeReport, color bool) 
 	for _, r := range reports {
 		switch {
 		case r.Report == nil:
-			fmt.Fprintf(tw, "%s\t%s\t-\t%s\n", r.Node, p.Red("error"), r.Error)
+			fmt.Fprintf(tw, "%s\t%s\t-\t%s\n", output.Escape(r.Node), p.Red("error"), output.Escape(r.Error))
 		case r.Compatible:
 			ok++
-			fmt.Fprintf(tw, "%s\t%s\t%s\t\n", r.Node, p.Green("compatible"), r.BestSet.String())
+			fmt.Fprintf(tw, "%s\t%s\t%s\t\n", output.Escape(r.Node), p.Green("compatible"), output.Escape(r.BestSet.String()))
 		default:
-			fmt.Fprintf(tw, "%s\t%s\t-\t%s\n", r.Node, p.Red("incompatible"), firstFailures(r.Report, 2))
+			fmt.Fprintf(tw, "%s\t%s\t-\t%s\n", output.Escape(r.Node), p.Red("incompatible"), output.Escape(firstFailures(r.Report, 2)))
 		}
 	}
 	if err := tw.Flush(); err != nil {
