@@ -21,12 +21,26 @@ func Explain(img *Image, err error) error {
 	if err == nil {
 		return nil
 	}
-	if errors.Is(err, auth.ErrBasicCredentialNotFound) {
-		return output.RedactError(fmt.Errorf("%s wants credentials and none were found for it: %s: %w", img.Location, loginHint, err))
+	if _, done := err.(*explained); done {
+		return err
 	}
-	var resp *errcode.ErrorResponse
-	if errors.As(err, &resp) && (resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden) {
-		return output.RedactError(fmt.Errorf("%s refused access (%d %s): %s: %w", img.Location, resp.StatusCode, http.StatusText(resp.StatusCode), loginHint, err))
+	var inner *explained
+	switch {
+	case errors.As(err, &inner):
+		// Context added around an explained error: the hint is there already.
+	case errors.Is(err, auth.ErrBasicCredentialNotFound):
+		err = fmt.Errorf("%s wants credentials and none were found for it: %s: %w", img.Location, loginHint, err)
+	default:
+		var resp *errcode.ErrorResponse
+		if errors.As(err, &resp) && (resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden) {
+			err = fmt.Errorf("%s refused access (%d %s): %s: %w", img.Location, resp.StatusCode, http.StatusText(resp.StatusCode), loginHint, err)
+		}
 	}
-	return output.RedactError(err)
+	return &explained{output.RedactError(err)}
 }
+
+// explained marks an error Explain has worded, so that explaining it again
+// adds nothing.
+type explained struct{ error }
+
+func (e *explained) Unwrap() error { return e.error }
