@@ -129,6 +129,7 @@ func hostRepository(parsed registry.Reference, h docker.RegistryHost, cred auth.
 	}
 	repo.Reference.Reference = parsed.Reference
 	repo.PlainHTTP = h.Scheme == "http"
+	repo.MaxMetadataBytes = MaxMetadata
 	repo.SkipReferrersGC = true
 	base := http.DefaultTransport
 	if h.Client != nil && h.Client.Transport != nil {

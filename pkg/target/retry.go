@@ -67,6 +67,7 @@ func (t *recordTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		la.status = resp.StatusCode
 		la.mu.Unlock()
 	}
+	limitReferrers(req, resp)
 	if a := req.Header.Get("Authorization"); a != "" && resp.StatusCode >= 400 {
 		resp.Body = scrubBody(resp.Body, a)
 	}
