@@ -62,6 +62,9 @@ Exit codes: 0 compatible (fleet, --cluster: at least one node), 1 incompatible, 
 			if err := timeout.Check(); err != nil {
 				return err
 			}
+			if err := checkDigest(digest); err != nil {
+				return err
+			}
 			if err := checkCacheDir(cacheDir); err != nil {
 				return err
 			}

@@ -78,7 +78,9 @@ func TestAttachListFetch(t *testing.T) {
 // pushManifest pushes a hand-made manifest, to make broken artifacts.
 func pushManifest(t *testing.T, ctx context.Context, store oras.Target, m ocispec.Manifest) ocispec.Descriptor {
 	t.Helper()
-	m.SchemaVersion = 2
+	if m.SchemaVersion == 0 {
+		m.SchemaVersion = 2
+	}
 	m.MediaType = ocispec.MediaTypeImageManifest
 	raw, err := json.Marshal(m)
 	if err != nil {
@@ -114,6 +116,8 @@ func TestFetchRejectsBadShapes(t *testing.T) {
 		"not our artifact type":  func(m *ocispec.Manifest) { m.ArtifactType = "application/vnd.example+type" },
 		"config not empty":       func(m *ocispec.Manifest) { m.Config = layer },
 		"no subject":             func(m *ocispec.Manifest) { m.Subject = nil },
+		"schemaVersion 1":        func(m *ocispec.Manifest) { m.SchemaVersion = 1 },
+		"schemaVersion 3":        func(m *ocispec.Manifest) { m.SchemaVersion = 3 },
 		"spec layer too large": func(m *ocispec.Manifest) {
 			big := layer
 			big.Size = spec.MaxSize + 1
@@ -235,5 +239,14 @@ func TestSelect(t *testing.T) {
 	}
 	if _, err := artifact.Select(nil, ""); !errors.Is(err, artifact.ErrNoArtifact) {
 		t.Fatalf("Select of none: %v", err)
+	}
+	// Not a digest is a usage error, not a missing artifact.
+	for _, bad := range []string{"sha256:zz", "f3ef", "sha256:", "md5:aa", "sha256:AA11", "sha256:" + strings.Repeat("a", 65)} {
+		if _, err := artifact.Select(descs, bad); !errors.Is(err, artifact.ErrInvalidDigest) || errors.Is(err, artifact.ErrNoArtifact) {
+			t.Errorf("Select(%q): %v, want ErrInvalidDigest", bad, err)
+		}
+	}
+	if _, err := artifact.Select(nil, "sha256:zz"); !errors.Is(err, artifact.ErrInvalidDigest) {
+		t.Errorf("Select of none with a bad digest: %v, want ErrInvalidDigest", err)
 	}
 }

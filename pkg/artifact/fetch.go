@@ -56,6 +56,9 @@ func Fetch(ctx context.Context, src content.Fetcher, desc ocispec.Descriptor, su
 }
 
 func checkShape(m *ocispec.Manifest, subject ocispec.Descriptor) error {
+	if m.SchemaVersion != 2 {
+		return fmt.Errorf("schemaVersion %d is not an OCI image manifest (want 2)", m.SchemaVersion)
+	}
 	if m.MediaType != "" && m.MediaType != ocispec.MediaTypeImageManifest {
 		return fmt.Errorf("mediaType %q is not an OCI image manifest", m.MediaType)
 	}

@@ -63,8 +63,11 @@ func List(ctx context.Context, opts ListOptions) error {
 		if err := output.Encode(opts.Stdout, opts.Output, res); err != nil {
 			return err
 		}
-	} else if err := listTable(opts.Stdout, res); err != nil {
-		return err
+	} else if len(descs) > 0 {
+		// No header over nothing: the exit-3 error says it all.
+		if err := listTable(opts.Stdout, res); err != nil {
+			return err
+		}
 	}
 	if len(descs) == 0 {
 		return sub.noArtifact()

@@ -5,7 +5,21 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+
+	"github.com/nfd-compat/nfd-compat/pkg/artifact"
 )
+
+// checkDigest refuses a --digest that is no digest before any registry is
+// asked, so that a typo is a usage error (exit 2), not "no artifact" (exit 3).
+func checkDigest(d string) error {
+	if d == "" {
+		return nil
+	}
+	if err := artifact.CheckDigestPrefix(d); err != nil {
+		return fmt.Errorf("--digest: %w", err)
+	}
+	return nil
+}
 
 // checkCacheDir refuses a --cache-dir that cannot be a directory, before
 // any work: the cache would otherwise be skipped without a word.
