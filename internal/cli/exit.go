@@ -23,7 +23,8 @@ const (
 const exitCodesHelp = `Exit codes:
   0  success; for validate-node and pull: the image is compatible
   1  the image is incompatible with this host
-  2  error: bad usage, invalid spec, registry or I/O failure
+  2  error: bad usage (a malformed --digest, a negative --timeout, a --cache-dir
+     that is a file), invalid spec, registry or I/O failure
   3  the image has no compatibility artifact (or --tags left no set)
 `
 
