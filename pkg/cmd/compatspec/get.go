@@ -5,8 +5,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/nfd-compat/nfd-compat/pkg/artifact"
+	"github.com/nfd-compat/nfd-compat/pkg/output"
 	"github.com/nfd-compat/nfd-compat/pkg/target"
 )
 
@@ -18,7 +20,9 @@ type GetOptions struct {
 	Stdout io.Writer
 }
 
-// Get prints the selected artifact's spec as stored.
+// Get prints the selected artifact's spec as stored, unless it holds
+// characters a terminal would act on (which no valid YAML spec holds): then
+// they are printed escaped, like everything else from a registry.
 func Get(ctx context.Context, opts GetOptions) error {
 	sub, err := openSubject(ctx, opts.Image)
 	if err != nil {
@@ -28,7 +32,7 @@ func Get(ctx context.Context, opts GetOptions) error {
 	if err != nil {
 		return err
 	}
-	if _, err := opts.Stdout.Write(a.Spec); err != nil {
+	if _, err := io.WriteString(opts.Stdout, printable(a.Spec)); err != nil {
 		return err
 	}
 	if !bytes.HasSuffix(a.Spec, []byte("\n")) {
@@ -55,4 +59,14 @@ func (s *subject) fetchSelected(ctx context.Context, digest string) (*artifact.A
 		return nil, target.Explain(s.img, err)
 	}
 	return a, nil
+}
+
+// printable is the spec as stored when it is safe to print (CRLF line ends
+// included), else with its control characters escaped.
+func printable(b []byte) string {
+	s := string(b)
+	if lf := strings.ReplaceAll(s, "\r\n", "\n"); output.EscapeText(lf) == lf {
+		return s
+	}
+	return output.EscapeText(s)
 }
