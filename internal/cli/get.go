@@ -22,6 +22,9 @@ func getCommand() *cobra.Command {
 		Example: `  nfd-compat get-spec registry.example.com/app:v1 > spec.yaml`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkDigest(digest); err != nil {
+				return err
+			}
 			imgOpts, err := image.options(cmd, args[0])
 			if err != nil {
 				return err

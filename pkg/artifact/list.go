@@ -77,6 +77,11 @@ func Sort(descs []ocispec.Descriptor) {
 // with digestPrefix when given (an unambiguous prefix such as sha256:ab12 is
 // enough), else the newest.
 func Select(descs []ocispec.Descriptor, digestPrefix string) (ocispec.Descriptor, error) {
+	if digestPrefix != "" {
+		if err := CheckDigestPrefix(digestPrefix); err != nil {
+			return ocispec.Descriptor{}, err
+		}
+	}
 	if len(descs) == 0 {
 		return ocispec.Descriptor{}, ErrNoArtifact
 	}

@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/nfd-compat/nfd-compat/pkg/compat"
+	"github.com/nfd-compat/nfd-compat/pkg/safetext"
 )
 
 // WriteReport prints a compatibility report for people: every set, rule and expression,
@@ -15,11 +16,11 @@ func WriteReport(w io.Writer, r *compat.Report, color bool) error {
 	tw := NewTable(w)
 	fmt.Fprintln(tw, "SET\tRULE\tRESULT\tEXPRESSION\tHOST HAS")
 	for _, s := range r.Sets {
-		fmt.Fprintf(tw, "%s\t\t%s\t\t\n", s.SetRef, verdict(p, s.IsMatch))
+		fmt.Fprintf(tw, "%s\t\t%s\t\t\n", safetext.Escape(s.SetRef.String()), verdict(p, s.IsMatch))
 		for _, rule := range s.Rules {
-			fmt.Fprintf(tw, "\t%s\t%s\t\t\n", rule.Name, verdict(p, rule.IsMatch))
+			fmt.Fprintf(tw, "\t%s\t%s\t\t\n", safetext.Escape(rule.Name), verdict(p, rule.IsMatch))
 			if rule.Error != "" {
-				fmt.Fprintf(tw, "\t\t%s\t%s\t\n", p.Red("error"), rule.Error)
+				fmt.Fprintf(tw, "\t\t%s\t%s\t\n", p.Red("error"), safetext.Escape(rule.Error))
 			}
 			exprRows(tw, p, "", rule.Expressions)
 			for i, m := range rule.MatchAny {
@@ -36,7 +37,7 @@ func exprRows(w io.Writer, p Color, prefix string, es []compat.ExprReport) {
 		if !e.IsMatch {
 			mark = p.Red("✘")
 		}
-		fmt.Fprintf(w, "\t\t%s\t%s%s\t%s\n", mark, prefix, e, e.Host)
+		fmt.Fprintf(w, "\t\t%s\t%s%s\t%s\n", mark, prefix, safetext.Escape(e.String()), safetext.Escape(e.Host))
 	}
 }
 

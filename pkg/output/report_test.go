@@ -39,3 +39,32 @@ func TestWriteReport(t *testing.T) {
 		t.Errorf("no red FAIL with color:\n%q", colored.String())
 	}
 }
+
+// TestWriteTableEscapes: tags, rule names, values and host values from a spec
+// or a features file cannot move the cursor, retitle the terminal or add
+// rows; the table's own colours still work.
+func TestWriteTableEscapes(t *testing.T) {
+	r := &compat.Report{Sets: []compat.SetReport{{
+		SetRef: compat.SetRef{Index: 0, Tag: "gpu\x1b[2J", Weight: 10},
+		Rules: []compat.RuleReport{{
+			Name:  "evil\x1b]0;pwned\x07\nfake row",
+			Error: "bad\rvalue",
+			Expressions: []compat.ExprReport{
+				{Feature: "kernel.version", Key: "maj\u202eor", MatcherType: compat.MatchExpressionType, Op: "In", Value: []string{"5\t6"}, Host: "4\x9b2J"},
+			},
+		}},
+	}}}
+	var colored bytes.Buffer
+	if err := output.WriteReport(&colored, r, true); err != nil {
+		t.Fatal(err)
+	}
+	out := strings.ReplaceAll(strings.ReplaceAll(colored.String(), "\x1b[31m", ""), "\x1b[0m", "")
+	if strings.ContainsAny(out, "\x1b\x07\r\u202e\u009b") {
+		t.Errorf("control characters from the report reached the table:\n%q", colored.String())
+	}
+	for _, want := range []string{`gpu\x1b[2J`, `evil\x1b]0;pwned\x07\nfake row`, `bad\rvalue`, `maj\u202eor`, `[5\t6]`, `4\x9b2J`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %s:\n%s", want, out)
+		}
+	}
+}

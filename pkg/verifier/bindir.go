@@ -14,6 +14,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/nfd-compat/nfd-compat/pkg/policy"
+	"github.com/nfd-compat/nfd-compat/pkg/safetext"
 	"github.com/nfd-compat/nfd-compat/pkg/target"
 )
 
@@ -46,14 +47,16 @@ func RunBinDir(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	l.SetOutput(stderr)
 	l.SetLevel(logrus.InfoLevel)
 	refuse := func(format string, a ...any) int {
-		msg := "nfd-compat: " + fmt.Sprintf(format, a...)
+		// The reason reaches ctr and kubelet events: -name and errors are
+		// not trusted to be free of credentials and control characters.
+		msg := "nfd-compat: " + safetext.Escape(safetext.Redact(fmt.Sprintf(format, a...)))
 		l.Error(msg)
 		fmt.Fprintln(stdout, msg)
 		return ExitRefuse
 	}
 
 	fs := flag.NewFlagSet("nfd-compat-verifier", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(io.Discard) // the parse error is refuse's reason, escaped; -h prints fs.Usage
 	name := fs.String("name", "", "the image reference containerd is pulling")
 	dgst := fs.String("digest", "", "the digest the reference resolved to")
 	mediaType := fs.String("stdin-media-type", "", "media type of stdin (containerd sends "+ocispec.MediaTypeDescriptor+")")
@@ -61,6 +64,7 @@ func RunBinDir(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		fmt.Fprintf(stderr, "Usage: nfd-compat-verifier -name REF -digest DIGEST -stdin-media-type %s < descriptor.json\n\n"+
 			"A containerd image verifier (io.containerd.image-verifier.v1.bindir): exits 0 to allow the pull, 1 to refuse it,\n"+
 			"and prints the reason. Policy: [plugins.%q] in $%s or %s.\n\n", ocispec.MediaTypeDescriptor, policy.PluginURI, policy.ConfigEnv, policy.DefaultConfigFile)
+		fs.SetOutput(stderr)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {

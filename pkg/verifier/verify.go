@@ -11,6 +11,7 @@ import (
 	"github.com/nfd-compat/nfd-compat/pkg/artifact"
 	"github.com/nfd-compat/nfd-compat/pkg/compat"
 	"github.com/nfd-compat/nfd-compat/pkg/policy"
+	"github.com/nfd-compat/nfd-compat/pkg/safetext"
 	"github.com/nfd-compat/nfd-compat/pkg/spec"
 	"github.com/nfd-compat/nfd-compat/pkg/target"
 )
@@ -102,6 +103,8 @@ func (v *Verifier) checkWithin(parent context.Context, o *Outcome, desc ocispec.
 	default:
 		o.Verdict, o.Err = policy.Error, err
 	}
+	// A registry's error body may echo the request's credentials.
+	o.Err = safetext.RedactError(o.Err)
 }
 
 // timeoutGrace is how long a timed-out check may take to report its error.

@@ -16,6 +16,7 @@ import (
 	"github.com/nfd-compat/nfd-compat/pkg/compat"
 	"github.com/nfd-compat/nfd-compat/pkg/output"
 	"github.com/nfd-compat/nfd-compat/pkg/policy"
+	"github.com/nfd-compat/nfd-compat/pkg/safetext"
 	"github.com/nfd-compat/nfd-compat/pkg/verifier"
 )
 
@@ -159,7 +160,7 @@ func render(w io.Writer, format output.Format, rows []Row) error {
 	tw := output.NewTable(w)
 	fmt.Fprintln(tw, "NAMESPACE\tIMAGE\tDIGEST\tVERDICT\tDETAILS")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Namespace, r.Image, shortDigest(r.Digest), r.Verdict, details(r))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", safetext.Escape(r.Namespace), safetext.Escape(r.Image), safetext.Escape(shortDigest(r.Digest)), r.Verdict, safetext.Escape(details(r)))
 	}
 	return tw.Flush()
 }

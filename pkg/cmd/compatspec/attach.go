@@ -10,6 +10,7 @@ import (
 
 	"github.com/nfd-compat/nfd-compat/pkg/artifact"
 	"github.com/nfd-compat/nfd-compat/pkg/output"
+	"github.com/nfd-compat/nfd-compat/pkg/safetext"
 	"github.com/nfd-compat/nfd-compat/pkg/spec"
 	"github.com/nfd-compat/nfd-compat/pkg/target"
 )
@@ -116,7 +117,7 @@ func replaceOlder(ctx context.Context, sub *subject, pushed ocispec.Descriptor, 
 func printWarnings(w io.Writer, name string, problems []spec.Problem) {
 	for _, p := range problems {
 		if p.Severity == spec.SeverityWarning {
-			fmt.Fprintf(w, "%s: %s\n", name, p)
+			fmt.Fprintf(w, "%s: %s\n", safetext.Escape(name), safetext.Escape(p.String()))
 		}
 	}
 }

@@ -5,10 +5,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/sirupsen/logrus"
 
 	"github.com/nfd-compat/nfd-compat/pkg/artifact"
+	"github.com/nfd-compat/nfd-compat/pkg/safetext"
 	"github.com/nfd-compat/nfd-compat/pkg/target"
 )
 
@@ -22,7 +24,9 @@ type GetOptions struct {
 	Log logrus.FieldLogger
 }
 
-// Get prints the selected artifact's spec as stored.
+// Get prints the selected artifact's spec as stored, unless it holds
+// characters a terminal would act on (which no valid YAML spec holds): then
+// they are printed escaped, like everything else from a registry.
 func Get(ctx context.Context, opts GetOptions) error {
 	img, err := opts.Image.Open(ctx)
 	if err != nil {
@@ -35,11 +39,21 @@ func Get(ctx context.Context, opts GetOptions) error {
 		return err
 	}
 	data := l.Artifact.Spec
-	if _, err := opts.Stdout.Write(data); err != nil {
+	if _, err := io.WriteString(opts.Stdout, printable(data)); err != nil {
 		return err
 	}
 	if !bytes.HasSuffix(data, []byte("\n")) {
 		_, err = fmt.Fprintln(opts.Stdout)
 	}
 	return err
+}
+
+// printable is the spec as stored when it is safe to print (CRLF line ends
+// included), else with its control characters escaped.
+func printable(b []byte) string {
+	s := string(b)
+	if lf := strings.ReplaceAll(s, "\r\n", "\n"); safetext.EscapeText(lf) == lf {
+		return s
+	}
+	return safetext.EscapeText(s)
 }

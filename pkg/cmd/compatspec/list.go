@@ -11,6 +11,7 @@ import (
 
 	"github.com/nfd-compat/nfd-compat/pkg/artifact"
 	"github.com/nfd-compat/nfd-compat/pkg/output"
+	"github.com/nfd-compat/nfd-compat/pkg/safetext"
 	"github.com/nfd-compat/nfd-compat/pkg/spec"
 	"github.com/nfd-compat/nfd-compat/pkg/target"
 )
@@ -63,8 +64,11 @@ func List(ctx context.Context, opts ListOptions) error {
 		if err := output.Encode(opts.Stdout, opts.Output, res); err != nil {
 			return err
 		}
-	} else if err := listTable(opts.Stdout, res); err != nil {
-		return err
+	} else if len(descs) > 0 {
+		// No header over nothing: the exit-3 error says it all.
+		if err := listTable(opts.Stdout, res); err != nil {
+			return err
+		}
 	}
 	if len(descs) == 0 {
 		return sub.noArtifact()
@@ -78,7 +82,7 @@ func describe(ctx context.Context, sub *subject, d ocispec.Descriptor) ListEntry
 	e := ListEntry{Digest: d.Digest.String(), Created: createdString(d), ArtifactType: d.ArtifactType, Size: d.Size}
 	a, err := artifact.Fetch(ctx, sub.img.Store, d, sub.desc)
 	if err != nil {
-		e.Error = err.Error()
+		e.Error = target.Explain(sub.img, err).Error()
 		return e
 	}
 	s, _, err := spec.Parse(a.Spec)
@@ -115,7 +119,7 @@ func listTable(w io.Writer, res ListResult) error {
 		if created == "" {
 			created = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", e.Digest, created, e.ArtifactType, e.Size, col)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", safetext.Escape(e.Digest), safetext.Escape(created), safetext.Escape(e.ArtifactType), e.Size, safetext.Escape(col))
 	}
 	return tw.Flush()
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/nfd-compat/nfd-compat/pkg/artifact"
 	"github.com/nfd-compat/nfd-compat/pkg/output"
+	"github.com/nfd-compat/nfd-compat/pkg/safetext"
 	"github.com/nfd-compat/nfd-compat/pkg/spec"
 	"github.com/nfd-compat/nfd-compat/pkg/target"
 )
@@ -145,7 +146,7 @@ func validateTable(w io.Writer, rep ValidateReport) error {
 		if !r.Valid {
 			state = "INVALID"
 		}
-		fmt.Fprintf(w, "%s: %s\n", r.Source, state)
+		fmt.Fprintf(w, "%s: %s\n", safetext.Escape(r.Source), state)
 		if len(r.Problems) == 0 {
 			continue
 		}
@@ -156,7 +157,7 @@ func validateTable(w io.Writer, rep ValidateReport) error {
 			if p.Line > 0 {
 				line = fmt.Sprint(p.Line)
 			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", line, p.Severity, p.Path, p.Message)
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", line, p.Severity, safetext.Escape(p.Path), safetext.Escape(p.Message))
 		}
 		if err := tw.Flush(); err != nil {
 			return err

@@ -12,6 +12,7 @@ import (
 	"github.com/nfd-compat/nfd-compat/pkg/features"
 	"github.com/nfd-compat/nfd-compat/pkg/output"
 	"github.com/nfd-compat/nfd-compat/pkg/policy"
+	"github.com/nfd-compat/nfd-compat/pkg/safetext"
 )
 
 // env is what the checks share: loaded once, read by many.
@@ -119,7 +120,7 @@ func render(w io.Writer, format output.Format, results []Result) error {
 	}
 	tw := output.NewTable(w)
 	for _, r := range results {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Status, r.Check, r.Message)
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Status, r.Check, safetext.Escape(r.Message))
 		if r.Fix != "" {
 			fmt.Fprintf(tw, "\t\tfix: %s\n", strings.ReplaceAll(r.Fix, "\n", " "))
 		}

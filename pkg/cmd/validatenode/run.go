@@ -12,6 +12,7 @@ import (
 	"github.com/nfd-compat/nfd-compat/pkg/features"
 	"github.com/nfd-compat/nfd-compat/pkg/output"
 	"github.com/nfd-compat/nfd-compat/pkg/spec"
+	"github.com/nfd-compat/nfd-compat/pkg/target"
 )
 
 // Run loads the spec, gets the features of this host (or of the nodes in
@@ -26,7 +27,7 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	err := run(ctx, opts)
 	if errors.Is(err, context.DeadlineExceeded) && opts.Timeout > 0 {
-		return fmt.Errorf("gave up after --timeout %s (raise it if the registry or this host is just slow): %w", opts.Timeout, err)
+		return target.GaveUp(opts.Timeout, err)
 	}
 	return err
 }
