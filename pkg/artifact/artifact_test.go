@@ -186,17 +186,17 @@ func TestRemoveRefusesOtherArtifacts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := artifact.Remove(ctx, deleterFunc(func(context.Context, ocispec.Descriptor) error {
+	if _, err := artifact.Remove(ctx, deleterFunc(func(context.Context, ocispec.Descriptor) error {
 		t.Fatal("Delete called for a signature")
 		return nil
-	}), sig); err == nil {
+	}), img, sig); err == nil {
 		t.Fatal("Remove of a signature succeeded")
 	}
 	img.ArtifactType = ""
-	if err := artifact.Remove(ctx, deleterFunc(func(context.Context, ocispec.Descriptor) error {
+	if _, err := artifact.Remove(ctx, deleterFunc(func(context.Context, ocispec.Descriptor) error {
 		t.Fatal("Delete called for the image")
 		return nil
-	}), img); err == nil {
+	}), img, img); err == nil {
 		t.Fatal("Remove of the image succeeded")
 	}
 }

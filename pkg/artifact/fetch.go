@@ -3,10 +3,12 @@ package artifact
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"oras.land/oras-go/v2/content"
+	"oras.land/oras-go/v2/errdef"
 
 	"github.com/nfd-compat/nfd-compat/pkg/spec"
 )
@@ -22,7 +24,8 @@ type Artifact struct {
 // Fetch fetches the artifact desc and checks that it is one: manifest and spec
 // within spec.MaxSize, digests verified, artifactType ours, config the OCI empty
 // descriptor, exactly one layer of the matching spec media type, and subject
-// equal to subject (when subject.Digest is set).
+// equal to subject (when subject.Digest is set). A manifest the store does
+// not have is ErrDangling.
 func Fetch(ctx context.Context, src content.Fetcher, desc ocispec.Descriptor, subject ocispec.Descriptor) (*Artifact, error) {
 	fail := func(format string, args ...any) error {
 		return fmt.Errorf("%s: %s: %w", desc.Digest, fmt.Sprintf(format, args...), ErrInvalidArtifact)
@@ -34,6 +37,9 @@ func Fetch(ctx context.Context, src content.Fetcher, desc ocispec.Descriptor, su
 		return nil, fail("manifest is %d bytes, over the %d byte limit", desc.Size, spec.MaxSize)
 	}
 	raw, err := content.FetchAll(ctx, src, desc)
+	if errors.Is(err, errdef.ErrNotFound) {
+		return nil, fmt.Errorf("%s: %w: %w", desc.Digest, ErrDangling, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("fetch manifest %s: %w", desc.Digest, err)
 	}

@@ -10,18 +10,26 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"oras.land/oras-go/v2/content"
 	"oras.land/oras-go/v2/registry"
+	"oras.land/oras-go/v2/registry/remote"
 
 	"github.com/nfd-compat/nfd-compat/pkg/spec"
 )
 
 // List returns the compatibility artifacts that refer to subject, newest
-// first. Other referrers (signatures, SBOMs) are left out.
+// first. Other referrers (signatures, SBOMs) are left out. On a registry
+// without the referrers API, artifacts recorded by their own tag but missing
+// from the sha256-<hex> index (lost to a concurrent writer) are listed too;
+// entries whose manifest is gone are listed as the index has them (Fetch
+// reports them as ErrDangling).
 func List(ctx context.Context, src content.ReadOnlyGraphStorage, subject ocispec.Descriptor) ([]ocispec.Descriptor, error) {
 	// One unfiltered call instead of one per artifact type: both of our types
 	// are wanted, and filtering is optional for registries anyway.
 	referrers, err := registry.Referrers(ctx, src, subject, "")
 	if err != nil {
 		return nil, fmt.Errorf("list referrers of %s: %w", subject.Digest, err)
+	}
+	if referrers, err = addRecorded(ctx, src, subject, referrers); err != nil {
+		return nil, err
 	}
 	compat := referrers[:0]
 	for _, d := range referrers {
@@ -97,4 +105,22 @@ func Select(descs []ocispec.Descriptor, digestPrefix string) (ocispec.Descriptor
 	default:
 		return ocispec.Descriptor{}, fmt.Errorf("digest prefix %s matches %d artifacts, give more of it: %w", digestPrefix, len(found), ErrAmbiguous)
 	}
+}
+
+// addRecorded adds to referrers the recorded compat artifacts (records.go)
+// they lack, when src is a registry client that found no referrers API.
+func addRecorded(ctx context.Context, src content.ReadOnlyGraphStorage, subject ocispec.Descriptor, referrers []ocispec.Descriptor) ([]ocispec.Descriptor, error) {
+	repo, ok := src.(*remote.Repository)
+	if !ok || !settledTagSchema(repo) {
+		return referrers, nil
+	}
+	plain, err := plainRepository(repo)
+	if err != nil {
+		return nil, err
+	}
+	extra, err := recordedArtifacts(ctx, plain, subject, referrers)
+	if err != nil {
+		return nil, err
+	}
+	return append(referrers, extra...), nil
 }

@@ -102,7 +102,7 @@ func replaceOlder(ctx context.Context, sub *subject, pushed ocispec.Descriptor) 
 		if d.Digest == pushed.Digest {
 			continue
 		}
-		if err := removeOne(ctx, sub, d); err != nil {
+		if _, err := removeOne(ctx, sub, d); err != nil {
 			errs = append(errs, err)
 			continue
 		}

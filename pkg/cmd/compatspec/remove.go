@@ -30,6 +30,9 @@ type RemoveOptions struct {
 // RemoveResult is what remove-spec prints with -o json|yaml.
 type RemoveResult struct {
 	Removed []ocispec.Descriptor `json:"removed"`
+	// Dangling are entries whose manifest was already gone: dropped from
+	// the referrers index, nothing deleted.
+	Dangling []ocispec.Descriptor `json:"dangling,omitempty"`
 }
 
 // Remove deletes compat artifacts of the image, never the image itself nor
@@ -67,12 +70,19 @@ func Remove(ctx context.Context, opts RemoveOptions) error {
 	}
 	var res RemoveResult
 	for _, d := range targets {
-		if err := removeOne(ctx, sub, d); err != nil {
+		dangling, err := removeOne(ctx, sub, d)
+		if err != nil {
 			return err
 		}
-		res.Removed = append(res.Removed, d)
+		msg := "Removed %s\n"
+		if dangling {
+			res.Dangling = append(res.Dangling, d)
+			msg = "Dropped dangling entry %s (its manifest was already gone) from the referrers index\n"
+		} else {
+			res.Removed = append(res.Removed, d)
+		}
 		if opts.Output == output.Table || opts.Output == "" {
-			fmt.Fprintf(opts.Stdout, "Removed %s\n", d.Digest)
+			fmt.Fprintf(opts.Stdout, msg, d.Digest)
 		}
 	}
 	if opts.Output == output.Table || opts.Output == "" {
@@ -81,14 +91,16 @@ func Remove(ctx context.Context, opts RemoveOptions) error {
 	return output.Encode(opts.Stdout, opts.Output, res)
 }
 
-func removeOne(ctx context.Context, sub *subject, d ocispec.Descriptor) error {
-	err := artifact.Remove(ctx, sub.img.Store, d)
+// removeOne removes d and reports whether it was a dangling entry (only
+// dropped from the referrers index).
+func removeOne(ctx context.Context, sub *subject, d ocispec.Descriptor) (bool, error) {
+	dangling, err := artifact.Remove(ctx, sub.img.Store, sub.desc, d)
 	var resp *errcode.ErrorResponse
 	if errors.As(err, &resp) && (resp.StatusCode == http.StatusMethodNotAllowed || resp.StatusCode == http.StatusForbidden || resp.StatusCode == http.StatusUnauthorized) {
-		return fmt.Errorf("%s refused to delete %s: it answered %d %s (%s); enable deletes on the registry (distribution: storage.delete.enabled: true) or ask its operator",
+		return false, fmt.Errorf("%s refused to delete %s: it answered %d %s (%s); enable deletes on the registry (distribution: storage.delete.enabled: true) or ask its operator",
 			sub.img.Location, d.Digest, resp.StatusCode, http.StatusText(resp.StatusCode), resp.Errors.Error())
 	}
-	return target.Explain(sub.img, err)
+	return dangling, target.Explain(sub.img, err)
 }
 
 func digestList(descs []ocispec.Descriptor) string {

@@ -1,0 +1,334 @@
+package artifact
+
+// The referrers index of a tag-schema registry, and why it is written here.
+//
+// A registry without the referrers API (distribution v2/v3, most private
+// registries) keeps a subject's referrers list in an ordinary tag,
+// sha256-<subject hex>, pointing at an OCI index whose manifests are the
+// referrers. Every client that pushes or deletes a referrer rewrites that
+// index: read it, add or drop one entry, push the result over the tag.
+// oras-go does exactly that (manifestStore.updateReferrersIndex) and
+// serialises it only within one Repository value, so two processes (or two
+// clients) interleave: both read the same index, both push their version,
+// and the second push silently drops the first one's entry. Measured on
+// distribution v3: 20 concurrent attach-spec runs, all successful, left 4
+// artifacts listed; a remove-spec concurrent with a signature attach dropped
+// the signature.
+//
+// The registry offers no compare-and-swap on a tag, so the write cannot be
+// made atomic. What this file does instead, on tag-schema registries only
+// (with the referrers API the registry keeps the list):
+//
+//   - Our manifests are pushed and deleted through a client that does not
+//     touch the index (plainRepository), and the index is written here.
+//   - Write, then verify (update): read the index; compute the wanted list
+//     (the current entries, plus every entry listed in any of our earlier
+//     reads that is now missing but whose manifest still exists, plus the
+//     recorded compat artifacts the index lacks (records.go), plus our
+//     additions, minus our removals); if the current index already is that,
+//     the change is verified; else check that the tag still points at the
+//     index just read (so the window for a writer we cannot see is one
+//     request), push the wanted index over the tag, wait a jittered,
+//     growing delay for concurrent writers to land, and verify again, at
+//     most maxIndexAttempts times.
+//   - An entry that disappeared and whose manifest is gone was removed by
+//     someone else and is not put back; an entry we remove has its manifest
+//     deleted before the index is written, so concurrent writers of this
+//     package do not put it back either.
+//   - Each compat artifact we push also gets a record tag of its own
+//     (records.go). A writer that overwrites the index after our last
+//     verification (another tool, or a writer that read before our write)
+//     can still drop our entry; readers then add it back from the record
+//     (List), and the next write of this package repairs the index.
+//
+// What can still race is stated in the README ("Concurrent writers").
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"time"
+
+	"github.com/opencontainers/go-digest"
+	"github.com/opencontainers/image-spec/specs-go"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"oras.land/oras-go/v2/errdef"
+	"oras.land/oras-go/v2/registry/remote"
+)
+
+const (
+	// maxIndexAttempts bounds the write-and-verify rounds of one change.
+	maxIndexAttempts = 10
+	// indexBackoff is the first delay before verifying a write; it doubles
+	// each round up to maxIndexBackoff, each delay jittered by ±50%.
+	indexBackoff    = 40 * time.Millisecond
+	maxIndexBackoff = 2 * time.Second
+	// maxIndexSize bounds the referrers index read (oras-go's default for
+	// metadata answers).
+	maxIndexSize = 4 << 20
+)
+
+// ErrIndexConflict means the referrers index kept changing under concurrent
+// writers for every attempt; the change was not verified.
+var ErrIndexConflict = errors.New("referrers index kept changing under concurrent writers")
+
+// referrersIndex is one subject's sha256-<hex> referrers index.
+type referrersIndex struct {
+	repo    *remote.Repository // writes without oras-go's indexing
+	subject ocispec.Descriptor
+	tag     string
+}
+
+func newReferrersIndex(repo *remote.Repository, subject ocispec.Descriptor) (*referrersIndex, error) {
+	if err := subject.Digest.Validate(); err != nil {
+		return nil, fmt.Errorf("subject digest %q: %w", subject.Digest, err)
+	}
+	plain, err := plainRepository(repo)
+	if err != nil {
+		return nil, err
+	}
+	tag := subject.Digest.Algorithm().String() + "-" + subject.Digest.Encoded()
+	return &referrersIndex{repo: plain, subject: subject, tag: tag}, nil
+}
+
+// read returns the index's digest ("" when there is none) and its entries.
+func (ix *referrersIndex) read(ctx context.Context) (digest.Digest, []ocispec.Descriptor, error) {
+	desc, rc, err := ix.repo.FetchReference(ctx, ix.tag)
+	if errors.Is(err, errdef.ErrNotFound) {
+		return "", nil, nil
+	}
+	if err != nil {
+		return "", nil, fmt.Errorf("read referrers index %s: %w", ix.tag, err)
+	}
+	defer rc.Close()
+	// As oras-go: a tag that resolves to the subject itself or to something
+	// other than an OCI index is no referrers list (and is replaced).
+	if desc.MediaType != ocispec.MediaTypeImageIndex || desc.Digest == ix.subject.Digest {
+		return desc.Digest, nil, nil
+	}
+	if desc.Size > maxIndexSize {
+		return "", nil, fmt.Errorf("referrers index %s is %d bytes, over the %d byte limit", ix.tag, desc.Size, maxIndexSize)
+	}
+	var buf bytes.Buffer
+	if _, err := buf.ReadFrom(io.LimitReader(rc, desc.Size+1)); err != nil {
+		return "", nil, fmt.Errorf("read referrers index %s: %w", ix.tag, err)
+	}
+	if int64(buf.Len()) != desc.Size || digest.FromBytes(buf.Bytes()) != desc.Digest {
+		return "", nil, fmt.Errorf("referrers index %s does not match its digest %s", ix.tag, desc.Digest)
+	}
+	var index ocispec.Index
+	if err := json.Unmarshal(buf.Bytes(), &index); err != nil {
+		return "", nil, fmt.Errorf("referrers index %s is not valid JSON: %w", ix.tag, err)
+	}
+	return desc.Digest, index.Manifests, nil
+}
+
+// update adds add and drops the digests in remove, then verifies as the file
+// comment says. It returns the entries last verified.
+func (ix *referrersIndex) update(ctx context.Context, add []ocispec.Descriptor, remove []digest.Digest) ([]ocispec.Descriptor, error) {
+	removing := make(map[digest.Digest]bool, len(remove))
+	for _, d := range remove {
+		removing[d] = true
+	}
+	seen := map[digest.Digest]ocispec.Descriptor{} // every entry any read listed
+	var seenOrder []digest.Digest
+	delay := indexBackoff
+	for attempt := 1; ; attempt++ {
+		indexDigest, cur, err := ix.read(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range cur {
+			if _, ok := seen[d.Digest]; !ok {
+				seen[d.Digest] = d
+				seenOrder = append(seenOrder, d.Digest)
+			}
+		}
+		want, err := ix.wanted(ctx, cur, seen, seenOrder, add, removing)
+		if err != nil {
+			return nil, err
+		}
+		if sameDigests(cur, want) {
+			return cur, nil
+		}
+		if attempt > maxIndexAttempts {
+			return nil, fmt.Errorf("%s of %s after %d attempts: %w", ix.tag, ix.subject.Digest, maxIndexAttempts, ErrIndexConflict)
+		}
+		moved, err := ix.moved(ctx, indexDigest)
+		if err != nil {
+			return nil, err
+		}
+		if !moved {
+			if err := ix.write(ctx, want); err != nil {
+				return nil, err
+			}
+		}
+		if err := sleep(ctx, jitter(delay)); err != nil {
+			return nil, err
+		}
+		delay = min(2*delay, maxIndexBackoff)
+	}
+}
+
+// wanted computes the list the index should hold now.
+func (ix *referrersIndex) wanted(ctx context.Context, cur []ocispec.Descriptor, seen map[digest.Digest]ocispec.Descriptor, seenOrder []digest.Digest, add []ocispec.Descriptor, removing map[digest.Digest]bool) ([]ocispec.Descriptor, error) {
+	present := make(map[digest.Digest]bool, len(cur))
+	want := make([]ocispec.Descriptor, 0, len(cur)+len(add))
+	for _, d := range cur {
+		if present[d.Digest] || removing[d.Digest] || d.Digest == "" {
+			continue
+		}
+		present[d.Digest] = true
+		want = append(want, d)
+	}
+	appendNew := func(d ocispec.Descriptor) {
+		if !present[d.Digest] && !removing[d.Digest] {
+			present[d.Digest] = true
+			want = append(want, d)
+		}
+	}
+	// Entries an earlier read listed that a concurrent write dropped: put
+	// back unless their manifest is gone (then they were removed on purpose).
+	for _, dg := range seenOrder {
+		d := seen[dg]
+		if present[dg] || removing[dg] {
+			continue
+		}
+		ok, err := ix.repo.Exists(ctx, d)
+		if err != nil {
+			return nil, fmt.Errorf("check dropped referrer %s: %w", dg, err)
+		}
+		if ok {
+			appendNew(d)
+		}
+	}
+	recorded, err := recordedArtifacts(ctx, ix.repo, ix.subject, want)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range recorded {
+		appendNew(d)
+	}
+	for _, d := range add {
+		appendNew(d)
+	}
+	return want, nil
+}
+
+// moved reports whether the tag no longer points at the index read.
+func (ix *referrersIndex) moved(ctx context.Context, read digest.Digest) (bool, error) {
+	d, err := ix.repo.Resolve(ctx, ix.tag)
+	if errors.Is(err, errdef.ErrNotFound) {
+		return read != "", nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("resolve referrers index %s: %w", ix.tag, err)
+	}
+	return d.Digest != read, nil
+}
+
+// write pushes entries as the index and points the tag at it. An empty list
+// is pushed too (not the tag deleted): some registries keep serving a tag
+// whose manifest was deleted. Old index versions are left untagged for the
+// registry's garbage collection: deleting one by digest would also delete
+// the tag of a concurrent writer whose index happens to have equal bytes.
+func (ix *referrersIndex) write(ctx context.Context, entries []ocispec.Descriptor) error {
+	if entries == nil {
+		entries = []ocispec.Descriptor{}
+	}
+	raw, err := json.Marshal(ocispec.Index{
+		Versioned: specs.Versioned{SchemaVersion: 2},
+		MediaType: ocispec.MediaTypeImageIndex,
+		Manifests: entries,
+	})
+	if err != nil {
+		return err
+	}
+	desc := ocispec.Descriptor{MediaType: ocispec.MediaTypeImageIndex, Digest: digest.FromBytes(raw), Size: int64(len(raw))}
+	if err := ix.repo.PushReference(ctx, desc, bytes.NewReader(raw), ix.tag); err != nil {
+		return fmt.Errorf("push referrers index %s: %w", ix.tag, err)
+	}
+	return nil
+}
+
+func sameDigests(a, b []ocispec.Descriptor) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	set := make(map[digest.Digest]bool, len(a))
+	for _, d := range a {
+		set[d.Digest] = true
+	}
+	for _, d := range b {
+		if !set[d.Digest] {
+			return false
+		}
+	}
+	return len(set) == len(b)
+}
+
+func jitter(d time.Duration) time.Duration {
+	return d/2 + rand.N(d)
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// pushRecord tags desc with its record tag (see records.go).
+func (ix *referrersIndex) pushRecord(ctx context.Context, desc ocispec.Descriptor) error {
+	tag, ok := recordTag(ix.subject.Digest, desc.Digest)
+	if !ok {
+		return nil
+	}
+	if err := ix.repo.Tag(ctx, desc, tag); err != nil {
+		return fmt.Errorf("push record tag %s: %w", tag, err)
+	}
+	return nil
+}
+
+// dropRecord deletes desc's record tag where the registry can.
+func (ix *referrersIndex) dropRecord(ctx context.Context, desc ocispec.Descriptor) error {
+	tag, ok := recordTag(ix.subject.Digest, desc.Digest)
+	if !ok {
+		return nil
+	}
+	return deleteTag(ctx, ix.repo, tag)
+}
+
+// remove deletes the compat artifact desc and drops it from the index. It
+// fetches desc first and deletes it only if it is a compat artifact of the
+// subject; a desc whose manifest is already gone (a dangling entry) is only
+// dropped from the index, and remove reports it as dangling.
+func (ix *referrersIndex) remove(ctx context.Context, desc ocispec.Descriptor) (dangling bool, err error) {
+	_, err = Fetch(ctx, ix.repo, desc, ix.subject)
+	dangling = errors.Is(err, ErrDangling)
+	if err != nil && !dangling {
+		return false, fmt.Errorf("refusing to delete %s: %w", desc.Digest, err)
+	}
+	// Manifest first: a concurrent writer that finds the entry missing then
+	// sees the manifest gone and does not put the entry back.
+	if !dangling {
+		if err := ix.repo.Delete(ctx, desc); err != nil && !errors.Is(err, errdef.ErrNotFound) {
+			return false, fmt.Errorf("delete %s: %w", desc.Digest, err)
+		}
+	}
+	if err := ix.dropRecord(ctx, desc); err != nil {
+		return dangling, err
+	}
+	if _, err := ix.update(ctx, nil, []digest.Digest{desc.Digest}); err != nil {
+		return dangling, fmt.Errorf("deleted %s, but dropping it from the referrers index failed (a dangling entry may remain; run remove-spec --digest %s again): %w", desc.Digest, desc.Digest, err)
+	}
+	return dangling, nil
+}
