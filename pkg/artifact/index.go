@@ -51,6 +51,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net/http"
 	"time"
 
 	"github.com/opencontainers/go-digest"
@@ -58,6 +59,9 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"oras.land/oras-go/v2/errdef"
 	"oras.land/oras-go/v2/registry/remote"
+	"oras.land/oras-go/v2/registry/remote/errcode"
+
+	specpkg "github.com/nfd-compat/nfd-compat/pkg/spec"
 )
 
 const (
@@ -198,9 +202,9 @@ func (ix *referrersIndex) wanted(ctx context.Context, cur []ocispec.Descriptor, 
 		if present[dg] || removing[dg] {
 			continue
 		}
-		ok, err := ix.repo.Exists(ctx, d)
+		ok, err := ix.stillThere(ctx, d)
 		if err != nil {
-			return nil, fmt.Errorf("check dropped referrer %s: %w", dg, err)
+			return nil, err
 		}
 		if ok {
 			appendNew(d)
@@ -217,6 +221,30 @@ func (ix *referrersIndex) wanted(ctx context.Context, cur []ocispec.Descriptor, 
 		appendNew(d)
 	}
 	return want, nil
+}
+
+// stillThere reports whether a dropped entry d should be put back: its
+// manifest exists and, for a compat artifact, so does its record (remove
+// deletes the record first, so a removal in progress is not undone).
+func (ix *referrersIndex) stillThere(ctx context.Context, d ocispec.Descriptor) (bool, error) {
+	ok, err := ix.repo.Exists(ctx, d)
+	if err != nil {
+		return false, fmt.Errorf("check dropped referrer %s: %w", d.Digest, err)
+	}
+	if !ok || !specpkg.IsArtifactType(d.ArtifactType) {
+		return ok, nil
+	}
+	tag, ok := recordTag(ix.subject.Digest, d.Digest)
+	if !ok {
+		return true, nil
+	}
+	if _, err := ix.repo.Resolve(ctx, tag); err != nil {
+		if errors.Is(err, errdef.ErrNotFound) {
+			return false, nil
+		}
+		return false, fmt.Errorf("check record %s: %w", tag, err)
+	}
+	return true, nil
 }
 
 // moved reports whether the tag no longer points at the index read.
@@ -237,6 +265,30 @@ func (ix *referrersIndex) moved(ctx context.Context, read digest.Digest) (bool, 
 // registry's garbage collection: deleting one by digest would also delete
 // the tag of a concurrent writer whose index happens to have equal bytes.
 func (ix *referrersIndex) write(ctx context.Context, entries []ocispec.Descriptor) error {
+	err := ix.push(ctx, entries)
+	var resp *errcode.ErrorResponse
+	if err == nil || !errors.As(err, &resp) || (resp.StatusCode != http.StatusBadRequest && resp.StatusCode != http.StatusNotFound) {
+		return err
+	}
+	// Registries refuse an index naming a manifest they do not have, so a
+	// dangling entry blocks every writer until it is gone: drop those.
+	kept := make([]ocispec.Descriptor, 0, len(entries))
+	for _, d := range entries {
+		ok, herr := ix.repo.Exists(ctx, d)
+		if herr != nil {
+			return fmt.Errorf("%w (and checking entry %s: %w)", err, d.Digest, herr)
+		}
+		if ok {
+			kept = append(kept, d)
+		}
+	}
+	if len(kept) == len(entries) {
+		return err
+	}
+	return ix.push(ctx, kept)
+}
+
+func (ix *referrersIndex) push(ctx context.Context, entries []ocispec.Descriptor) error {
 	if entries == nil {
 		entries = []ocispec.Descriptor{}
 	}
@@ -311,24 +363,36 @@ func (ix *referrersIndex) dropRecord(ctx context.Context, desc ocispec.Descripto
 // fetches desc first and deletes it only if it is a compat artifact of the
 // subject; a desc whose manifest is already gone (a dangling entry) is only
 // dropped from the index, and remove reports it as dangling.
+//
+// Order: the record goes first (so writers of this package stop putting
+// the entry back), then the entry (registries refuse an index that names a
+// missing manifest, so deleting the manifest first would make every
+// concurrent writer fail), then the manifest, then the entry once more in
+// case a stale concurrent write put it back in between.
 func (ix *referrersIndex) remove(ctx context.Context, desc ocispec.Descriptor) (dangling bool, err error) {
 	_, err = Fetch(ctx, ix.repo, desc, ix.subject)
 	dangling = errors.Is(err, ErrDangling)
 	if err != nil && !dangling {
 		return false, fmt.Errorf("refusing to delete %s: %w", desc.Digest, err)
 	}
-	// Manifest first: a concurrent writer that finds the entry missing then
-	// sees the manifest gone and does not put the entry back.
-	if !dangling {
-		if err := ix.repo.Delete(ctx, desc); err != nil && !errors.Is(err, errdef.ErrNotFound) {
-			return false, fmt.Errorf("delete %s: %w", desc.Digest, err)
-		}
-	}
 	if err := ix.dropRecord(ctx, desc); err != nil {
 		return dangling, err
 	}
-	if _, err := ix.update(ctx, nil, []digest.Digest{desc.Digest}); err != nil {
-		return dangling, fmt.Errorf("deleted %s, but dropping it from the referrers index failed (a dangling entry may remain; run remove-spec --digest %s again): %w", desc.Digest, desc.Digest, err)
+	drop := func() error {
+		_, err := ix.update(ctx, nil, []digest.Digest{desc.Digest})
+		return err
 	}
-	return dangling, nil
+	if err := drop(); err != nil {
+		return dangling, fmt.Errorf("drop %s from the referrers index (nothing deleted): %w", desc.Digest, err)
+	}
+	if dangling {
+		return true, nil
+	}
+	if err := ix.repo.Delete(ctx, desc); err != nil && !errors.Is(err, errdef.ErrNotFound) {
+		return false, fmt.Errorf("delete %s: %w", desc.Digest, err)
+	}
+	if err := drop(); err != nil {
+		return false, fmt.Errorf("deleted %s, but a concurrent write listed it again and dropping it failed (run remove-spec --digest %s again): %w", desc.Digest, desc.Digest, err)
+	}
+	return false, nil
 }
