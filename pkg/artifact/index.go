@@ -32,9 +32,12 @@ package artifact
 //     growing delay for concurrent writers to land, and verify again, at
 //     most maxIndexAttempts times.
 //   - An entry that disappeared and whose manifest is gone was removed by
-//     someone else and is not put back; an entry we remove has its manifest
-//     deleted before the index is written, so concurrent writers of this
-//     package do not put it back either.
+//     someone else and is not put back; for a compat artifact its record
+//     must exist too, and remove deletes the record first, so concurrent
+//     writers of this package do not put back what is being removed.
+//   - Registries refuse an index naming a manifest they do not have, so a
+//     dangling entry (listed, manifest gone) blocks every writer of the list;
+//     a refused push drops the dangling entries and is retried (write).
 //   - Each compat artifact we push also gets a record tag of its own
 //     (records.go). A writer that overwrites the index after our last
 //     verification (another tool, or a writer that read before our write)
@@ -162,14 +165,8 @@ func (ix *referrersIndex) update(ctx context.Context, add []ocispec.Descriptor, 
 		if attempt > maxIndexAttempts {
 			return nil, fmt.Errorf("%s of %s after %d attempts: %w", ix.tag, ix.subject.Digest, maxIndexAttempts, ErrIndexConflict)
 		}
-		moved, err := ix.moved(ctx, indexDigest)
-		if err != nil {
+		if err := ix.write(ctx, want, indexDigest); err != nil {
 			return nil, err
-		}
-		if !moved {
-			if err := ix.write(ctx, want); err != nil {
-				return nil, err
-			}
 		}
 		if err := sleep(ctx, jitter(delay)); err != nil {
 			return nil, err
@@ -259,36 +256,52 @@ func (ix *referrersIndex) moved(ctx context.Context, read digest.Digest) (bool, 
 	return d.Digest != read, nil
 }
 
-// write pushes entries as the index and points the tag at it. An empty list
-// is pushed too (not the tag deleted): some registries keep serving a tag
-// whose manifest was deleted. Old index versions are left untagged for the
-// registry's garbage collection: deleting one by digest would also delete
-// the tag of a concurrent writer whose index happens to have equal bytes.
-func (ix *referrersIndex) write(ctx context.Context, entries []ocispec.Descriptor) error {
-	err := ix.push(ctx, entries)
+// write pushes entries as the index and points the tag at it, unless the
+// tag no longer points at read, the index they were computed from (then
+// the next round recomputes). The index is pushed by digest first, so that
+// the registry's checks of it (slow: seconds under load were measured) are
+// done before the tag is checked; what is left between the check and the
+// tag update is one request.
+//
+// An empty list is pushed too (not the tag deleted): some registries keep
+// serving a tag whose manifest was deleted. Old index versions are left
+// untagged for the registry's garbage collection: deleting one by digest
+// would also delete the tag of a concurrent writer whose index happens to
+// have equal bytes.
+func (ix *referrersIndex) write(ctx context.Context, entries []ocispec.Descriptor, read digest.Digest) error {
+	desc, raw, err := ix.pushUntagged(ctx, entries)
 	var resp *errcode.ErrorResponse
-	if err == nil || !errors.As(err, &resp) || (resp.StatusCode != http.StatusBadRequest && resp.StatusCode != http.StatusNotFound) {
+	if err != nil && errors.As(err, &resp) && (resp.StatusCode == http.StatusBadRequest || resp.StatusCode == http.StatusNotFound) {
+		// Registries refuse an index naming a manifest they do not have, so
+		// a dangling entry blocks every writer until it is gone: drop those.
+		kept := make([]ocispec.Descriptor, 0, len(entries))
+		for _, d := range entries {
+			ok, herr := ix.repo.Exists(ctx, d)
+			if herr != nil {
+				return fmt.Errorf("%w (and checking entry %s: %w)", err, d.Digest, herr)
+			}
+			if ok {
+				kept = append(kept, d)
+			}
+		}
+		if len(kept) < len(entries) {
+			desc, raw, err = ix.pushUntagged(ctx, kept)
+		}
+	}
+	if err != nil {
 		return err
 	}
-	// Registries refuse an index naming a manifest they do not have, so a
-	// dangling entry blocks every writer until it is gone: drop those.
-	kept := make([]ocispec.Descriptor, 0, len(entries))
-	for _, d := range entries {
-		ok, herr := ix.repo.Exists(ctx, d)
-		if herr != nil {
-			return fmt.Errorf("%w (and checking entry %s: %w)", err, d.Digest, herr)
-		}
-		if ok {
-			kept = append(kept, d)
-		}
-	}
-	if len(kept) == len(entries) {
+	moved, err := ix.moved(ctx, read)
+	if err != nil || moved {
 		return err
 	}
-	return ix.push(ctx, kept)
+	if err := ix.repo.PushReference(ctx, desc, bytes.NewReader(raw), ix.tag); err != nil {
+		return fmt.Errorf("push referrers index %s: %w", ix.tag, err)
+	}
+	return nil
 }
 
-func (ix *referrersIndex) push(ctx context.Context, entries []ocispec.Descriptor) error {
+func (ix *referrersIndex) pushUntagged(ctx context.Context, entries []ocispec.Descriptor) (ocispec.Descriptor, []byte, error) {
 	if entries == nil {
 		entries = []ocispec.Descriptor{}
 	}
@@ -298,13 +311,13 @@ func (ix *referrersIndex) push(ctx context.Context, entries []ocispec.Descriptor
 		Manifests: entries,
 	})
 	if err != nil {
-		return err
+		return ocispec.Descriptor{}, nil, err
 	}
 	desc := ocispec.Descriptor{MediaType: ocispec.MediaTypeImageIndex, Digest: digest.FromBytes(raw), Size: int64(len(raw))}
-	if err := ix.repo.PushReference(ctx, desc, bytes.NewReader(raw), ix.tag); err != nil {
-		return fmt.Errorf("push referrers index %s: %w", ix.tag, err)
+	if err := ix.repo.Push(ctx, desc, bytes.NewReader(raw)); err != nil && !errors.Is(err, errdef.ErrAlreadyExists) {
+		return ocispec.Descriptor{}, nil, fmt.Errorf("push referrers index for %s: %w", ix.tag, err)
 	}
-	return nil
+	return desc, raw, nil
 }
 
 func sameDigests(a, b []ocispec.Descriptor) bool {

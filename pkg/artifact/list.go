@@ -3,12 +3,14 @@ package artifact
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"oras.land/oras-go/v2/content"
+	"oras.land/oras-go/v2/errdef"
 	"oras.land/oras-go/v2/registry"
 	"oras.land/oras-go/v2/registry/remote"
 
@@ -56,6 +58,9 @@ func manifestArtifactType(ctx context.Context, src content.ReadOnlyStorage, d oc
 		return "", nil // not ours: ours are small
 	}
 	raw, err := content.FetchAll(ctx, src, d)
+	if errors.Is(err, errdef.ErrNotFound) {
+		return "", nil // deleted since it was listed: nothing to read
+	}
 	if err != nil {
 		return "", fmt.Errorf("fetch referrer %s: %w", d.Digest, err)
 	}
