@@ -402,7 +402,15 @@ func (ix *referrersIndex) remove(ctx context.Context, desc ocispec.Descriptor) (
 		return true, nil
 	}
 	if err := ix.repo.Delete(ctx, desc); err != nil && !errors.Is(err, errdef.ErrNotFound) {
-		return false, fmt.Errorf("delete %s: %w", desc.Digest, err)
+		// Still there (deletes refused, say): list it again as it was.
+		err = fmt.Errorf("delete %s: %w", desc.Digest, err)
+		if rerr := ix.pushRecord(ctx, desc); rerr != nil {
+			return false, errors.Join(err, rerr)
+		}
+		if _, rerr := ix.update(ctx, []ocispec.Descriptor{desc}, nil); rerr != nil {
+			return false, errors.Join(err, fmt.Errorf("listing it again: %w", rerr))
+		}
+		return false, err
 	}
 	if err := drop(); err != nil {
 		return false, fmt.Errorf("deleted %s, but a concurrent write listed it again and dropping it failed (run remove-spec --digest %s again): %w", desc.Digest, desc.Digest, err)

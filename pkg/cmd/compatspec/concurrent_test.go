@@ -456,3 +456,26 @@ func TestDanglingEntry(t *testing.T) {
 		})
 	}
 }
+
+// TestRemoveRefusedKeepsEntry: on a registry that refuses deletes, the
+// entry dropped from the index before the delete is listed again, so a
+// failed remove-spec leaves the list as it was.
+func TestRemoveRefusedKeepsEntry(t *testing.T) {
+	reg := testregistry.Start(t, testregistry.GGCRTagSchema, testregistry.RefuseDeletes)
+	desc, err := testimage.Push(context.Background(), reg.Repo(t, "app"), "v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := regImage{reg: reg, desc: desc, opts: compatspec.ImageOptions{Ref: reg.Ref("app", "v1"), Target: target.Options{PlainHTTP: true}}}
+	d, err := attachN(context.Background(), img, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = compatspec.Remove(context.Background(), compatspec.RemoveOptions{Image: img.opts, Digest: d.String(), Stdout: &bytes.Buffer{}})
+	if err == nil || !strings.Contains(err.Error(), "enable deletes") {
+		t.Fatalf("remove-spec on a registry refusing deletes: %v", err)
+	}
+	if _, ok := discover(t, img)[d]; !ok {
+		t.Error("the artifact is no longer in the referrers index after the refused delete")
+	}
+}
