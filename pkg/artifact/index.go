@@ -55,6 +55,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/opencontainers/go-digest"
@@ -165,7 +166,7 @@ func (ix *referrersIndex) update(ctx context.Context, add []ocispec.Descriptor, 
 		if attempt > maxIndexAttempts {
 			return nil, fmt.Errorf("%s of %s after %d attempts: %w", ix.tag, ix.subject.Digest, maxIndexAttempts, ErrIndexConflict)
 		}
-		if err := ix.write(ctx, want, indexDigest); err != nil {
+		if err := ix.write(ctx, want, indexDigest); err != nil && !errors.Is(err, errIndexRefused) {
 			return nil, err
 		}
 		if err := sleep(ctx, jitter(delay)); err != nil {
@@ -207,7 +208,7 @@ func (ix *referrersIndex) wanted(ctx context.Context, cur []ocispec.Descriptor, 
 			appendNew(d)
 		}
 	}
-	recorded, err := recordedArtifacts(ctx, ix.repo, ix.subject, want)
+	recorded, err := recordedArtifacts(ctx, ix.repo, ix.subject, append(slices.Clone(want), add...))
 	if err != nil {
 		return nil, err
 	}
@@ -270,8 +271,7 @@ func (ix *referrersIndex) moved(ctx context.Context, read digest.Digest) (bool, 
 // have equal bytes.
 func (ix *referrersIndex) write(ctx context.Context, entries []ocispec.Descriptor, read digest.Digest) error {
 	desc, raw, err := ix.pushUntagged(ctx, entries)
-	var resp *errcode.ErrorResponse
-	if err != nil && errors.As(err, &resp) && (resp.StatusCode == http.StatusBadRequest || resp.StatusCode == http.StatusNotFound) {
+	if refused(err) {
 		// Registries refuse an index naming a manifest they do not have, so
 		// a dangling entry blocks every writer until it is gone: drop those.
 		kept := make([]ocispec.Descriptor, 0, len(entries))
@@ -287,6 +287,10 @@ func (ix *referrersIndex) write(ctx context.Context, entries []ocispec.Descripto
 		if len(kept) < len(entries) {
 			desc, raw, err = ix.pushUntagged(ctx, kept)
 		}
+		if refused(err) {
+			// An entry went between the check and the push: next round.
+			return fmt.Errorf("%w: %w", errIndexRefused, err)
+		}
 	}
 	if err != nil {
 		return err
@@ -296,9 +300,23 @@ func (ix *referrersIndex) write(ctx context.Context, entries []ocispec.Descripto
 		return err
 	}
 	if err := ix.repo.PushReference(ctx, desc, bytes.NewReader(raw), ix.tag); err != nil {
+		if refused(err) {
+			return fmt.Errorf("%w: %w", errIndexRefused, err)
+		}
 		return fmt.Errorf("push referrers index %s: %w", ix.tag, err)
 	}
 	return nil
+}
+
+// errIndexRefused means the registry refused an index because an entry's
+// manifest went missing while it was written: the round is retried.
+var errIndexRefused = errors.New("referrers index refused")
+
+// refused reports whether err is the registry's "an entry's manifest is
+// unknown" answer to an index push (400 on distribution, 404 elsewhere).
+func refused(err error) bool {
+	var resp *errcode.ErrorResponse
+	return errors.As(err, &resp) && (resp.StatusCode == http.StatusBadRequest || resp.StatusCode == http.StatusNotFound)
 }
 
 func (ix *referrersIndex) pushUntagged(ctx context.Context, entries []ocispec.Descriptor) (ocispec.Descriptor, []byte, error) {
