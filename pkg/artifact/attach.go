@@ -94,7 +94,9 @@ func Attach(ctx context.Context, dst oras.Target, subject ocispec.Descriptor, sp
 		if err := ix.pushRecord(ctx, desc); err != nil {
 			return desc, fmt.Errorf("pushed %s, but not its record: %w", desc.Digest, err)
 		}
-		if _, err := ix.update(ctx, []ocispec.Descriptor{desc}, nil); err != nil {
+		if _, err := ix.update(ctx, []ocispec.Descriptor{desc}, nil); errors.Is(err, ErrConcurrentWriteLost) {
+			return desc, fmt.Errorf("pushed and listed %s, but %w", desc.Digest, err)
+		} else if err != nil {
 			return desc, fmt.Errorf("pushed %s (list-specs finds it by its record tag), but could not verify the referrers index: %w", desc.Digest, err)
 		}
 	}

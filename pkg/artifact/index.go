@@ -80,6 +80,11 @@ const (
 	maxIndexSize = 4 << 20
 )
 
+// ErrConcurrentWriteLost means our change is in the index, verified, but
+// another tool pushed the list while our push was in flight, and that tool's
+// change was overwritten: it must be redone (its manifest still exists).
+var ErrConcurrentWriteLost = errors.New("another tool wrote the referrers list at the same moment and its change was overwritten: re-run that tool's push (`oras discover` shows what is listed)")
+
 // ErrIndexConflict means the referrers index kept changing under concurrent
 // writers for every attempt; the change was not verified.
 var ErrIndexConflict = errors.New("referrers index kept changing under concurrent writers")
@@ -145,10 +150,23 @@ func (ix *referrersIndex) update(ctx context.Context, add []ocispec.Descriptor, 
 	seen := map[digest.Digest]ocispec.Descriptor{} // every entry any read listed
 	var seenOrder []digest.Digest
 	delay := indexBackoff
+	var written, base digest.Digest // our last index pushed, and the one it replaced
+	overwrote := false
 	for attempt := 1; ; attempt++ {
 		indexDigest, cur, err := ix.read(ctx)
 		if err != nil {
 			return nil, err
+		}
+		if written != "" && indexDigest == written && base != "" {
+			// Tools that delete the index they replaced (oras-go's default)
+			// leave a trace: the index ours was computed from is gone while
+			// ours is still the list, so such a tool's push landed between
+			// our check and our push, and ours overwrote its entry.
+			ok, err := ix.repo.Exists(ctx, ocispec.Descriptor{MediaType: ocispec.MediaTypeImageIndex, Digest: base})
+			if err != nil {
+				return nil, fmt.Errorf("check replaced referrers index %s: %w", base, err)
+			}
+			overwrote = overwrote || !ok
 		}
 		for _, d := range cur {
 			if _, ok := seen[d.Digest]; !ok {
@@ -161,13 +179,20 @@ func (ix *referrersIndex) update(ctx context.Context, add []ocispec.Descriptor, 
 			return nil, err
 		}
 		if sameDigests(cur, want) {
+			if overwrote {
+				return cur, fmt.Errorf("%s of %s: %w", ix.tag, ix.subject.Digest, ErrConcurrentWriteLost)
+			}
 			return cur, nil
 		}
 		if attempt > maxIndexAttempts {
 			return nil, fmt.Errorf("%s of %s after %d attempts: %w", ix.tag, ix.subject.Digest, maxIndexAttempts, ErrIndexConflict)
 		}
-		if err := ix.write(ctx, want, indexDigest); err != nil && !errors.Is(err, errIndexRefused) {
+		w, err := ix.write(ctx, want, indexDigest)
+		if err != nil && !errors.Is(err, errIndexRefused) {
 			return nil, err
+		}
+		if w != "" {
+			written, base = w, indexDigest
 		}
 		if err := sleep(ctx, jitter(delay)); err != nil {
 			return nil, err
@@ -269,7 +294,7 @@ func (ix *referrersIndex) moved(ctx context.Context, read digest.Digest) (bool, 
 // untagged for the registry's garbage collection: deleting one by digest
 // would also delete the tag of a concurrent writer whose index happens to
 // have equal bytes.
-func (ix *referrersIndex) write(ctx context.Context, entries []ocispec.Descriptor, read digest.Digest) error {
+func (ix *referrersIndex) write(ctx context.Context, entries []ocispec.Descriptor, read digest.Digest) (digest.Digest, error) {
 	desc, raw, err := ix.pushUntagged(ctx, entries)
 	if refused(err) {
 		// Registries refuse an index naming a manifest they do not have, so
@@ -278,7 +303,7 @@ func (ix *referrersIndex) write(ctx context.Context, entries []ocispec.Descripto
 		for _, d := range entries {
 			ok, herr := ix.repo.Exists(ctx, d)
 			if herr != nil {
-				return fmt.Errorf("%w (and checking entry %s: %w)", err, d.Digest, herr)
+				return "", fmt.Errorf("%w (and checking entry %s: %w)", err, d.Digest, herr)
 			}
 			if ok {
 				kept = append(kept, d)
@@ -289,23 +314,23 @@ func (ix *referrersIndex) write(ctx context.Context, entries []ocispec.Descripto
 		}
 		if refused(err) {
 			// An entry went between the check and the push: next round.
-			return fmt.Errorf("%w: %w", errIndexRefused, err)
+			return "", fmt.Errorf("%w: %w", errIndexRefused, err)
 		}
 	}
 	if err != nil {
-		return err
+		return "", err
 	}
 	moved, err := ix.moved(ctx, read)
 	if err != nil || moved {
-		return err
+		return "", err
 	}
 	if err := ix.repo.PushReference(ctx, desc, bytes.NewReader(raw), ix.tag); err != nil {
 		if refused(err) {
-			return fmt.Errorf("%w: %w", errIndexRefused, err)
+			return "", fmt.Errorf("%w: %w", errIndexRefused, err)
 		}
-		return fmt.Errorf("push referrers index %s: %w", ix.tag, err)
+		return "", fmt.Errorf("push referrers index %s: %w", ix.tag, err)
 	}
-	return nil
+	return desc.Digest, nil
 }
 
 // errIndexRefused means the registry refused an index because an entry's
@@ -409,15 +434,20 @@ func (ix *referrersIndex) remove(ctx context.Context, desc ocispec.Descriptor) (
 	if err := ix.dropRecord(ctx, desc); err != nil {
 		return dangling, err
 	}
+	var lost error // another tool's change overwritten: said at the end
 	drop := func() error {
 		_, err := ix.update(ctx, nil, []digest.Digest{desc.Digest})
+		if errors.Is(err, ErrConcurrentWriteLost) {
+			lost = fmt.Errorf("removed %s, but %w", desc.Digest, err)
+			return nil
+		}
 		return err
 	}
 	if err := drop(); err != nil {
 		return dangling, fmt.Errorf("drop %s from the referrers index (nothing deleted): %w", desc.Digest, err)
 	}
 	if dangling {
-		return true, nil
+		return true, lost
 	}
 	if err := ix.repo.Delete(ctx, desc); err != nil && !errors.Is(err, errdef.ErrNotFound) {
 		// Still there (deletes refused, say): list it again as it was.
@@ -433,5 +463,5 @@ func (ix *referrersIndex) remove(ctx context.Context, desc ocispec.Descriptor) (
 	if err := drop(); err != nil {
 		return false, fmt.Errorf("deleted %s, but a concurrent write listed it again and dropping it failed (run remove-spec --digest %s again): %w", desc.Digest, desc.Digest, err)
 	}
-	return false, nil
+	return false, lost
 }

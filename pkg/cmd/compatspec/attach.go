@@ -62,6 +62,12 @@ func Attach(ctx context.Context, opts AttachOptions) error {
 	desc, err := artifact.Attach(ctx, sub.img.Store, sub.desc, opts.Spec, artifact.AttachOptions{
 		Format: opts.Format, Annotations: opts.Annotations, Created: opts.Created,
 	})
+	// Attached and listed, but another tool's concurrent change was
+	// overwritten: go on, and say so (exit non-zero) at the end.
+	var lost error
+	if errors.Is(err, artifact.ErrConcurrentWriteLost) {
+		lost, err = err, nil
+	}
 	if err != nil {
 		return target.Explain(sub.img, err)
 	}
@@ -75,10 +81,13 @@ func Attach(ctx context.Context, opts AttachOptions) error {
 		for _, d := range res.Removed {
 			fmt.Fprintf(opts.Stderr, "Removed older compatibility artifact %s\n", d.Digest)
 		}
-		_, err := fmt.Fprintln(opts.Stdout, desc.Digest)
+		if _, err := fmt.Fprintln(opts.Stdout, desc.Digest); err != nil {
+			return err
+		}
+	} else if err := output.Encode(opts.Stdout, opts.Output, res); err != nil {
 		return err
 	}
-	return output.Encode(opts.Stdout, opts.Output, res)
+	return lost
 }
 
 // replaceOlder removes the subject's other compat artifacts, but only after

@@ -69,9 +69,12 @@ func Remove(ctx context.Context, opts RemoveOptions) error {
 			sub.img.Name, len(descs), digestList(descs), artifact.ErrAmbiguous)
 	}
 	var res RemoveResult
+	var lost []error // removed, but another tool's concurrent change was overwritten
 	for _, d := range targets {
 		dangling, err := removeOne(ctx, sub, d)
-		if err != nil {
+		if errors.Is(err, artifact.ErrConcurrentWriteLost) {
+			lost = append(lost, err)
+		} else if err != nil {
 			return err
 		}
 		msg := "Removed %s\n"
@@ -85,10 +88,12 @@ func Remove(ctx context.Context, opts RemoveOptions) error {
 			fmt.Fprintf(opts.Stdout, msg, d.Digest)
 		}
 	}
-	if opts.Output == output.Table || opts.Output == "" {
-		return nil
+	if opts.Output != output.Table && opts.Output != "" {
+		if err := output.Encode(opts.Stdout, opts.Output, res); err != nil {
+			return err
+		}
 	}
-	return output.Encode(opts.Stdout, opts.Output, res)
+	return errors.Join(lost...)
 }
 
 // removeOne removes d and reports whether it was a dangling entry (only
