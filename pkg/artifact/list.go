@@ -112,11 +112,23 @@ func Select(descs []ocispec.Descriptor, digestPrefix string) (ocispec.Descriptor
 	}
 }
 
+// RegistryReader is implemented by stores that read through a registry
+// client (a cache, an in-memory front): RegistryRepository returns that
+// client, the one their Referrers asks, so that List also finds the
+// recorded artifacts the sha256-<hex> index lost (records.go).
+type RegistryReader interface {
+	RegistryRepository() *remote.Repository
+}
+
 // addRecorded adds to referrers the recorded compat artifacts (records.go)
-// they lack, when src is a registry client that found no referrers API.
+// they lack, when src is (or reads through) a registry client that found no
+// referrers API.
 func addRecorded(ctx context.Context, src content.ReadOnlyGraphStorage, subject ocispec.Descriptor, referrers []ocispec.Descriptor) ([]ocispec.Descriptor, error) {
 	repo, ok := src.(*remote.Repository)
-	if !ok || !settledTagSchema(repo) {
+	if r, isReader := src.(RegistryReader); !ok && isReader {
+		repo = r.RegistryRepository()
+	}
+	if repo == nil || !settledTagSchema(repo) {
 		return referrers, nil
 	}
 	plain, err := plainRepository(repo)

@@ -3,13 +3,16 @@ package artifact
 import (
 	"context"
 	"fmt"
+	"io"
 	"testing"
 
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"oras.land/oras-go/v2"
+	"oras.land/oras-go/v2/content"
 	"oras.land/oras-go/v2/registry/remote"
 
+	"github.com/nfd-compat/nfd-compat/internal/testimage"
 	"github.com/nfd-compat/nfd-compat/internal/testregistry"
 )
 
@@ -81,4 +84,60 @@ func TestListRecords(t *testing.T) {
 func tagEmpty(ctx context.Context, repo *remote.Repository, tag string) error {
 	_, err := oras.TagBytes(ctx, repo, ocispec.MediaTypeImageIndex, []byte(`{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}`), tag)
 	return err
+}
+
+// front is a store that reads through a registry client, as caches do.
+type front struct{ repo *remote.Repository }
+
+func (f front) Fetch(ctx context.Context, d ocispec.Descriptor) (io.ReadCloser, error) {
+	return f.repo.Fetch(ctx, d)
+}
+func (f front) Exists(ctx context.Context, d ocispec.Descriptor) (bool, error) {
+	return f.repo.Exists(ctx, d)
+}
+func (f front) Predecessors(ctx context.Context, d ocispec.Descriptor) ([]ocispec.Descriptor, error) {
+	return f.repo.Predecessors(ctx, d)
+}
+func (f front) Referrers(ctx context.Context, d ocispec.Descriptor, at string, fn func([]ocispec.Descriptor) error) error {
+	return f.repo.Referrers(ctx, d, at, fn)
+}
+
+type readerFront struct{ front }
+
+func (f readerFront) RegistryRepository() *remote.Repository { return f.repo }
+
+// TestListFindsRecordedThroughReader: an artifact the index lost (another
+// tool overwrote it) is listed from its record by a store that names its
+// registry client, and by the client itself.
+func TestListFindsRecordedThroughReader(t *testing.T) {
+	ctx := context.Background()
+	reg := testregistry.Start(t, testregistry.GGCRTagSchema)
+	img, err := testimage.Push(ctx, reg.Repo(t, "app"), "v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := Attach(ctx, reg.Repo(t, "app"), img, []byte("version: v1alpha1\ncompatibilities: []\n"), AttachOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tagEmpty(ctx, reg.Repo(t, "app"), "sha256-"+img.Digest.Encoded()); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		src  content.ReadOnlyGraphStorage
+		want int
+	}{
+		{"client", reg.Repo(t, "app"), 1},
+		{"reader", readerFront{front{reg.Repo(t, "app")}}, 1},
+		{"opaque front", front{reg.Repo(t, "app")}, 0},
+	} {
+		got, err := List(ctx, c.src, img)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if len(got) != c.want || (c.want == 1 && got[0].Digest != d.Digest) {
+			t.Errorf("%s: List = %v, want %d (%s)", c.name, got, c.want, d.Digest)
+		}
+	}
 }
