@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"oras.land/oras-go/v2/errdef"
 	"oras.land/oras-go/v2/registry/remote"
+	"oras.land/oras-go/v2/registry/remote/errcode"
 )
 
 // Records: on a tag-schema registry every compat artifact this package
@@ -51,7 +53,7 @@ func recordPrefix(subject digest.Digest) string {
 
 // listRecords returns subject's record tags. Tags come in lexical order
 // after `last`; a registry that ignores `last` is scanned from the start,
-// within the same bound.
+// within the same bound (records past it are not seen).
 func listRecords(ctx context.Context, repo *remote.Repository, subject digest.Digest) ([]string, error) {
 	if subject.Algorithm() != digest.SHA256 {
 		return nil, nil
@@ -62,7 +64,9 @@ func listRecords(ctx context.Context, repo *remote.Repository, subject digest.Di
 	pages := 0
 	err := repo.Tags(ctx, last, func(page []string) error {
 		if pages++; pages > maxRecordPages {
-			return fmt.Errorf("more than %d tags follow %s: %w", maxRecordPages*recordPageSize, last, errdef.ErrTooManyPages)
+			// A registry that ignores `last` and has many tags: the bound
+			// holds, the records are a supplement to the index.
+			return errEnoughTags
 		}
 		for _, t := range page {
 			switch {
@@ -76,6 +80,12 @@ func listRecords(ctx context.Context, repo *remote.Repository, subject digest.Di
 		}
 		return nil
 	})
+	var resp *errcode.ErrorResponse
+	if errors.As(err, &resp) && (resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden || resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusMethodNotAllowed) {
+		// Tag listing refused or not offered: no records to add, and the
+		// index alone still answers as it did before records existed.
+		return nil, nil
+	}
 	if err != nil && !errors.Is(err, errEnoughTags) {
 		return nil, fmt.Errorf("list record tags of %s: %w", subject, err)
 	}
