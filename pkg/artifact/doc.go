@@ -15,8 +15,10 @@
 // validate-node, schedule and get-spec call it; validate-spec, which checks
 // every artifact, starts from its first half, Resolve.
 //
-// Artifacts are found through the OCI referrers API; oras-go falls back to the
-// referrers tag schema (sha256-<hex>) on registries without it, and to the
-// predecessor graph on OCI layouts, so Find, List and Fetch need nothing more than
-// content.ReadOnlyGraphStorage.
+// Artifacts are found through the OCI referrers API, through the referrers
+// tag schema (sha256-<hex>) on registries without it, and through the
+// predecessor graph on OCI layouts. On tag-schema registries this package
+// writes the sha256-<hex> index itself, verified and repaired against
+// concurrent writers, and records each artifact it pushes in a tag of its
+// own that the index can be rebuilt from (index.go, records.go).
 package artifact

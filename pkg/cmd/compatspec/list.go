@@ -2,6 +2,7 @@ package compatspec
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -32,6 +33,10 @@ type ListEntry struct {
 	Sets         []SetBrief `json:"sets,omitempty"`
 	// Error says why the artifact's spec could not be read, if it could not.
 	Error string `json:"error,omitempty"`
+	// Dangling means the referrers list names a manifest the registry no
+	// longer has (an interrupted or concurrent write); readers skip it and
+	// `remove-spec --digest` drops it from the list.
+	Dangling bool `json:"dangling,omitempty"`
 }
 
 // SetBrief is a compatibility set's tag and weight.
@@ -81,6 +86,11 @@ func List(ctx context.Context, opts ListOptions) error {
 func describe(ctx context.Context, sub *subject, d ocispec.Descriptor) ListEntry {
 	e := ListEntry{Digest: d.Digest.String(), Created: createdString(d), ArtifactType: d.ArtifactType, Size: d.Size}
 	a, err := artifact.Fetch(ctx, sub.img.Store, d, sub.desc)
+	if errors.Is(err, artifact.ErrDangling) {
+		e.Dangling = true
+		e.Error = fmt.Sprintf("dangling: listed, but the manifest is gone; drop it with `remove-spec --digest %s`", d.Digest)
+		return e
+	}
 	if err != nil {
 		e.Error = target.Explain(sub.img, err).Error()
 		return e
@@ -112,7 +122,10 @@ func listTable(w io.Writer, res ListResult) error {
 			sets = append(sets, fmt.Sprintf("%s:%d", tag, s.Weight))
 		}
 		col := strings.Join(sets, ",")
-		if e.Error != "" {
+		switch {
+		case e.Dangling:
+			col = e.Error
+		case e.Error != "":
 			col = "error: " + e.Error
 		}
 		created := e.Created
