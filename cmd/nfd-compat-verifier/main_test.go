@@ -20,6 +20,7 @@ import (
 	"github.com/nfd-compat/nfd-compat/internal/testimage"
 	"github.com/nfd-compat/nfd-compat/internal/testregistry"
 	"github.com/nfd-compat/nfd-compat/pkg/artifact"
+	"github.com/nfd-compat/nfd-compat/pkg/policy"
 	"github.com/nfd-compat/nfd-compat/pkg/verifier"
 )
 
@@ -86,7 +87,7 @@ func run(t *testing.T, bin, cfg string, img image) (int, string, string) {
 	cmd := exec.Command(bin, "-name", img.name, "-digest", img.desc.Digest.String(), "-stdin-media-type", ocispec.MediaTypeDescriptor)
 	in, _ := json.Marshal(img.desc)
 	cmd.Stdin = bytes.NewReader(append(in, '\n'))
-	cmd.Env = append(os.Environ(), verifier.ConfigEnv+"="+cfg, "DOCKER_CONFIG="+t.TempDir())
+	cmd.Env = append(os.Environ(), policy.ConfigEnv+"="+cfg, "DOCKER_CONFIG="+t.TempDir())
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -169,7 +170,7 @@ func TestBinDirProtocol(t *testing.T) {
 	// Flags as containerd passes them but another stdin media type: -digest alone still works.
 	cfg, _ = config(t, "")
 	cmd := exec.Command(bin, "-name", gpu.name, "-digest", gpu.desc.Digest.String(), "-stdin-media-type", "application/x-future")
-	cmd.Env = append(os.Environ(), verifier.ConfigEnv+"="+cfg)
+	cmd.Env = append(os.Environ(), policy.ConfigEnv+"="+cfg)
 	cmd.Stdin = strings.NewReader("whatever")
 	if out, err := cmd.Output(); err == nil || !strings.Contains(string(out), "is incompatible") {
 		t.Errorf("other media type: %v %q", err, out)

@@ -41,6 +41,9 @@ no compatibility artifact.`,
   nfd-compat remove-spec --oci-layout ./layout:app --all`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkDigest(digest); err != nil {
+				return err
+			}
 			imgOpts, err := image.options(cmd, args[0])
 			if err != nil {
 				return err

@@ -130,6 +130,7 @@ func TestFetchRejectsBadShapes(t *testing.T) {
 			m.Config.Size = 3
 		},
 		"KEP artifactType with NFD layer": func(m *ocispec.Manifest) { m.ArtifactType = spec.KEPArtifactType },
+		"schemaVersion 3":                 func(m *ocispec.Manifest) { m.SchemaVersion = 3 },
 		"spec layer too large": func(m *ocispec.Manifest) {
 			big := layer
 			big.Size = spec.MaxSize + 1
@@ -253,5 +254,14 @@ func TestSelect(t *testing.T) {
 	}
 	if _, err := artifact.Select(nil, ""); !errors.Is(err, artifact.ErrNoArtifact) {
 		t.Fatalf("Select of none: %v", err)
+	}
+	// Not a digest is a usage error, not a missing artifact.
+	for _, bad := range []string{"sha256:zz", "f3ef", "sha256:", "md5:aa", "sha256:AA11", "sha256:" + strings.Repeat("a", 65)} {
+		if _, err := artifact.Select(descs, bad); !errors.Is(err, artifact.ErrInvalidDigest) || errors.Is(err, artifact.ErrNoArtifact) {
+			t.Errorf("Select(%q): %v, want ErrInvalidDigest", bad, err)
+		}
+	}
+	if _, err := artifact.Select(nil, "sha256:zz"); !errors.Is(err, artifact.ErrInvalidDigest) {
+		t.Errorf("Select of none with a bad digest: %v, want ErrInvalidDigest", err)
 	}
 }

@@ -15,6 +15,10 @@ var (
 	// artifactType, config, layers or subject. It is never deleted. Every
 	// ErrNotCompatArtifact is also an ErrInvalidArtifact.
 	ErrNotCompatArtifact error = notCompat{}
+	// ErrDangling means a referrers list names a manifest the registry no
+	// longer has: a dangling entry, left by an interrupted or concurrent
+	// write. Readers skip it; remove-spec drops it from the list.
+	ErrDangling = errors.New("dangling referrer entry (manifest gone)")
 )
 
 type notCompat struct{}

@@ -22,18 +22,29 @@ type RemoveStore interface {
 // Remove first fetches the manifest by digest and checks its full shape and
 // subject with VerifyShape; anything that fails is not deleted and the error
 // wraps ErrNotCompatArtifact. Because the manifest is content-addressed, what
-// is deleted is exactly what was verified. On registries without the
-// referrers API, oras-go also rewrites the subject's sha256-<hex> index so
-// the artifact is no longer listed.
-func Remove(ctx context.Context, store RemoveStore, desc ocispec.Descriptor, subject ocispec.Descriptor) error {
+// is deleted is exactly what was verified.
+//
+// On registries without the referrers API it also drops desc from the
+// sha256-<hex> referrers index, verified against concurrent writers
+// (index.go), and a dangling entry (listed, manifest gone) is only dropped
+// from the index: nothing is deleted and Remove reports dangling. A delete
+// the store refuses or fails is a *DeleteError.
+func Remove(ctx context.Context, store RemoveStore, desc ocispec.Descriptor, subject ocispec.Descriptor) (dangling bool, err error) {
+	ix, err := openIndex(ctx, store, subject)
+	if err != nil {
+		return false, err
+	}
+	if ix != nil {
+		return ix.remove(ctx, desc)
+	}
 	if _, err := VerifyShape(ctx, store, desc, subject); err != nil {
-		return err
+		return false, err
 	}
 	verified := ocispec.Descriptor{MediaType: desc.MediaType, Digest: desc.Digest, Size: desc.Size}
 	if err := store.Delete(ctx, verified); err != nil {
-		return &DeleteError{Digest: desc.Digest.String(), Err: err}
+		return false, &DeleteError{Digest: desc.Digest.String(), Err: err}
 	}
-	return nil
+	return false, nil
 }
 
 // DeleteError is a delete the store refused or failed after the manifest was

@@ -79,7 +79,7 @@ func TestRemoveVerifiesBeforeDelete(t *testing.T) {
 	}
 	for name, d := range notOurs {
 		t.Run(name, func(t *testing.T) {
-			err := artifact.Remove(ctx, store, d, img)
+			_, err := artifact.Remove(ctx, store, d, img)
 			if !errors.Is(err, artifact.ErrNotCompatArtifact) {
 				t.Fatalf("Remove: %v, want ErrNotCompatArtifact", err)
 			}
@@ -97,7 +97,7 @@ func TestRemoveVerifiesBeforeDelete(t *testing.T) {
 	}
 	for name, c := range unverifiable {
 		t.Run(name, func(t *testing.T) {
-			err := artifact.Remove(ctx, store, c.d, img)
+			_, err := artifact.Remove(ctx, store, c.d, img)
 			if err == nil || errors.Is(err, artifact.ErrNotCompatArtifact) || (c.want != nil && !errors.Is(err, c.want)) {
 				t.Fatalf("Remove: %v, want a fetch error (%v)", err, c.want)
 			}
@@ -106,7 +106,7 @@ func TestRemoveVerifiesBeforeDelete(t *testing.T) {
 			}
 		})
 	}
-	if err := artifact.Remove(ctx, store, genuine, img); err != nil {
+	if _, err := artifact.Remove(ctx, store, genuine, img); err != nil {
 		t.Fatalf("Remove of a genuine artifact: %v", err)
 	}
 	if len(store.deleted) != 1 || store.deleted[0].Digest != genuine.Digest || store.deleted[0].MediaType != ocispec.MediaTypeImageManifest {
@@ -117,11 +117,11 @@ func TestRemoveVerifiesBeforeDelete(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := artifact.Remove(ctx, store, kep, img); err != nil {
+	if _, err := artifact.Remove(ctx, store, kep, img); err != nil {
 		t.Fatalf("Remove of a KEP-format artifact: %v", err)
 	}
 	// A genuine artifact of another subject is refused with the reason.
-	err = artifact.Remove(ctx, store, othersSpec, img)
+	_, err = artifact.Remove(ctx, store, othersSpec, img)
 	if !strings.Contains(err.Error(), "subject is "+other.Digest.String()) {
 		t.Fatalf("Remove of another image's artifact: %v, want the subject named", err)
 	}
@@ -136,7 +136,7 @@ func TestRemoveDeleteError(t *testing.T) {
 		t.Fatal(err)
 	}
 	refused := errors.New("405 method not allowed")
-	err = artifact.Remove(ctx, failingDeleter{mem, refused}, genuine, img)
+	_, err = artifact.Remove(ctx, failingDeleter{mem, refused}, genuine, img)
 	var de *artifact.DeleteError
 	if !errors.As(err, &de) || !errors.Is(err, refused) || de.Digest != genuine.Digest.String() {
 		t.Fatalf("Remove: %v, want a DeleteError wrapping the store's error", err)

@@ -3,10 +3,12 @@ package artifact
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"oras.land/oras-go/v2/content"
+	"oras.land/oras-go/v2/errdef"
 
 	"github.com/nfd-compat/nfd-compat/pkg/spec"
 )
@@ -41,6 +43,9 @@ func VerifyShape(ctx context.Context, src content.Fetcher, desc ocispec.Descript
 		return ocispec.Manifest{}, fail("manifest is %d bytes, over the %d byte limit", desc.Size, spec.MaxSize)
 	}
 	raw, err := content.FetchAll(ctx, src, desc)
+	if errors.Is(err, errdef.ErrNotFound) {
+		return ocispec.Manifest{}, fmt.Errorf("%s: %w: %w", desc.Digest, ErrDangling, err)
+	}
 	if err != nil {
 		return ocispec.Manifest{}, fmt.Errorf("fetch manifest %s: %w", desc.Digest, err)
 	}

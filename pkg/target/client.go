@@ -9,7 +9,6 @@ import (
 
 	"oras.land/oras-go/v2/registry/remote/auth"
 	"oras.land/oras-go/v2/registry/remote/credentials"
-	"oras.land/oras-go/v2/registry/remote/retry"
 )
 
 // Credentials are static registry credentials given on the command line.
@@ -36,7 +35,7 @@ func newClient(host string, opts Options) (*auth.Client, error) {
 		tr.TLSClientConfig = cfg
 	}
 	client := &auth.Client{
-		Client: &http.Client{Transport: retry.NewTransport(tr)},
+		Client: &http.Client{Transport: retryingTransport(tr)},
 		Cache:  auth.NewCache(),
 	}
 	client.SetUserAgent("nfd-compat")

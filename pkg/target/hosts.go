@@ -18,7 +18,6 @@ import (
 	"oras.land/oras-go/v2/registry/remote"
 	"oras.land/oras-go/v2/registry/remote/auth"
 	"oras.land/oras-go/v2/registry/remote/credentials"
-	"oras.land/oras-go/v2/registry/remote/retry"
 )
 
 // openHosts opens a remote reference through the endpoints containerd's
@@ -130,6 +129,7 @@ func hostRepository(parsed registry.Reference, h docker.RegistryHost, cred auth.
 	}
 	repo.Reference.Reference = parsed.Reference
 	repo.PlainHTTP = h.Scheme == "http"
+	repo.MaxMetadataBytes = MaxMetadata
 	repo.SkipReferrersGC = true
 	base := http.DefaultTransport
 	if h.Client != nil && h.Client.Transport != nil {
@@ -140,7 +140,7 @@ func hostRepository(parsed registry.Reference, h docker.RegistryHost, cred auth.
 		rt.ns = parsed.Registry
 	}
 	client := &auth.Client{
-		Client:     &http.Client{Transport: retry.NewTransport(rt)},
+		Client:     &http.Client{Transport: retryingTransport(rt)},
 		Cache:      auth.NewCache(),
 		Credential: cred,
 	}

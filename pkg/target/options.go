@@ -60,6 +60,7 @@ func openRemote(ctx context.Context, ref string, opts Options) (*Image, error) {
 		return nil, fmt.Errorf("invalid image reference %q: %w", ref, err)
 	}
 	repo.PlainHTTP = opts.PlainHTTP
+	repo.MaxMetadataBytes = MaxMetadata
 	// On registries without the referrers API, oras-go keeps the referrers
 	// list in a sha256-<hex> tag. By default it deletes the replaced list by
 	// digest, and when the last referrer goes it pushes nothing; registries

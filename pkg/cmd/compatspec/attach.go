@@ -2,6 +2,7 @@ package compatspec
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -10,13 +11,14 @@ import (
 
 	"github.com/nfd-compat/nfd-compat/pkg/artifact"
 	"github.com/nfd-compat/nfd-compat/pkg/output"
+	"github.com/nfd-compat/nfd-compat/pkg/safetext"
 	"github.com/nfd-compat/nfd-compat/pkg/spec"
 	"github.com/nfd-compat/nfd-compat/pkg/target"
 )
 
 // AttachOptions are attach-spec's inputs.
 type AttachOptions struct {
-	Image ImageOptions
+	Image target.ImageOptions
 	// Spec is the spec file's content; SpecName names it in messages.
 	Spec     []byte
 	SpecName string
@@ -47,10 +49,10 @@ type AttachResult struct {
 // Attach validates the spec, then pushes it as a compat artifact of the image.
 // An invalid spec is never pushed.
 func Attach(ctx context.Context, opts AttachOptions) error {
-	if len(opts.Spec) > spec.MaxSize {
-		return fmt.Errorf("%s is %d bytes, over the %d byte limit of a spec", opts.SpecName, len(opts.Spec), spec.MaxSize)
+	if len(opts.Spec) > spec.MaxSpecSize {
+		return fmt.Errorf("%s is %d bytes, over the %d byte limit of a spec", opts.SpecName, len(opts.Spec), spec.MaxSpecSize)
 	}
-	_, problems, err := spec.Parse(opts.Spec)
+	_, problems, err := spec.ParseContext(ctx, opts.Spec)
 	if err != nil {
 		return fmt.Errorf("%s: %w (nothing was pushed)", opts.SpecName, err)
 	}
@@ -65,6 +67,12 @@ func Attach(ctx context.Context, opts AttachOptions) error {
 	desc, err := artifact.Attach(ctx, sub.img.Store, sub.desc, opts.Spec, artifact.AttachOptions{
 		Format: opts.Format, Annotations: opts.Annotations, Created: opts.Created,
 	})
+	// Attached and listed, but another tool's concurrent change was
+	// overwritten: go on, and say so (exit non-zero) at the end.
+	var lost error
+	if errors.Is(err, artifact.ErrConcurrentWriteLost) {
+		lost, err = err, nil
+	}
 	if err != nil {
 		return target.Explain(sub.img, err)
 	}
@@ -78,10 +86,13 @@ func Attach(ctx context.Context, opts AttachOptions) error {
 		for _, d := range res.Removed {
 			fmt.Fprintf(opts.Stderr, "Removed older compatibility artifact %s\n", d.Digest)
 		}
-		_, err := fmt.Fprintln(opts.Stdout, desc.Digest)
+		if _, err := fmt.Fprintln(opts.Stdout, desc.Digest); err != nil {
+			return err
+		}
+	} else if err := output.Encode(opts.Stdout, opts.Output, res); err != nil {
 		return err
 	}
-	return output.Encode(opts.Stdout, opts.Output, res)
+	return lost
 }
 
 // replaceOlder removes the subject's other compat artifacts, but only after
@@ -106,17 +117,17 @@ func replaceOlder(ctx context.Context, sub *subject, pushed ocispec.Descriptor, 
 	if !found {
 		return nil, nil, fmt.Errorf("pushed %s, but %s does not list it among the image's referrers yet; older artifacts were kept", pushed.Digest, sub.img.Location)
 	}
-	removed, skipped, err := removeVerified(ctx, sub, older, w)
+	res, err := removeVerified(ctx, sub, older, w)
 	if err != nil {
 		err = fmt.Errorf("pushed %s, but not every older artifact was removed: %w", pushed.Digest, err)
 	}
-	return removed, skipped, err
+	return append(res.Removed, res.Dangling...), res.Skipped, err
 }
 
 func printWarnings(w io.Writer, name string, problems []spec.Problem) {
 	for _, p := range problems {
 		if p.Severity == spec.SeverityWarning {
-			fmt.Fprintf(w, "%s: %s\n", name, p)
+			fmt.Fprintf(w, "%s: %s\n", safetext.Escape(name), safetext.Escape(p.String()))
 		}
 	}
 }

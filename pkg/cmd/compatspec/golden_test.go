@@ -41,7 +41,7 @@ func golden(t *testing.T, name string, got []byte) {
 
 // layoutImage makes a deterministic image with two artifacts in an OCI
 // layout, so digests in the golden files are stable.
-func layoutImage(t *testing.T) compatspec.ImageOptions {
+func layoutImage(t *testing.T) target.ImageOptions {
 	t.Helper()
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "layout")
@@ -52,7 +52,7 @@ func layoutImage(t *testing.T) compatspec.ImageOptions {
 	if _, err := testimage.Push(ctx, store, "app"); err != nil {
 		t.Fatal(err)
 	}
-	img := compatspec.ImageOptions{Ref: dir + ":app", Target: target.Options{OCILayout: true}}
+	img := target.ImageOptions{Ref: dir + ":app", Target: target.Options{OCILayout: true}}
 	for i, file := range []string{"../../../examples/kep-example.yaml", "../../../examples/demo-spec.yaml"} {
 		data, err := os.ReadFile(file)
 		if err != nil {

@@ -18,7 +18,7 @@ import (
 
 // RemoveOptions are remove-spec's inputs.
 type RemoveOptions struct {
-	Image ImageOptions
+	Image target.ImageOptions
 	// Digest selects one artifact (a unique prefix is enough).
 	Digest string
 	// All removes every compat artifact of the image.
@@ -35,6 +35,9 @@ type RemoveResult struct {
 	// Skipped are entries the referrers list labels as compat artifacts of
 	// the image that are not (see artifact.VerifyShape); they were kept.
 	Skipped []Skipped `json:"skipped,omitempty"`
+	// Dangling are entries whose manifest was already gone: dropped from
+	// the referrers index, nothing deleted.
+	Dangling []ocispec.Descriptor `json:"dangling,omitempty"`
 }
 
 // Skipped is a listed entry that was not deleted, and why.
@@ -86,18 +89,20 @@ func Remove(ctx context.Context, opts RemoveOptions) error {
 	if !opts.All {
 		warn = io.Discard
 	}
-	removed, skipped, err := removeVerified(ctx, sub, targets, warn)
-	if err == nil && !opts.All && len(skipped) > 0 {
+	res, err := removeVerified(ctx, sub, targets, warn)
+	if err == nil && !opts.All && len(res.Skipped) > 0 {
 		err = fmt.Errorf("%s: %s is listed as a compatibility artifact of the image but is not one (%s), so nothing was removed (%s): %w",
-			sub.img.Name, skipped[0].Digest, skipped[0].Reason, relabelHint, artifact.ErrNotCompatArtifact)
+			sub.img.Name, res.Skipped[0].Digest, res.Skipped[0].Reason, relabelHint, artifact.ErrNotCompatArtifact)
 	}
-	res := RemoveResult{Removed: removed, Skipped: skipped}
 	if res.Removed == nil {
 		res.Removed = []ocispec.Descriptor{}
 	}
 	if opts.Output == output.Table || opts.Output == "" {
-		for _, d := range removed {
+		for _, d := range res.Removed {
 			fmt.Fprintf(opts.Stdout, "Removed %s\n", d.Digest)
+		}
+		for _, d := range res.Dangling {
+			fmt.Fprintf(opts.Stdout, "Dropped dangling entry %s (its manifest was already gone) from the referrers index\n", d.Digest)
 		}
 	} else if encErr := output.Encode(opts.Stdout, opts.Output, res); encErr != nil {
 		return errors.Join(err, encErr)
@@ -106,39 +111,49 @@ func Remove(ctx context.Context, opts RemoveOptions) error {
 }
 
 // removeVerified removes those of descs that are compat artifacts of the
-// subject and skips the others, warning on w for each. The error is for
-// entries that could not be verified or deleted; it stops at the first
-// delete the registry refuses, since the others would be refused too.
-func removeVerified(ctx context.Context, sub *subject, descs []ocispec.Descriptor, w io.Writer) ([]ocispec.Descriptor, []Skipped, error) {
+// subject, drops dangling entries (manifest gone) from the referrers index,
+// and skips the others, warning on w for each. The error is for entries
+// that could not be verified or deleted, and for another tool's concurrent
+// change that a removal overwrote (artifact.ErrConcurrentWriteLost); it
+// stops at the first delete the registry refuses, since the others would be
+// refused too.
+func removeVerified(ctx context.Context, sub *subject, descs []ocispec.Descriptor, w io.Writer) (RemoveResult, error) {
 	if w == nil {
 		w = io.Discard
 	}
 	var (
-		removed []ocispec.Descriptor
-		skipped []Skipped
-		errs    []error
+		res  RemoveResult
+		errs []error
 	)
 	for _, d := range descs {
 		if ctx.Err() != nil {
 			errs = append(errs, fmt.Errorf("stopped before %s: %w", d.Digest, target.Explain(sub.img, ctx.Err())))
 			break
 		}
-		err := artifact.Remove(ctx, sub.img.Store, d, sub.desc)
+		dangling, err := artifact.Remove(ctx, sub.img.Store, d, sub.desc)
+		if errors.Is(err, artifact.ErrConcurrentWriteLost) {
+			// Removed; what was lost is another tool's, said at the end.
+			errs = append(errs, err)
+			err = nil
+		}
 		var del *artifact.DeleteError
 		switch {
+		case err == nil && dangling:
+			res.Dangling = append(res.Dangling, d)
 		case err == nil:
-			removed = append(removed, d)
+			res.Removed = append(res.Removed, d)
 		case errors.Is(err, artifact.ErrNotCompatArtifact):
-			reason := strings.TrimPrefix(err.Error(), d.Digest.String()+": ")
+			reason := strings.TrimPrefix(err.Error(), "refusing to delete "+d.Digest.String()+": ")
+			reason = strings.TrimPrefix(reason, d.Digest.String()+": ")
 			s := Skipped{Digest: d.Digest.String(), Reason: strings.TrimSuffix(reason, ": "+artifact.ErrNotCompatArtifact.Error())}
 			if d.Digest.Validate() != nil {
 				s.Digest = fmt.Sprintf("%q", d.Digest)
 			}
-			skipped = append(skipped, s)
+			res.Skipped = append(res.Skipped, s)
 			fmt.Fprintf(w, "Skipped %s, not deleted: %s\n", s.Digest, s.Reason)
 		default:
 			if refused := deleteRefused(sub, d, err); refused != nil {
-				return removed, skipped, errors.Join(append(errs, refused)...)
+				return res, errors.Join(append(errs, refused)...)
 			}
 			if errors.As(err, &del) {
 				errs = append(errs, target.Explain(sub.img, err))
@@ -147,11 +162,11 @@ func removeVerified(ctx context.Context, sub *subject, descs []ocispec.Descripto
 			errs = append(errs, fmt.Errorf("kept %s, it could not be verified as a compatibility artifact of the image: %w", d.Digest, target.Explain(sub.img, err)))
 		}
 	}
-	if len(skipped) > 0 {
+	if len(res.Skipped) > 0 {
 		fmt.Fprintf(w, "Kept %d manifest(s) that the referrers list of %s labels as compatibility artifacts but that are not (%s)\n",
-			len(skipped), sub.img.Name, relabelHint)
+			len(res.Skipped), sub.img.Name, relabelHint)
 	}
-	return removed, skipped, errors.Join(errs...)
+	return res, errors.Join(errs...)
 }
 
 // relabelHint says where a wrong label can come from.

@@ -47,7 +47,7 @@ func TestRemoveOnlyEntryNotOurs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := compatspec.RemoveOptions{Image: compatspec.ImageOptions{Ref: dir + ":app", Target: target.Options{OCILayout: true}}}
+	opts := compatspec.RemoveOptions{Image: target.ImageOptions{Ref: dir + ":app", Target: target.Options{OCILayout: true}}}
 
 	var out, errb bytes.Buffer
 	opts.Stdout, opts.Stderr = &out, &errb

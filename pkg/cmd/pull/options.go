@@ -95,7 +95,7 @@ type Options struct {
 	Stdout io.Writer
 	Stderr io.Writer
 	// StderrTTY says Stderr is a terminal: nerdctl's progress keeps its
-	// redraw and colour sequences (see progressFilter).
+	// redraw and colour sequences (see safetext.Writer).
 	StderrTTY bool
 	Log       logrus.FieldLogger
 }

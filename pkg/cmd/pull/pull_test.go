@@ -125,30 +125,3 @@ func TestResolveExplained(t *testing.T) {
 		t.Errorf("missing tag: %v", err)
 	}
 }
-
-// TestProgressFilter: containerd's progress sequences pass on a terminal,
-// nothing else of the control range does, even split across writes.
-func TestProgressFilter(t *testing.T) {
-	const ours = "\x1b[1A\x1b[2K\rlayer\t\x1b[32m+++\x1b[0m|\n"
-	const evil = "media\x1b]0;pwned\x07type\x1b[2Jx\x07\x08\xc2\x9b31my é\n"
-	for _, c := range []struct {
-		tty  bool
-		want string
-	}{
-		{true, ours + "media0;pwnedtypex31my é\n"},
-		{false, "layer\t+++|\n" + "media0;pwnedtypex31my é\n"},
-	} {
-		var buf strings.Builder
-		f := newProgressFilter(&buf, c.tty)
-		in := ours + evil
-		for i := 0; i < len(in); i += 3 { // split sequences across writes
-			end := min(i+3, len(in))
-			if n, err := f.Write([]byte(in[i:end])); err != nil || n != end-i {
-				t.Fatalf("Write: %d %v", n, err)
-			}
-		}
-		if buf.String() != c.want {
-			t.Errorf("tty=%v:\n got %q\nwant %q", c.tty, buf.String(), c.want)
-		}
-	}
-}

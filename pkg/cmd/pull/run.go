@@ -17,6 +17,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/sirupsen/logrus"
 
+	"github.com/nfd-compat/nfd-compat/pkg/safetext"
 	"github.com/nfd-compat/nfd-compat/pkg/target"
 )
 
@@ -25,8 +26,8 @@ import (
 var ErrTagMoved = errors.New("the tag moved between the check and the pull")
 
 // Run checks the image against this host and, if the policy allows it,
-// pulls it with nerdctl's own pull (pkg/cmd/image.EnsureImage, the code
-// `nerdctl pull` runs). A refused image is returned as an error wrapping
+// pulls it with nerdctl's own pull (pkg/imgutil.EnsureImage, the code
+// `nerdctl pull` and `nerdctl run` run). A refused image is returned as an error wrapping
 // compat.ErrIncompatible, artifact.ErrNoArtifact or
 // compat.ErrNoApplicableSet (exit 1 or 3), or the check's error (exit 2).
 func Run(ctx context.Context, opts Options) error {
@@ -108,7 +109,7 @@ func nerdctlOptions(opts Options, topts target.Options) types.ImagePullOptions {
 	}
 	return types.ImagePullOptions{
 		Stdout: opts.Stdout,
-		Stderr: newProgressFilter(opts.Stderr, opts.StderrTTY),
+		Stderr: safetext.NewWriter(opts.Stderr, opts.StderrTTY),
 		GOptions: types.GlobalCommandOptions{
 			Address:          opts.Containerd.Address,
 			Namespace:        opts.Containerd.Namespace,
