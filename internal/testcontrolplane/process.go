@@ -141,4 +141,3 @@ func waitFor(what string, timeout time.Duration, p *process, ok func() error) er
 		time.Sleep(50 * time.Millisecond)
 	}
 }
-
