@@ -183,7 +183,7 @@ func compatLabels(t *testing.T, cp *tcp.ControlPlane, repo string) map[string][]
 }
 
 // applyRule creates the NodeFeatureRule schedule -o json emits.
-func applyRule(t *testing.T, cp *tcp.ControlPlane, specFile, repo string) {
+func applyRule(t testing.TB, cp *tcp.ControlPlane, specFile, repo string) {
 	t.Helper()
 	r := must(t, 0, "schedule", "--spec", specFile, "--name", repo, "-o", "json")
 	var out struct {
@@ -200,7 +200,7 @@ func applyRule(t *testing.T, cp *tcp.ControlPlane, specFile, repo string) {
 
 // patchedTemplate is the pod template of testdata/deployment.yaml after
 // schedule --patch.
-func patchedTemplate(t *testing.T, specFile, repo string) corev1.PodTemplateSpec {
+func patchedTemplate(t testing.TB, specFile, repo string) corev1.PodTemplateSpec {
 	t.Helper()
 	r := must(t, 0, "schedule", "--spec", specFile, "--name", repo, "--patch", deployment)
 	var d appsv1.Deployment

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -101,17 +103,53 @@ func NewNode(name string, labels map[string]string) corev1.Node {
 func (cp *ControlPlane) CreateNodes(t testing.TB, nodes ...corev1.Node) {
 	t.Helper()
 	ctx := context.Background()
-	for i := range nodes {
+	parallel(t, len(nodes), func(i int) error {
 		n := nodes[i].DeepCopy()
 		status := n.Status
 		created, err := cp.Client.CoreV1().Nodes().Create(ctx, n, metav1.CreateOptions{})
 		if err != nil {
-			t.Fatalf("create node %s: %v", n.Name, err)
+			return fmt.Errorf("create node %s: %w", n.Name, err)
 		}
 		created.Status = status
 		if _, err := cp.Client.CoreV1().Nodes().UpdateStatus(ctx, created, metav1.UpdateOptions{}); err != nil {
-			t.Fatalf("node %s status: %v", n.Name, err)
+			return fmt.Errorf("node %s status: %w", n.Name, err)
 		}
+		return nil
+	})
+}
+
+// parallel runs f(0..n-1) on a few goroutines (thousands of objects for
+// the benchmarks) and fails t with the first error.
+func parallel(t testing.TB, n int, f func(i int) error) {
+	t.Helper()
+	const workers = 8
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		first error
+		next  atomic.Int64
+	)
+	for range min(workers, n) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				if err := f(i); err != nil {
+					mu.Lock()
+					if first == nil {
+						first = err
+					}
+					mu.Unlock()
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if first != nil {
+		t.Fatal(first)
 	}
 }
 
@@ -120,25 +158,28 @@ func (cp *ControlPlane) CreateNodeFeatures(t testing.TB, nfs ...nfdv1alpha1.Node
 	t.Helper()
 	ctx := context.Background()
 	seen := map[string]bool{}
-	for i := range nfs {
-		nf := nfs[i].DeepCopy()
+	for _, nf := range nfs {
 		if !seen[nf.Namespace] {
 			cp.CreateNamespace(t, nf.Namespace)
 			seen[nf.Namespace] = true
 		}
+	}
+	parallel(t, len(nfs), func(i int) error {
+		nf := nfs[i].DeepCopy()
 		nf.APIVersion, nf.Kind = nfdv1alpha1.SchemeGroupVersion.String(), "NodeFeature"
 		// Fixtures are as kubectl prints them: drop what the server sets.
 		nf.ResourceVersion, nf.UID, nf.Generation, nf.ManagedFields = "", "", 0, nil
 		nf.CreationTimestamp = metav1.Time{}
 		obj, err := runtime.DefaultUnstructuredConverter.ToUnstructured(nf)
 		if err != nil {
-			t.Fatal(err)
+			return err
 		}
 		if _, err := cp.Dynamic.Resource(NodeFeatures).Namespace(nf.Namespace).Create(ctx,
 			&unstructured.Unstructured{Object: obj}, metav1.CreateOptions{}); err != nil {
-			t.Fatalf("create NodeFeature %s/%s: %v", nf.Namespace, nf.Name, err)
+			return fmt.Errorf("create NodeFeature %s/%s: %w", nf.Namespace, nf.Name, err)
 		}
-	}
+		return nil
+	})
 }
 
 // StartNFDMaster starts nfd-master in NFDNamespace. nodeName must name an

@@ -10,6 +10,7 @@ package cluster_test
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 
@@ -179,6 +180,23 @@ func TestCluster(t *testing.T) {
 		_, err = client(t, nobody, cluster.Options{NodeSelector: "pool=a"}).AllNodes(ctx)
 		if err == nil || !strings.Contains(err.Error(), `cannot list resource "nodes"`) || !strings.Contains(err.Error(), "need list permission on nodes") {
 			t.Fatalf("no RBAC for nodes: %v", err)
+		}
+		if strings.Contains(err.Error(), "nodes in all namespaces") {
+			t.Fatalf("nodes are cluster-scoped: %v", err)
+		}
+		// A token the server does not know is not a permission problem.
+		badToken := cp.Kubeconfig(t, tcp.NoRBAC)
+		data, err := os.ReadFile(badToken)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(badToken, []byte(strings.ReplaceAll(string(data), cp.Token(tcp.NoRBAC), "not-a-known-token")), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, err = client(t, badToken, cluster.Options{}).AllNodes(ctx)
+		if err == nil || !strings.Contains(err.Error(), "Unauthorized") || !strings.Contains(err.Error(), "did not accept the kubeconfig's credentials") ||
+			strings.Contains(err.Error(), "permission") {
+			t.Fatalf("unknown token: %v", err)
 		}
 	})
 
