@@ -134,6 +134,51 @@ func TestScheduleCluster(t *testing.T) {
 	if l := compatLabels(t, cp, "team-none"); fmt.Sprint(l) != "map[arm-node:[] cpu-node:[] gpu-node:[]]" {
 		t.Fatalf("labels of the none rule: %v", l)
 	}
+
+	t.Run("apply", func(t *testing.T) { testScheduleApply(t, cp) })
+}
+
+// testScheduleApply: schedule --apply creates the rule, is idempotent,
+// replaces what it applied before when the spec changes, keeps other
+// managers' fields, and says what RBAC it needs.
+func testScheduleApply(t *testing.T, cp *tcp.ControlPlane) {
+	ctx := context.Background()
+	kc := cp.Kubeconfig(t, tcp.Admin)
+	apply := func(spec, want string) {
+		t.Helper()
+		r := must(t, 0, "schedule", "--spec", spec, "--name", "team/applied", "--apply", "--kubeconfig", kc)
+		if line := "nodefeaturerule.nfd.k8s-sigs.io/nfd-compat-team-applied " + want + " (field manager nfd-compat)\n"; r.stdout != line {
+			t.Fatalf("stdout %q, want %q", r.stdout, line)
+		}
+	}
+	apply(twoSetsSpec, "created")
+	apply(twoSetsSpec, "unchanged")
+	// Another manager's label on the rule.
+	if _, err := cp.Dynamic.Resource(tcp.NodeFeatureRules).Patch(ctx, "nfd-compat-team-applied", types.MergePatchType,
+		[]byte(`{"metadata":{"labels":{"owner":"ops"}}}`), metav1.PatchOptions{FieldManager: "ops"}); err != nil {
+		t.Fatal(err)
+	}
+	apply(twoSetsSpec, "unchanged")
+	apply(noneSpec, "configured")
+	got, err := cp.Dynamic.Resource(tcp.NodeFeatureRules).Get(ctx, "nfd-compat-team-applied", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules, _, _ := unstructured.NestedSlice(got.Object, "spec", "rules")
+	l := got.GetLabels()
+	if len(rules) != 1 || !strings.Contains(fmt.Sprint(rules[0]), "team-applied.tpu") || l["owner"] != "ops" || l["app.kubernetes.io/managed-by"] != "nfd-compat" {
+		t.Fatalf("after applying the other spec: rules %v, labels %v", rules, l)
+	}
+	// With --patch: the manifest on stdout, the line on stderr.
+	r := must(t, 0, "schedule", "--spec", noneSpec, "--name", "team/applied", "--apply", "--kubeconfig", kc, "--patch", deployment)
+	if !strings.Contains(r.stdout, "kind: Deployment") || !strings.Contains(r.stderr, "nfd-compat-team-applied unchanged") {
+		t.Fatalf("--apply --patch:\nstdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+	}
+	r = must(t, 2, "schedule", "--spec", noneSpec, "--name", "team/applied", "--apply", "--kubeconfig", cp.Kubeconfig(t, tcp.NoRBAC))
+	if !strings.Contains(r.stderr, `User "nobody" cannot`) || !strings.Contains(r.stderr, "need get and patch permission on nodefeaturerules.nfd.k8s-sigs.io") {
+		t.Fatalf("no RBAC: %s", r.stderr)
+	}
+	must(t, 2, "schedule", "--spec", noneSpec, "--kubeconfig", kc)
 }
 
 // setLabels turns validate-node --cluster -o json into, per node, the
