@@ -8,7 +8,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/dynamic"
 	nfdv1alpha1 "sigs.k8s.io/node-feature-discovery/api/nfd/v1alpha1"
 
@@ -38,14 +37,19 @@ func applyRule(ctx context.Context, copts cluster.Options, nfr *nfdv1alpha1.Node
 	}
 	obj := nfr.DeepCopy()
 	obj.APIVersion, obj.Kind = nfdv1alpha1.SchemeGroupVersion.String(), "NodeFeatureRule"
-	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+	// Without the nulls and empty fields NFD's types encode: the CRD's
+	// schema refuses null where it wants an object or array, and an
+	// apply configuration should hold only the fields it owns.
+	v, err := pruned(obj)
 	if err != nil {
 		return "", err
 	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return "", fmt.Errorf("NodeFeatureRule %s: encodes as %T, not an object", nfr.Name, v)
+	}
 	u := &unstructured.Unstructured{Object: m}
-	// Neither set by us nor wanted in an apply configuration.
 	unstructured.RemoveNestedField(u.Object, "metadata", "creationTimestamp")
-	unstructured.RemoveNestedField(u.Object, "status")
 	rules := dc.Resource(nodeFeatureRules)
 	before := ""
 	switch old, err := rules.Get(ctx, nfr.Name, metav1.GetOptions{}); {
