@@ -68,7 +68,7 @@ func Start(t testing.TB, opts Options) *ControlPlane {
 		need = append(need, "kube-scheduler")
 	}
 	if bins == "" {
-		testenv.Missing(t, "%s is not set: run `make control-plane` and set %s=bin (make test does both)", BinDirEnv, BinDirEnv)
+		testenv.Missing(t, "%s is not set: run `make control-plane` and set %s to that bin/ directory's absolute path (make test does both)", BinDirEnv, BinDirEnv)
 	}
 	for _, n := range need {
 		if _, err := os.Stat(filepath.Join(bins, n)); err != nil {
