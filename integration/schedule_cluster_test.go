@@ -12,8 +12,10 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	nfdv1alpha1 "sigs.k8s.io/node-feature-discovery/api/nfd/v1alpha1"
 	"sigs.k8s.io/yaml"
@@ -179,6 +181,22 @@ func testScheduleApply(t *testing.T, cp *tcp.ControlPlane) {
 		t.Fatalf("no RBAC: %s", r.stderr)
 	}
 	must(t, 2, "schedule", "--spec", noneSpec, "--kubeconfig", kc)
+
+	// Without NFD's NodeFeatureRule CRD (deleted last: nothing after needs it).
+	crds := schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
+	if err := cp.Dynamic.Resource(crds).Delete(ctx, "nodefeaturerules.nfd.k8s-sigs.io", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, 30*time.Second, "the NodeFeatureRule CRD to be gone", func() error {
+		if _, err := cp.Dynamic.Resource(tcp.NodeFeatureRules).List(ctx, metav1.ListOptions{}); !apierrors.IsNotFound(err) {
+			return fmt.Errorf("list: %v", err)
+		}
+		return nil
+	})
+	r = must(t, 2, "schedule", "--spec", noneSpec, "--name", "team/applied", "--apply", "--kubeconfig", kc)
+	if !strings.Contains(r.stderr, "is NFD installed (its CRD nodefeaturerules.nfd.k8s-sigs.io)?") {
+		t.Fatalf("no CRD: %s", r.stderr)
+	}
 }
 
 // setLabels turns validate-node --cluster -o json into, per node, the

@@ -2,7 +2,6 @@ package schedule
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -55,7 +54,7 @@ func applyRule(ctx context.Context, copts cluster.Options, nfr *nfdv1alpha1.Node
 	switch old, err := rules.Get(ctx, nfr.Name, metav1.GetOptions{}); {
 	case err == nil:
 		before = old.GetResourceVersion()
-	case !apierrors.IsNotFound(err) || isNoCRD(err):
+	case !apierrors.IsNotFound(err):
 		return "", explainApply(nfr.Name, err)
 	}
 	got, err := rules.Apply(ctx, nfr.Name, u, metav1.ApplyOptions{FieldManager: FieldManager, Force: true})
@@ -69,18 +68,6 @@ func applyRule(ctx context.Context, copts cluster.Options, nfr *nfdv1alpha1.Node
 		return "unchanged", nil
 	}
 	return "configured", nil
-}
-
-// isNoCRD tells a missing NodeFeatureRule resource (NFD's CRDs not
-// installed) from a missing object: the API server's 404 for an unknown
-// resource carries no object name.
-func isNoCRD(err error) bool {
-	var se apierrors.APIStatus
-	if !errors.As(err, &se) {
-		return false
-	}
-	d := se.Status().Details
-	return d == nil || d.Name == ""
 }
 
 func explainApply(name string, err error) error {
