@@ -74,14 +74,15 @@ func splitYAML(data []byte) (docs []Document, err error) {
 		if len(n.Content) == 0 || (n.Content[0].Kind == yaml.ScalarNode && n.Content[0].Tag == "!!null") {
 			continue // empty document, e.g. a trailing "---"
 		}
+		line := n.Content[0].Line
 		var v any
 		if err := n.Decode(&v); err != nil {
-			return nil, fmt.Errorf("invalid YAML at line %d: %s", n.Line, strings.TrimPrefix(err.Error(), "yaml: "))
+			return nil, fmt.Errorf("invalid YAML in the document at line %d: %s", line, strings.TrimPrefix(err.Error(), "yaml: "))
 		}
 		b, err := json.Marshal(v)
 		if err != nil {
-			return nil, fmt.Errorf("document at line %d cannot be read as JSON (non-string keys?): %v", n.Line, err)
+			return nil, fmt.Errorf("document at line %d cannot be read as JSON (non-string keys?): %v", line, err)
 		}
-		docs = append(docs, Document{JSON: b, Line: n.Content[0].Line})
+		docs = append(docs, Document{JSON: b, Line: line})
 	}
 }
