@@ -10,23 +10,13 @@ import (
 	"time"
 
 	ctdconfig "github.com/containerd/containerd/v2/cmd/containerd/server/config"
-)
 
-func write(t *testing.T, dir, name, body string) string {
-	t.Helper()
-	p := filepath.Join(dir, name)
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
+	"github.com/nfd-compat/nfd-compat/internal/testfiles"
+)
 
 func TestLoadMissingStanzaGivesDefaults(t *testing.T) {
 	for _, v := range []string{"2", "3"} {
-		p := write(t, t.TempDir(), "config.toml", "version = "+v+"\n[plugins.\"io.containerd.image-verifier.v1.bindir\"]\n  bin_dir = \"/x\"\n")
+		p := testfiles.Write(t, t.TempDir(), "config.toml", "version = "+v+"\n[plugins.\"io.containerd.image-verifier.v1.bindir\"]\n  bin_dir = \"/x\"\n")
 		pol, src, err := Load(p)
 		if err != nil {
 			t.Fatalf("version %s: %v", v, err)
@@ -43,7 +33,7 @@ func TestLoadMissingStanzaGivesDefaults(t *testing.T) {
 }
 
 func TestLoadFullStanza(t *testing.T) {
-	p := write(t, t.TempDir(), "config.toml", `version = 2
+	p := testfiles.Write(t, t.TempDir(), "config.toml", `version = 2
 [plugins."io.containerd.image-verifier.v1.nfd-compat"]
   mode = "warn"
   on_missing = "deny"
@@ -72,22 +62,22 @@ func TestLoadFullStanza(t *testing.T) {
 // LoadConfig + Decode do.
 func TestLoadImports(t *testing.T) {
 	dir := t.TempDir()
-	main := write(t, dir, "config.toml", `version = 3
+	main := testfiles.Write(t, dir, "config.toml", `version = 3
 imports = ["conf.d/*.toml", "`+filepath.Join(dir, "abs.toml")+`"]
 [plugins."io.containerd.image-verifier.v1.nfd-compat"]
   mode = "warn"
   tags = ["a"]
   exclude = ["a"]
 `)
-	write(t, dir, "conf.d/10-nfd.toml", `[plugins."io.containerd.image-verifier.v1.nfd-compat"]
+	testfiles.Write(t, dir, "conf.d/10-nfd.toml", `[plugins."io.containerd.image-verifier.v1.nfd-compat"]
   on_missing = "deny"
   timeout = "3s"
 `)
-	write(t, dir, "conf.d/20-other.toml", `imports = ["../config.toml"]
+	testfiles.Write(t, dir, "conf.d/20-other.toml", `imports = ["../config.toml"]
 [plugins."io.containerd.image-verifier.v1.bindir"]
   bin_dir = "/opt/x"
 `)
-	write(t, dir, "abs.toml", "version = 3\n[plugins.\"io.containerd.image-verifier.v1.nfd-compat\"]\n  exclude = [\"b\"]\n")
+	testfiles.Write(t, dir, "abs.toml", "version = 3\n[plugins.\"io.containerd.image-verifier.v1.nfd-compat\"]\n  exclude = [\"b\"]\n")
 	pol, src, err := Load(main)
 	if err != nil {
 		t.Fatal(err)
@@ -132,7 +122,7 @@ func TestLoadErrors(t *testing.T) {
 		{`on-missing = "deny"`, []string{"unknown key(s) on-missing", "valid keys are mode, on_missing"}},
 		{`exclude = ["a b"]`, []string{"exclude pattern \"a b\"", "white space"}},
 	} {
-		p := write(t, t.TempDir(), "config.toml", "version = 3\n[plugins.\"io.containerd.image-verifier.v1.nfd-compat\"]\n"+tc.body+"\n")
+		p := testfiles.Write(t, t.TempDir(), "config.toml", "version = 3\n[plugins.\"io.containerd.image-verifier.v1.nfd-compat\"]\n"+tc.body+"\n")
 		_, _, err := Load(p)
 		if err == nil {
 			t.Errorf("%s: no error", tc.body)
@@ -147,11 +137,11 @@ func TestLoadErrors(t *testing.T) {
 	if _, _, err := Load(filepath.Join(t.TempDir(), "nope.toml")); !os.IsNotExist(unwrapAll(err)) {
 		t.Errorf("missing file: %v", err)
 	}
-	p := write(t, t.TempDir(), "config.toml", "version = 3\nimports = [\"missing.toml\"]\n")
+	p := testfiles.Write(t, t.TempDir(), "config.toml", "version = 3\nimports = [\"missing.toml\"]\n")
 	if _, _, err := Load(p); err == nil || !strings.Contains(err.Error(), "missing.toml") {
 		t.Errorf("missing import: %v", err)
 	}
-	p = write(t, t.TempDir(), "config.toml", "version = 3\n[plugins\n")
+	p = testfiles.Write(t, t.TempDir(), "config.toml", "version = 3\n[plugins\n")
 	if _, _, err := Load(p); err == nil || !strings.Contains(err.Error(), "config.toml:2") {
 		t.Errorf("bad TOML: %v", err)
 	}
