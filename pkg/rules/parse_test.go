@@ -40,6 +40,12 @@ spec: {rulez: []}
 	if len(ps) != 1 || !strings.Contains(ps[0].Message, "invalid JSON at line 4") {
 		t.Fatalf("JSON syntax error: %v", ps)
 	}
+	// A file starting with "{" is JSON, as kubectl reads it (before, rules
+	// read it as YAML and took this flow mapping).
+	_, ps = rules.Parse([]byte("{kind: NodeFeatureRule}\n"), "f.yaml")
+	if len(ps) != 1 || !strings.Contains(ps[0].Message, "invalid JSON at line 1") {
+		t.Fatalf("YAML flow mapping at the start: %v", ps)
+	}
 	_, ps = rules.Parse([]byte("[1]"), "f.yaml")
 	if len(ps) != 1 || !strings.Contains(ps[0].String(), "f.yaml:1: not an object (it is a JSON array); expected a NodeFeatureRule") {
 		t.Fatalf("not an object: %v", ps)
