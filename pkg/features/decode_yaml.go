@@ -15,7 +15,7 @@ import (
 // the caller does not keep as it goes. BenchmarkDecodeNodeFeatureYAML (a
 // NodeFeature holding an 84 KB export): 5.0-5.9 CPU-ms per file instead of
 // the general path's 8.8-9.2, and 3.6-4.7 instead of 7.8-10.5 keeping only a
-// GPU spec's features, with half the memory allocated.
+// GPU spec's features (then with half the memory allocated).
 
 // yamlDocs is kubefile.Split for YAML in fewer passes: each document is parsed
 // into a yaml.Node tree and written out as JSON directly, instead of being
@@ -28,6 +28,13 @@ import (
 // path, which decides and words the error. Scalars other than strings are
 // decoded and marshalled one by one exactly as the general path does.
 func yamlDocs(data []byte, keep func(string) bool) (docs []kubefile.Document, ok bool) {
+	defer func() {
+		// A crash of the third-party parser: the general path recovers
+		// from it too, and words the error.
+		if recover() != nil {
+			docs, ok = nil, false
+		}
+	}()
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	for {
 		var doc yaml.Node
