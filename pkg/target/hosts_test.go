@@ -20,6 +20,7 @@ import (
 	"oras.land/oras-go/v2/content"
 	"oras.land/oras-go/v2/registry/remote"
 
+	"github.com/nfd-compat/nfd-compat/internal/testfiles"
 	"github.com/nfd-compat/nfd-compat/internal/testimage"
 	"github.com/nfd-compat/nfd-compat/internal/testregistry"
 )
@@ -57,13 +58,7 @@ func stripPrefix(prefix string) testregistry.Middleware {
 
 func writeHosts(t *testing.T, root, host, body string) {
 	t.Helper()
-	dir := filepath.Join(root, hostDirName(host))
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "hosts.toml"), []byte(body), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	testfiles.Write(t, root, filepath.Join(hostDirName(host), "hosts.toml"), body)
 }
 
 // hostDirName is containerd's host directory name: host:port -> host_port_.
