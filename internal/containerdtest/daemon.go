@@ -32,6 +32,8 @@ type Daemon struct {
 	// Client talks to the daemon, namespace "default".
 	Client *client.Client
 	Bins   Bins
+	// PID is the daemon's process id (see RSS and CPUTime).
+	PID int
 }
 
 // RequireRoot skips the test unless it runs as root, which a containerd
@@ -97,6 +99,7 @@ func (d *Daemon) start(t testing.TB, binary string, env []string) {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("containerdtest: start %s: %v", binary, err)
 	}
+	d.PID = cmd.Process.Pid
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	t.Cleanup(func() { d.stop(t, cmd, exited) })

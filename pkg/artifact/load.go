@@ -206,7 +206,7 @@ func (r *Resolved) load(ctx context.Context, opts LoadOptions) (*Loaded, error) 
 				return l, err
 			}
 			l.Artifact = a
-			return l, l.parse(opts)
+			return l, l.parse(ctx, opts)
 		}
 	}
 	if listed > 0 {
@@ -215,11 +215,11 @@ func (r *Resolved) load(ctx context.Context, opts LoadOptions) (*Loaded, error) 
 	return l, fmt.Errorf("%s has no compatibility artifact: attach one with `nfd-compat attach-spec`: %w", r.Root.Digest, ErrNoArtifact)
 }
 
-func (l *Loaded) parse(opts LoadOptions) error {
+func (l *Loaded) parse(ctx context.Context, opts LoadOptions) error {
 	if opts.Raw {
 		return nil
 	}
-	s, problems, err := spec.Parse(l.Artifact.Spec)
+	s, problems, err := spec.ParseContext(ctx, l.Artifact.Spec)
 	if err != nil {
 		return fmt.Errorf("artifact %s: %w", l.Artifact.Descriptor.Digest, err)
 	}

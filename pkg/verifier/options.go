@@ -3,6 +3,8 @@ package verifier
 import (
 	"errors"
 	"io"
+	"runtime"
+	"time"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/sirupsen/logrus"
@@ -40,6 +42,9 @@ type Options struct {
 	// NoCache disables the features and spec caches (cache_dir is then only
 	// used for the audit log).
 	NoCache bool
+	// MaxConcurrent bounds the checks that parse and evaluate at once;
+	// others wait (within their timeout). 0 means GOMAXPROCS.
+	MaxConcurrent int
 }
 
 // Verifier checks images at pull time. It is safe for concurrent use.
@@ -50,6 +55,10 @@ type Verifier struct {
 	blobs    *cache.Blobs
 	features *cache.Features
 	audit    *auditLog
+	// slots bounds the checks parsing and evaluating at once.
+	slots chan struct{}
+	// failed remembers artifacts whose check failed or timed out.
+	failed *failureCache
 }
 
 // New validates the policy and returns a Verifier.
@@ -94,7 +103,12 @@ func New(opts Options) (*Verifier, error) {
 		}
 		auditDir, opts.NoCache = "", true
 	}
-	v := &Verifier{pol: pol, opts: opts, log: log, audit: newAuditLog(auditDir, opts.Audit, log)}
+	n := opts.MaxConcurrent
+	if n <= 0 {
+		n = runtime.GOMAXPROCS(0)
+	}
+	v := &Verifier{pol: pol, opts: opts, log: log, audit: newAuditLog(auditDir, opts.Audit, log),
+		slots: make(chan struct{}, n), failed: newFailureCache(time.Now)}
 	if !opts.NoCache {
 		v.blobs = &cache.Blobs{Dir: pol.CacheDir}
 		v.features = &cache.Features{Dir: pol.CacheDir, TTL: pol.FeaturesTTL.Std()}

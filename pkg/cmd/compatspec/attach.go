@@ -47,10 +47,10 @@ type AttachResult struct {
 // Attach validates the spec, then pushes it as a compat artifact of the image.
 // An invalid spec is never pushed.
 func Attach(ctx context.Context, opts AttachOptions) error {
-	if len(opts.Spec) > spec.MaxSize {
-		return fmt.Errorf("%s is %d bytes, over the %d byte limit of a spec", opts.SpecName, len(opts.Spec), spec.MaxSize)
+	if len(opts.Spec) > spec.MaxSpecSize {
+		return fmt.Errorf("%s is %d bytes, over the %d byte limit of a spec", opts.SpecName, len(opts.Spec), spec.MaxSpecSize)
 	}
-	_, problems, err := spec.Parse(opts.Spec)
+	_, problems, err := spec.ParseContext(ctx, opts.Spec)
 	if err != nil {
 		return fmt.Errorf("%s: %w (nothing was pushed)", opts.SpecName, err)
 	}

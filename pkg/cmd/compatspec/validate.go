@@ -47,7 +47,11 @@ type ValidateReport struct {
 func Validate(ctx context.Context, opts ValidateOptions) error {
 	var rep ValidateReport
 	if opts.Image == nil {
-		rep.Results = []ValidateResult{checkSpec(opts.FileName, opts.File)}
+		r, err := checkSpec(ctx, opts.FileName, opts.File)
+		if err != nil {
+			return err
+		}
+		rep.Results = []ValidateResult{r}
 	} else {
 		img, err := opts.Image.Open(ctx)
 		if err != nil {
@@ -113,17 +117,26 @@ func checkArtifacts(ctx context.Context, r *artifact.Resolved, digest string) ([
 			}}})
 			continue
 		}
-		results = append(results, checkSpec(d.Digest.String(), a.Spec))
+		r, err := checkSpec(ctx, d.Digest.String(), a.Spec)
+		if err != nil {
+			return nil, err
+		}
+		results = append(results, r)
 	}
 	return results, nil
 }
 
-func checkSpec(source string, data []byte) ValidateResult {
-	_, problems, err := spec.Parse(data)
+// checkSpec parses and validates one spec. A check cut short by ctx is an
+// error, never a verdict: the spec is then not known to be valid.
+func checkSpec(ctx context.Context, source string, data []byte) (ValidateResult, error) {
+	_, problems, err := spec.ParseContext(ctx, data)
+	if err != nil && !errors.Is(err, spec.ErrInvalid) {
+		return ValidateResult{}, fmt.Errorf("%s: %w", source, err)
+	}
 	if problems == nil {
 		problems = []spec.Problem{}
 	}
-	return ValidateResult{Source: source, Valid: err == nil, Problems: problems}
+	return ValidateResult{Source: source, Valid: err == nil, Problems: problems}, nil
 }
 
 func validateTable(w io.Writer, rep ValidateReport) error {

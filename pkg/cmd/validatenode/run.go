@@ -44,7 +44,11 @@ func run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
-	reports := evaluateAll(src, nodes, opts.Tags)
+	reports := evaluateAll(ctx, src, nodes, opts.Tags)
+	if err := ctx.Err(); err != nil {
+		// No verdict from a cut-short evaluation.
+		return fmt.Errorf("evaluating the spec stopped: %w", context.Cause(ctx))
+	}
 	if err := render(opts, src, reports, fleet); err != nil {
 		return err
 	}
@@ -89,7 +93,7 @@ func loadNodes(ctx context.Context, opts Options, s *spec.Spec) ([]features.Node
 }
 
 // evaluateAll evaluates every node concurrently; results keep node order.
-func evaluateAll(src *specSource, nodes []features.Node, tags []string) []NodeReport {
+func evaluateAll(ctx context.Context, src *specSource, nodes []features.Node, tags []string) []NodeReport {
 	reports := make([]NodeReport, len(nodes))
 	work := make(chan int)
 	var wg sync.WaitGroup
@@ -98,7 +102,7 @@ func evaluateAll(src *specSource, nodes []features.Node, tags []string) []NodeRe
 		go func() {
 			defer wg.Done()
 			for i := range work {
-				reports[i] = evaluateNode(src, nodes[i], tags)
+				reports[i] = evaluateNode(ctx, src, nodes[i], tags)
 			}
 		}()
 	}
@@ -110,13 +114,13 @@ func evaluateAll(src *specSource, nodes []features.Node, tags []string) []NodeRe
 	return reports
 }
 
-func evaluateNode(src *specSource, n features.Node, tags []string) NodeReport {
+func evaluateNode(ctx context.Context, src *specSource, n features.Node, tags []string) NodeReport {
 	r := NodeReport{Node: n.Name, Source: n.Source}
 	if n.Features == nil { // a cluster node without NodeFeature objects
 		r.Error = n.Source
 		return r
 	}
-	rep, err := compat.Evaluate(src.spec, n.Features, compat.Options{Tags: tags})
+	rep, err := compat.EvaluateContext(ctx, src.spec, n.Features, compat.Options{Tags: tags})
 	if err != nil {
 		r.Error = err.Error()
 		return r

@@ -22,7 +22,7 @@ type specSource struct {
 
 func loadSpec(ctx context.Context, opts Options) (*specSource, error) {
 	if opts.Image == nil {
-		return parseSpec(opts, &specSource{name: opts.SpecName}, opts.Spec)
+		return parseSpec(ctx, opts, &specSource{name: opts.SpecName}, opts.Spec)
 	}
 	img, err := opts.Image.Open(ctx)
 	if err != nil {
@@ -40,8 +40,8 @@ func loadSpec(ctx context.Context, opts Options) (*specSource, error) {
 	return src, nil
 }
 
-func parseSpec(opts Options, src *specSource, data []byte) (*specSource, error) {
-	s, problems, err := spec.Parse(data)
+func parseSpec(ctx context.Context, opts Options, src *specSource, data []byte) (*specSource, error) {
+	s, problems, err := spec.ParseContext(ctx, data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", src.name, err)
 	}
