@@ -3,9 +3,7 @@ package target
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"strings"
-	"sync"
 	"testing"
 
 	"oras.land/oras-go/v2/registry/remote"
@@ -15,30 +13,12 @@ import (
 	"github.com/nfd-compat/nfd-compat/internal/testregistry"
 )
 
-// headers remembers the User-Agent of every request that carried
-// credentials.
-type headers struct {
-	mu     sync.Mutex
-	agents []string
-}
-
-func (h *headers) mw(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		if _, _, ok := req.BasicAuth(); ok {
-			h.mu.Lock()
-			h.agents = append(h.agents, req.UserAgent())
-			h.mu.Unlock()
-		}
-		next.ServeHTTP(w, req)
-	})
-}
-
 // The plain path and the hosts.toml path build their clients the same way:
 // static credentials answer the registry's challenge, with nfd-compat's
 // User-Agent, and writes and reads work through both.
 func TestOneClientBothPaths(t *testing.T) {
 	ctx := context.Background()
-	var h headers
+	var h recorder
 	reg := testregistry.Start(t, testregistry.GGCRReferrers, h.mw, testregistry.BasicAuth("alice", "s3cret"))
 	creds := &Credentials{Username: "alice", Password: "s3cret"}
 	root := t.TempDir()
@@ -59,9 +39,7 @@ func TestOneClientBothPaths(t *testing.T) {
 		"plain":      {reg.Host + "/app:v1", Options{PlainHTTP: true, Credentials: creds}},
 		"hosts.toml": {"registry.example/app:v1", Options{HostsDir: root, Credentials: creds}},
 	} {
-		h.mu.Lock()
-		h.agents = nil
-		h.mu.Unlock()
+		h.authAgents()
 		img, err := Open(ctx, o.ref, o.opts)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
@@ -69,9 +47,7 @@ func TestOneClientBothPaths(t *testing.T) {
 		if got, err := img.Resolve(ctx, nil); err != nil || got.Digest != d.Digest {
 			t.Errorf("%s: resolve = %v, %v", name, got.Digest, err)
 		}
-		h.mu.Lock()
-		agents := h.agents
-		h.mu.Unlock()
+		agents := h.authAgents()
 		if len(agents) == 0 {
 			t.Errorf("%s: no request carried the credentials", name)
 		}
