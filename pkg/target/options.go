@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/sirupsen/logrus"
 	"oras.land/oras-go/v2/content/oci"
@@ -69,18 +68,4 @@ func openLayout(ctx context.Context, ref string) (*Image, error) {
 	// is untagged (pushed by digest). The artifact's own blobs stay on disk.
 	store.AutoGC = false
 	return &Image{Store: store, Reference: reference, Name: ref, Location: "OCI layout " + dir}, nil
-}
-
-// SplitLayoutReference splits DIR[:TAG|@DIGEST] the way the ORAS CLI does:
-// a digest after the last '@', else a tag after the last ':' that is not part
-// of the directory path.
-func SplitLayoutReference(ref string) (dir, reference string) {
-	if i := strings.LastIndex(ref, "@"); i >= 0 {
-		return ref[:i], ref[i+1:]
-	}
-	i := strings.LastIndex(ref, ":")
-	if i < 0 || strings.ContainsRune(ref[i+1:], '/') {
-		return ref, ""
-	}
-	return ref[:i], ref[i+1:]
 }

@@ -2,6 +2,7 @@ package target
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/distribution/reference"
 	"github.com/opencontainers/go-digest"
@@ -115,4 +116,18 @@ func parseRemote(ref string) (registry.Reference, error) {
 		parsed.Reference = "latest"
 	}
 	return parsed, nil
+}
+
+// SplitLayoutReference splits DIR[:TAG|@DIGEST] the way the ORAS CLI does:
+// a digest after the last '@', else a tag after the last ':' that is not part
+// of the directory path.
+func SplitLayoutReference(ref string) (dir, tagOrDigest string) {
+	if i := strings.LastIndex(ref, "@"); i >= 0 {
+		return ref[:i], ref[i+1:]
+	}
+	i := strings.LastIndex(ref, ":")
+	if i < 0 || strings.ContainsRune(ref[i+1:], '/') {
+		return ref, ""
+	}
+	return ref[:i], ref[i+1:]
 }
