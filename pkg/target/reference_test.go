@@ -85,3 +85,24 @@ func TestParseRemoteNeedsRegistry(t *testing.T) {
 		t.Errorf("pinned: %+v %v (the digest is what is opened)", p, err)
 	}
 }
+
+// Whatever the name, Normalize spells it as distribution/reference's
+// normalized names do, and DockerRef as containerd's ParseDockerRef.
+func FuzzReference(f *testing.F) {
+	for _, s := range []string{"nginx", "nginx:1.27@" + testDigest, "127.0.0.1:5000/a/b:v1", "x/UPPER", "localhost/app@" + testDigest, ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		if got, want := Normalize(name), legacyNormalize(name); got != want {
+			t.Errorf("Normalize(%q) = %q, distribution says %q", name, got, want)
+		}
+		r, err := ParseReference(name)
+		named, derr := reference.ParseDockerRef(name)
+		if (err == nil) != (derr == nil) {
+			t.Fatalf("ParseReference(%q) err %v, ParseDockerRef err %v", name, err, derr)
+		}
+		if err == nil && derr == nil && r.DockerRef() != named.String() {
+			t.Errorf("DockerRef(%q) = %q, ParseDockerRef says %q", name, r.DockerRef(), named.String())
+		}
+	})
+}
