@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -385,5 +386,23 @@ func TestDecide(t *testing.T) {
 	}
 	if s := (Decision{Allow: false, By: "mode=enforce"}).String(); s != "refused by mode=enforce" {
 		t.Error(s)
+	}
+}
+
+// The names a pattern is matched against: as given, target.Normalize's
+// form, and for a pinned REF:TAG@DIGEST the tag it was pinned from.
+func TestImageNames(t *testing.T) {
+	const dgst = "sha256:0000000000000000000000000000000000000000000000000000000000000000"
+	for in, want := range map[string][]string{
+		"nginx":                      {"nginx", "docker.io/library/nginx:latest"},
+		"docker.io/library/nginx:1":  {"docker.io/library/nginx:1"},
+		"registry.k8s.io/pause:3.10": {"registry.k8s.io/pause:3.10"},
+		"x/app@" + dgst:              {"x/app@" + dgst, "docker.io/x/app@" + dgst},
+		"nginx:1.27@" + dgst:         {"nginx:1.27@" + dgst, "docker.io/library/nginx:1.27@" + dgst, "nginx:1.27", "docker.io/library/nginx:1.27"},
+		"not a reference":            {"not a reference"},
+	} {
+		if got := imageNames(in); !slices.Equal(got, want) {
+			t.Errorf("imageNames(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

@@ -25,19 +25,33 @@ import (
 	"github.com/nfd-compat/nfd-compat/internal/testregistry"
 )
 
-// recorder remembers request paths and queries.
+// recorder remembers request paths and queries, and the User-Agent of
+// the requests that carried basic credentials.
 type recorder struct {
-	mu   sync.Mutex
-	reqs []string
+	mu     sync.Mutex
+	reqs   []string
+	agents []string
 }
 
 func (r *recorder) mw(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		r.mu.Lock()
 		r.reqs = append(r.reqs, req.URL.RequestURI())
+		if _, _, ok := req.BasicAuth(); ok {
+			r.agents = append(r.agents, req.UserAgent())
+		}
 		r.mu.Unlock()
 		next.ServeHTTP(w, req)
 	})
+}
+
+// authAgents returns the User-Agents seen with credentials and forgets them.
+func (r *recorder) authAgents() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	a := r.agents
+	r.agents = nil
+	return a
 }
 
 func (r *recorder) all() string {
