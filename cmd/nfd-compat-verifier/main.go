@@ -4,7 +4,7 @@
 // -stdin-media-type and the image descriptor on stdin. It exits 0 to allow
 // the pull and 1 to refuse it, and prints the reason on stdout. The policy
 // is [plugins."io.containerd.image-verifier.v1.nfd-compat"] in
-// $NFD_COMPAT_CONFIG or /etc/containerd/config.toml.
+// $NFD_COMPAT_CONFIG or /etc/containerd/config.toml (policy.ConfigFile).
 package main
 
 import (

@@ -17,22 +17,16 @@ import (
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/nfd-compat/nfd-compat/internal/containerdtest"
 	"github.com/nfd-compat/nfd-compat/internal/testimage"
 	"github.com/nfd-compat/nfd-compat/internal/testregistry"
 	"github.com/nfd-compat/nfd-compat/pkg/artifact"
+	"github.com/nfd-compat/nfd-compat/pkg/policy"
 	"github.com/nfd-compat/nfd-compat/pkg/verifier"
 )
 
-// build compiles the verifier as containerd would find it in bin_dir.
-func build(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "nfd-compat-verifier")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
+// verifierBin is the verifier as containerd would find it in bin_dir.
+var verifierBin = containerdtest.Command{Name: "nfd-compat-verifier"}
 
 type image struct {
 	name string
@@ -86,7 +80,7 @@ func run(t *testing.T, bin, cfg string, img image) (int, string, string) {
 	cmd := exec.Command(bin, "-name", img.name, "-digest", img.desc.Digest.String(), "-stdin-media-type", ocispec.MediaTypeDescriptor)
 	in, _ := json.Marshal(img.desc)
 	cmd.Stdin = bytes.NewReader(append(in, '\n'))
-	cmd.Env = append(os.Environ(), verifier.ConfigEnv+"="+cfg, "DOCKER_CONFIG="+t.TempDir())
+	cmd.Env = append(os.Environ(), policy.ConfigEnv+"="+cfg, "DOCKER_CONFIG="+t.TempDir())
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -119,7 +113,7 @@ func auditLines(t *testing.T, cacheDir string) []verifier.AuditEntry {
 }
 
 func TestBinDirProtocol(t *testing.T) {
-	bin := build(t)
+	bin := verifierBin.Path(t)
 	reg := testregistry.Start(t, testregistry.GGCRReferrers)
 	ok, gpu, plain := push(t, reg, "ok", "demo-spec.yaml"), push(t, reg, "gpu", "gpu-spec.yaml"), push(t, reg, "plain", "")
 
@@ -169,7 +163,7 @@ func TestBinDirProtocol(t *testing.T) {
 	// Flags as containerd passes them but another stdin media type: -digest alone still works.
 	cfg, _ = config(t, "")
 	cmd := exec.Command(bin, "-name", gpu.name, "-digest", gpu.desc.Digest.String(), "-stdin-media-type", "application/x-future")
-	cmd.Env = append(os.Environ(), verifier.ConfigEnv+"="+cfg)
+	cmd.Env = append(os.Environ(), policy.ConfigEnv+"="+cfg)
 	cmd.Stdin = strings.NewReader("whatever")
 	if out, err := cmd.Output(); err == nil || !strings.Contains(string(out), "is incompatible") {
 		t.Errorf("other media type: %v %q", err, out)
@@ -183,7 +177,7 @@ func TestFiftyVerifiersAtOnce(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts 50 processes")
 	}
-	bin := build(t)
+	bin := verifierBin.Path(t)
 	reg := testregistry.Start(t, testregistry.GGCRReferrers)
 	var imgs []image
 	for i := range 50 {

@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
@@ -16,10 +15,5 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := cli.New().ExecuteContext(ctx)
 	stop()
-	code := cli.ExitCode(err)
-	// An incompatible verdict is an answer, already printed, not an error.
-	if err != nil && code != cli.ExitIncompatible {
-		fmt.Fprintln(os.Stderr, "Error:", err)
-	}
-	os.Exit(code)
+	os.Exit(cli.Exit(os.Stderr, err))
 }

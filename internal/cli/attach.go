@@ -65,7 +65,7 @@ artifact's digest.`,
 	out.AddFlags(cmd.Flags())
 	cmd.Flags().StringVar(&mediaTypes, "media-types", string(artifact.FormatNFD), "artifact media types: nfd (upstream NFD v0.19) or kep (KEP-1845's original)")
 	cmd.Flags().StringArrayVarP(&annotations, "annotation", "a", nil, "manifest annotation KEY=VALUE (repeatable)")
-	cmd.Flags().BoolVar(&replace, "replace", false, "after the new artifact is pushed and listed, remove the image's older compatibility artifacts")
+	cmd.Flags().BoolVar(&replace, "replace", false, "after the new artifact is pushed and listed, remove the image's older compatibility artifacts (each verified first, as remove-spec does; entries that are not one are kept with a warning)")
 	timeout.AddFlags(cmd.Flags(), 2*time.Minute)
 	return cmd
 }

@@ -47,14 +47,14 @@ Exit codes: 0 no image incompatible, 1 at least one incompatible, 2 error.`,
 			if err != nil {
 				return err
 			}
-			p, err := pol.load(cmd.Flags())
+			logger := log.Logger(cmd.ErrOrStderr())
+			p, err := pol.load(cmd.Flags(), logger)
 			if err != nil {
 				return err
 			}
 			if cmd.Flags().Changed("hosts-dir") {
 				topts.HostsDir = strings.Join(hostsDirs, ":")
 			}
-			logger := log.Logger(cmd.ErrOrStderr())
 			opts := checkimages.Options{
 				Address: ctrd.address, Namespace: ctrd.namespace, AllNamespaces: all,
 				Policy: p, Target: topts, Discover: discover.Options(logger), Parallel: parallel,

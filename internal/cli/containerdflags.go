@@ -1,13 +1,13 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"time"
 
 	"github.com/containerd/containerd/v2/defaults"
 	"github.com/containerd/containerd/v2/pkg/namespaces"
+	"github.com/sirupsen/logrus"
 	"github.com/spf13/pflag"
 
 	"github.com/nfd-compat/nfd-compat/pkg/policy"
@@ -44,7 +44,7 @@ type policyFlags struct {
 }
 
 func (f *policyFlags) add(fs *pflag.FlagSet) {
-	fs.StringVar(&f.config, "config", envOr("NFD_COMPAT_CONFIG", policy.DefaultConfigFile), "containerd config.toml holding the policy stanza [plugins.\""+policy.PluginURI+"\"] (imports followed; env NFD_COMPAT_CONFIG)")
+	fs.StringVar(&f.config, "config", "", "containerd config.toml holding the policy stanza [plugins.\""+policy.PluginURI+"\"] (imports followed; default $"+policy.ConfigEnv+", else "+policy.DefaultConfigFile+")")
 	fs.StringVar(&f.mode, "mode", "", "override the policy's mode: enforce, warn or off")
 	fs.StringVar(&f.onMissing, "on-missing", "", "override on_missing (image without compatibility artifact): allow or deny")
 	fs.StringVar(&f.onError, "on-error", "", "override on_error (registry unreachable, timeout, bad artifact): allow or deny")
@@ -52,15 +52,17 @@ func (f *policyFlags) add(fs *pflag.FlagSet) {
 	fs.DurationVar(&f.timeout, "check-timeout", 0, "override the policy's timeout for the check")
 }
 
-// load reads the policy. A missing default config means the defaults; a
-// missing file named by --config is an error.
-func (f *policyFlags) load(fs *pflag.FlagSet) (*policy.Policy, error) {
-	pol, _, err := policy.Load(f.config)
+// load reads the policy as the verifier does (policy.Load: a missing
+// default config means the defaults, a missing named one is an error) and
+// logs unknown keys as warnings. Bad values are an error here: a command
+// run by hand says so at once rather than deciding on defaults.
+func (f *policyFlags) load(fs *pflag.FlagSet, log logrus.FieldLogger) (*policy.Policy, error) {
+	pol, src, err := policy.Load(policy.ConfigFile(f.config, os.Getenv))
+	for _, w := range src.Warnings {
+		log.Warn(w)
+	}
 	if err != nil {
-		if !errors.Is(err, os.ErrNotExist) || fs.Changed("config") || os.Getenv("NFD_COMPAT_CONFIG") != "" {
-			return nil, fmt.Errorf("policy: %w", err)
-		}
-		pol = policy.Default()
+		return nil, fmt.Errorf("policy: %w", err)
 	}
 	if f.mode != "" {
 		pol.Mode = policy.Mode(f.mode)

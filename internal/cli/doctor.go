@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"os"
+
 	"github.com/spf13/cobra"
 
 	"github.com/nfd-compat/nfd-compat/internal/cli/option"
@@ -29,10 +31,13 @@ func doctorCommand() *cobra.Command {
                    that make it fall back to the local pull, which skips verifiers
   bin-dir          bin_dir exists and holds only executables
   verifier         nfd-compat-verifier is installed there and called
-  policy           the policy stanza parses
+  policy           the policy stanza as the verifier reads it: bad values FAIL
+                   (and say what the verifier does), unknown keys warn
   timeout          the policy's timeout is under per_verifier_timeout
   hosts            hosts.toml directory (config_path) exists and matches CRI's
-  cache-dir        cache_dir is writable (caches, audit.jsonl)
+  cache-dir        cache_dir is writable and private: owned by this user, not
+                   writable by group/others (else the verifier ignores it);
+                   stale temporary files
   features         feature discovery works on this host
 
 Exit codes: 0 no check failed (warnings allowed), 2 at least one FAIL.`,
@@ -47,6 +52,7 @@ Exit codes: 0 no check failed (warnings allowed), 2 at least one FAIL.`,
 			if !cmd.Flags().Changed("address") {
 				address = envOr("CONTAINERD_ADDRESS", "")
 			}
+			config, _ = policy.ConfigFile(config, os.Getenv)
 			return doctor.Run(cmd.Context(), doctor.Options{
 				ConfigFile: config, Address: address, VerifierName: verifierName, SkipFeatures: skipFeatures,
 				Output: format, Stdout: cmd.OutOrStdout(), Log: log.Logger(cmd.ErrOrStderr()),
@@ -56,7 +62,7 @@ Exit codes: 0 no check failed (warnings allowed), 2 at least one FAIL.`,
 	fs := cmd.Flags()
 	out.AddFlags(fs)
 	log.AddFlags(fs)
-	fs.StringVar(&config, "config", policy.DefaultConfigFile, "containerd's config.toml")
+	fs.StringVar(&config, "config", "", "containerd's config.toml (default $"+policy.ConfigEnv+", else "+policy.DefaultConfigFile+", as nfd-compat-verifier reads it)")
 	fs.StringVarP(&address, "address", "a", "", "containerd's socket (default: the config's [grpc] address, else /run/containerd/containerd.sock; env CONTAINERD_ADDRESS)")
 	fs.StringVar(&verifierName, "verifier-name", doctor.DefaultVerifierName, "file name of the verifier in bin_dir")
 	fs.BoolVar(&skipFeatures, "skip-features", false, "skip the feature-discovery check")

@@ -4,7 +4,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nfd-compat/nfd-compat/internal/cli/option"
-	"github.com/nfd-compat/nfd-compat/pkg/cmd/compatspec"
+	"github.com/nfd-compat/nfd-compat/pkg/target"
 )
 
 // imageFlags are the flags of every command that takes an IMAGE.
@@ -18,14 +18,14 @@ func (f *imageFlags) add(cmd *cobra.Command, platformHelp string) {
 	f.Platform.AddFlags(cmd.Flags(), platformHelp)
 }
 
-func (f *imageFlags) options(cmd *cobra.Command, ref string) (compatspec.ImageOptions, error) {
+func (f *imageFlags) options(cmd *cobra.Command, ref string) (target.ImageOptions, error) {
 	topts, err := f.Remote.Options(cmd.InOrStdin())
 	if err != nil {
-		return compatspec.ImageOptions{}, err
+		return target.ImageOptions{}, err
 	}
 	platform, err := f.Platform.Parse()
 	if err != nil {
-		return compatspec.ImageOptions{}, err
+		return target.ImageOptions{}, err
 	}
-	return compatspec.ImageOptions{Ref: ref, Target: topts, Platform: platform}, nil
+	return target.ImageOptions{Ref: ref, Target: topts, Platform: platform}, nil
 }

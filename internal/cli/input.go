@@ -7,8 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/nfd-compat/nfd-compat/pkg/cmd/compatspec"
 	"github.com/nfd-compat/nfd-compat/pkg/spec"
+	"github.com/nfd-compat/nfd-compat/pkg/target"
 )
 
 // readSpecFile reads a spec from path, or stdin for "-", refusing anything
@@ -26,12 +26,12 @@ func readSpecFile(cmd *cobra.Command, path string) ([]byte, string, error) {
 		defer f.Close()
 		r = f
 	}
-	data, err := io.ReadAll(io.LimitReader(r, spec.MaxSize+1))
+	data, err := io.ReadAll(io.LimitReader(r, spec.MaxSpecSize+1))
 	if err != nil {
 		return nil, name, fmt.Errorf("read spec %s: %w", name, err)
 	}
-	if len(data) > spec.MaxSize {
-		return nil, name, fmt.Errorf("spec %s is over the %d byte limit", name, spec.MaxSize)
+	if len(data) > spec.MaxSpecSize {
+		return nil, name, fmt.Errorf("spec %s is more than the limit of %d bytes; drop unused sets, or share rules with YAML anchors", name, spec.MaxSpecSize)
 	}
 	return data, name, nil
 }
@@ -39,7 +39,7 @@ func readSpecFile(cmd *cobra.Command, path string) ([]byte, string, error) {
 // specInput is where a command's spec comes from: the compat artifact of an
 // image, or a local file.
 type specInput struct {
-	Image *compatspec.ImageOptions
+	Image *target.ImageOptions
 	Data  []byte
 	Name  string
 }

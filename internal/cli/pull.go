@@ -68,11 +68,11 @@ no compatibility artifact (on_missing=deny).`,
 			if err != nil {
 				return err
 			}
-			policy, err := pol.load(fs)
+			logger := log.Logger(cmd.ErrOrStderr())
+			policy, err := pol.load(fs, logger)
 			if err != nil {
 				return err
 			}
-			logger := log.Logger(cmd.ErrOrStderr())
 			check := pull.Check{Policy: policy, Discover: discover.Options(logger)}
 			if log.Verbose {
 				check.Log = logger

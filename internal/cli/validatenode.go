@@ -24,7 +24,7 @@ func validateNodeCommand() *cobra.Command {
 		featureFiles []string
 		outputJSON   bool
 		noColor      bool
-		timeout      time.Duration
+		timeout      option.Timeout
 		inCluster    bool
 		kube         option.Kube
 		selector     string
@@ -59,11 +59,20 @@ Exit codes: 0 compatible (fleet, --cluster: at least one node), 1 incompatible, 
 			if err != nil {
 				return err
 			}
+			if err := timeout.Check(); err != nil {
+				return err
+			}
+			if err := checkDigest(digest); err != nil {
+				return err
+			}
+			if err := checkCacheDir(cacheDir); err != nil {
+				return err
+			}
 			logger := log.Logger(cmd.ErrOrStderr())
 			opts := validatenode.Options{
 				Digest: digest, Tags: tags, FeatureFiles: featureFiles,
 				Discover: discover.Options(logger), Output: format, UpstreamJSON: outputJSON,
-				Color: !noColor && isTerminal(cmd), Timeout: timeout,
+				Color: !noColor && isTerminal(cmd), Timeout: timeout.Value,
 				Stdout: cmd.OutOrStdout(), Log: logger,
 			}
 			switch {
@@ -113,7 +122,7 @@ Exit codes: 0 compatible (fleet, --cluster: at least one node), 1 incompatible, 
 	fs.StringArrayVar(&featureFiles, "features-file", nil, "features of a node (export-features JSON or NodeFeature YAML/JSON) or a directory of them; repeatable")
 	fs.BoolVar(&outputJSON, "output-json", false, "print upstream nfd compat validate-node's JSON")
 	fs.BoolVar(&noColor, "no-color", false, "never colour the table")
-	fs.DurationVar(&timeout, "timeout", time.Minute, "give up after this long")
+	timeout.AddFlags(fs, time.Minute)
 	fs.BoolVar(&inCluster, "cluster", false, "check every node of the Kubernetes cluster (its NFD NodeFeature objects)")
 	fs.StringVar(&selector, "selector", "", "with --cluster: only nodes with these labels (a label selector, e.g. kubernetes.io/arch=amd64)")
 	fs.StringVar(&cacheDir, "cache-dir", "", "cache artifact manifests, specs and indexes by digest here (default: $XDG_CACHE_HOME/nfd-compat or ~/.cache/nfd-compat); referrer lists are never cached")

@@ -16,6 +16,7 @@ import (
 	"github.com/containerd/containerd/v2/client"
 
 	"github.com/nfd-compat/nfd-compat/internal/testenv"
+	"github.com/nfd-compat/nfd-compat/pkg/policy"
 )
 
 // Daemon is a running containerd.
@@ -31,6 +32,8 @@ type Daemon struct {
 	// Client talks to the daemon, namespace "default".
 	Client *client.Client
 	Bins   Bins
+	// PID is the daemon's process id (see RSS and CPUTime).
+	PID int
 }
 
 // RequireRoot skips the test unless it runs as root, which a containerd
@@ -90,12 +93,13 @@ func (d *Daemon) start(t testing.TB, binary string, env []string) {
 	}
 	defer logf.Close()
 	cmd := exec.Command(binary, "--config", d.ConfigFile)
-	cmd.Env = append(append(os.Environ(), "NFD_COMPAT_CONFIG="+d.ConfigFile), env...)
+	cmd.Env = append(append(os.Environ(), policy.ConfigEnv+"="+d.ConfigFile), env...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("containerdtest: start %s: %v", binary, err)
 	}
+	d.PID = cmd.Process.Pid
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	t.Cleanup(func() { d.stop(t, cmd, exited) })

@@ -1,6 +1,7 @@
 package testregistry
 
 import (
+	"encoding/json"
 	"io"
 	"log"
 	"net/http"
@@ -125,4 +126,30 @@ func (r *Registry) Repo(t testing.TB, name string) *remote.Repository {
 	}
 	repo.PlainHTTP = true
 	return repo
+}
+
+// EchoAuthorization is a Middleware for a hostile or careless registry: a
+// request without credentials gets a Basic challenge, and one with them gets
+// status (401, 500, ...) with an error body that quotes the request's
+// Authorization header. No real registry we test against echoes it (they
+// answer a fixed message), so this stand-in in front of the real handler is
+// what checks that a secret in an error body never reaches output or logs.
+func EchoAuthorization(status int) Middleware {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+			a := req.Header.Get("Authorization")
+			if a == "" {
+				w.Header().Set("WWW-Authenticate", `Basic realm="testregistry"`)
+				http.Error(w, `{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}`, http.StatusUnauthorized)
+				return
+			}
+			body, _ := json.Marshal(map[string]any{"errors": []map[string]any{{
+				"code": "UNAUTHORIZED", "message": "rejected Authorization: " + a,
+				"detail": map[string]string{"authorization": a, "token": strings.TrimPrefix(a, "Basic ")},
+			}}})
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(status)
+			_, _ = w.Write(body)
+		})
+	}
 }

@@ -78,8 +78,12 @@ func TestAttachListFetch(t *testing.T) {
 // pushManifest pushes a hand-made manifest, to make broken artifacts.
 func pushManifest(t *testing.T, ctx context.Context, store oras.Target, m ocispec.Manifest) ocispec.Descriptor {
 	t.Helper()
-	m.SchemaVersion = 2
-	m.MediaType = ocispec.MediaTypeImageManifest
+	if m.SchemaVersion == 0 {
+		m.SchemaVersion = 2
+	}
+	if m.MediaType == "" {
+		m.MediaType = ocispec.MediaTypeImageManifest
+	}
 	raw, err := json.Marshal(m)
 	if err != nil {
 		t.Fatal(err)
@@ -105,6 +109,10 @@ func TestFetchRejectsBadShapes(t *testing.T) {
 	if _, err := oras.PushBytes(ctx, store, ocispec.MediaTypeEmptyJSON, []byte("{}")); err != nil {
 		t.Fatal(err)
 	}
+	other, err := testimage.Push(ctx, store, "other", testimage.WithContent([]byte("other")))
+	if err != nil {
+		t.Fatal(err)
+	}
 	subject := img
 	good := ocispec.Manifest{ArtifactType: spec.ArtifactType, Config: ocispec.DescriptorEmptyJSON, Layers: []ocispec.Descriptor{layer}, Subject: &subject}
 	cases := map[string]func(m *ocispec.Manifest){
@@ -114,6 +122,15 @@ func TestFetchRejectsBadShapes(t *testing.T) {
 		"not our artifact type":  func(m *ocispec.Manifest) { m.ArtifactType = "application/vnd.example+type" },
 		"config not empty":       func(m *ocispec.Manifest) { m.Config = layer },
 		"no subject":             func(m *ocispec.Manifest) { m.Subject = nil },
+		"subject another image":  func(m *ocispec.Manifest) { m.Subject = &other },
+		"schemaVersion 1":        func(m *ocispec.Manifest) { m.SchemaVersion = 1 },
+		"image index mediaType":  func(m *ocispec.Manifest) { m.MediaType = ocispec.MediaTypeImageIndex },
+		"config size not 2": func(m *ocispec.Manifest) {
+			m.Config = ocispec.DescriptorEmptyJSON
+			m.Config.Size = 3
+		},
+		"KEP artifactType with NFD layer": func(m *ocispec.Manifest) { m.ArtifactType = spec.KEPArtifactType },
+		"schemaVersion 3":                 func(m *ocispec.Manifest) { m.SchemaVersion = 3 },
 		"spec layer too large": func(m *ocispec.Manifest) {
 			big := layer
 			big.Size = spec.MaxSize + 1
@@ -129,12 +146,39 @@ func TestFetchRejectsBadShapes(t *testing.T) {
 			if !errors.Is(err, artifact.ErrInvalidArtifact) {
 				t.Fatalf("Fetch: %v, want ErrInvalidArtifact", err)
 			}
+			// Everything but the spec layer's size is the manifest's shape,
+			// which VerifyShape (and so Remove) checks on its own.
+			_, err = artifact.VerifyShape(ctx, store, desc, img)
+			if name == "spec layer too large" {
+				if err != nil {
+					t.Fatalf("VerifyShape: %v, want nil (the layer is not read)", err)
+				}
+				return
+			}
+			if !errors.Is(err, artifact.ErrNotCompatArtifact) || !strings.Contains(err.Error(), desc.Digest.String()) {
+				t.Fatalf("VerifyShape: %v, want ErrNotCompatArtifact naming %s", err, desc.Digest)
+			}
 		})
 	}
 	goodDesc := pushManifest(t, ctx, store, good)
 	t.Run("good", func(t *testing.T) {
 		if _, err := artifact.Fetch(ctx, store, goodDesc, img); err != nil {
 			t.Fatal(err)
+		}
+	})
+	// mediaType is a SHOULD in image-spec v1.1: without it, the rest decides.
+	t.Run("no mediaType", func(t *testing.T) {
+		raw, err := json.Marshal(map[string]any{"schemaVersion": 2, "artifactType": good.ArtifactType,
+			"config": good.Config, "layers": good.Layers, "subject": good.Subject})
+		if err != nil {
+			t.Fatal(err)
+		}
+		desc, err := oras.PushBytes(ctx, store, ocispec.MediaTypeImageManifest, raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := artifact.VerifyShape(ctx, store, desc, img); err != nil {
+			t.Fatalf("VerifyShape without mediaType: %v", err)
 		}
 	})
 	t.Run("manifest too large", func(t *testing.T) {
@@ -180,31 +224,6 @@ func TestFetchVerifiesDigests(t *testing.T) {
 	}
 }
 
-func TestRemoveRefusesOtherArtifacts(t *testing.T) {
-	ctx, store, img := setup(t)
-	sig, err := testimage.PushSignature(ctx, store, img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := artifact.Remove(ctx, deleterFunc(func(context.Context, ocispec.Descriptor) error {
-		t.Fatal("Delete called for a signature")
-		return nil
-	}), sig); err == nil {
-		t.Fatal("Remove of a signature succeeded")
-	}
-	img.ArtifactType = ""
-	if err := artifact.Remove(ctx, deleterFunc(func(context.Context, ocispec.Descriptor) error {
-		t.Fatal("Delete called for the image")
-		return nil
-	}), img); err == nil {
-		t.Fatal("Remove of the image succeeded")
-	}
-}
-
-type deleterFunc func(context.Context, ocispec.Descriptor) error
-
-func (f deleterFunc) Delete(ctx context.Context, d ocispec.Descriptor) error { return f(ctx, d) }
-
 func TestSelect(t *testing.T) {
 	descs := []ocispec.Descriptor{
 		{Digest: "sha256:aa11", Annotations: map[string]string{ocispec.AnnotationCreated: "2024-01-01T00:00:00Z"}},
@@ -235,5 +254,14 @@ func TestSelect(t *testing.T) {
 	}
 	if _, err := artifact.Select(nil, ""); !errors.Is(err, artifact.ErrNoArtifact) {
 		t.Fatalf("Select of none: %v", err)
+	}
+	// Not a digest is a usage error, not a missing artifact.
+	for _, bad := range []string{"sha256:zz", "f3ef", "sha256:", "md5:aa", "sha256:AA11", "sha256:" + strings.Repeat("a", 65)} {
+		if _, err := artifact.Select(descs, bad); !errors.Is(err, artifact.ErrInvalidDigest) || errors.Is(err, artifact.ErrNoArtifact) {
+			t.Errorf("Select(%q): %v, want ErrInvalidDigest", bad, err)
+		}
+	}
+	if _, err := artifact.Select(nil, "sha256:zz"); !errors.Is(err, artifact.ErrInvalidDigest) {
+		t.Errorf("Select of none with a bad digest: %v, want ErrInvalidDigest", err)
 	}
 }

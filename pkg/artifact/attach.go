@@ -47,7 +47,10 @@ type AttachOptions struct {
 
 // Attach pushes specYAML as a compatibility artifact whose subject is subject
 // and returns the artifact's manifest descriptor. The caller validates the
-// spec first: Attach only packs bytes.
+// spec first: Attach only packs bytes. On registries without the referrers
+// API it records the artifact in its own tag and adds it to the
+// sha256-<hex> referrers index, verified against concurrent writers
+// (index.go).
 func Attach(ctx context.Context, dst oras.Target, subject ocispec.Descriptor, specYAML []byte, opts AttachOptions) (ocispec.Descriptor, error) {
 	artifactType, err := opts.Format.ArtifactType()
 	if err != nil {
@@ -68,7 +71,15 @@ func Attach(ctx context.Context, dst oras.Target, subject ocispec.Descriptor, sp
 	if err := pushIfAbsent(ctx, dst, layer, specYAML); err != nil {
 		return ocispec.Descriptor{}, fmt.Errorf("push spec blob: %w", err)
 	}
-	desc, err := oras.PackManifest(ctx, dst, oras.PackManifestVersion1_1, artifactType, oras.PackManifestOptions{
+	ix, err := openIndex(ctx, dst, subject)
+	if err != nil {
+		return ocispec.Descriptor{}, err
+	}
+	var manifests content.Pusher = dst
+	if ix != nil {
+		manifests = ix.repo // the index is written below, verified
+	}
+	desc, err := oras.PackManifest(ctx, manifests, oras.PackManifestVersion1_1, artifactType, oras.PackManifestOptions{
 		Subject:             &subject,
 		Layers:              []ocispec.Descriptor{layer},
 		ManifestAnnotations: annotations,
@@ -79,6 +90,16 @@ func Attach(ctx context.Context, dst oras.Target, subject ocispec.Descriptor, sp
 	// Referrer lists carry the artifact type and annotations; return the same.
 	desc.ArtifactType = artifactType
 	desc.Annotations = annotations
+	if ix != nil {
+		if err := ix.pushRecord(ctx, desc); err != nil {
+			return desc, fmt.Errorf("pushed %s, but not its record: %w", desc.Digest, err)
+		}
+		if _, err := ix.update(ctx, []ocispec.Descriptor{desc}, nil); errors.Is(err, ErrConcurrentWriteLost) {
+			return desc, fmt.Errorf("pushed and listed %s, but %w", desc.Digest, err)
+		} else if err != nil {
+			return desc, fmt.Errorf("pushed %s (list-specs finds it by its record tag), but could not verify the referrers index: %w", desc.Digest, err)
+		}
+	}
 	return desc, nil
 }
 

@@ -26,15 +26,9 @@ type Found struct {
 // specific spec wins), then the index's; a nil platform on an index means the
 // index's only. digestPrefix selects an artifact instead of the newest.
 func Find(ctx context.Context, src content.ReadOnlyGraphStorage, root ocispec.Descriptor, platform *ocispec.Platform, digestPrefix string) (*Found, error) {
-	subjects := []ocispec.Descriptor{root}
-	if isIndex(root.MediaType) && platform != nil {
-		m, err := platformManifest(ctx, src, root, platform)
-		if err != nil {
-			return nil, err
-		}
-		if m != nil {
-			subjects = []ocispec.Descriptor{*m, root}
-		}
+	subjects, err := subjectsOf(ctx, src, root, platform)
+	if err != nil {
+		return nil, err
 	}
 	for _, subject := range subjects {
 		descs, err := List(ctx, src, subject)
@@ -51,6 +45,20 @@ func Find(ctx context.Context, src content.ReadOnlyGraphStorage, root ocispec.De
 		return &Found{Artifact: d, Subject: subject, Candidates: descs}, nil
 	}
 	return nil, fmt.Errorf("%s: %w", root.Digest, ErrNoArtifact)
+}
+
+// subjectsOf returns the manifests whose artifacts apply to root on
+// platform, the most specific first: the platform's manifest of an index,
+// then the index; root alone otherwise.
+func subjectsOf(ctx context.Context, src content.Fetcher, root ocispec.Descriptor, platform *ocispec.Platform) ([]ocispec.Descriptor, error) {
+	if !isIndex(root.MediaType) || platform == nil {
+		return []ocispec.Descriptor{root}, nil
+	}
+	m, err := platformManifest(ctx, src, root, platform)
+	if err != nil || m == nil {
+		return []ocispec.Descriptor{root}, err
+	}
+	return []ocispec.Descriptor{*m, root}, nil
 }
 
 func isIndex(mediaType string) bool {

@@ -6,11 +6,10 @@ import (
 	"path/filepath"
 )
 
-// dirMode is the mode of directories the cache creates.
-const dirMode = 0o750
-
 // WriteFile writes data to path atomically: a temporary file in the same
-// directory, then a rename over path. Concurrent writers of the same path
+// directory (created exclusively, so never through a planted link), then a
+// rename over path (which replaces a link, never follows it); directories
+// are created with mode 0700. Concurrent writers of the same path
 // each rename a whole file; the last one wins.
 func WriteFile(path string, data []byte, mode os.FileMode) error {
 	dir := filepath.Dir(path)

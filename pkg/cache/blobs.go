@@ -39,12 +39,14 @@ func (b *Blobs) Get(desc ocispec.Descriptor) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	data, err := os.ReadFile(p)
+	data, err := ReadFile(p)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("cache: %s: %w", desc.Digest, errdef.ErrNotFound)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("cache: read %s: %w", p, err)
+		// A link or another owner's file is a miss: the next Put
+		// renames a good copy over it.
+		return nil, fmt.Errorf("cache: read %s: %v: %w", p, err, errdef.ErrNotFound)
 	}
 	if int64(len(data)) != desc.Size || desc.Digest.Algorithm().FromBytes(data) != desc.Digest {
 		// Torn or tampered: drop it so the next decision fetches again.
@@ -72,5 +74,5 @@ func (b *Blobs) Put(desc ocispec.Descriptor, data []byte) error {
 	if err != nil {
 		return err
 	}
-	return WriteFile(p, data, 0o640)
+	return WriteFile(p, data, fileMode)
 }

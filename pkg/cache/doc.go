@@ -13,6 +13,17 @@
 // torn by a crash fails verification (blobs) or decoding (features) on read
 // and is treated as a miss, never as data.
 //
+// Nothing under the directory is trusted unless only the effective user
+// could have written it (Open, Check: the directory, its subdirectories and
+// its parents, as ssh checks its files): a directory owned by another user
+// or writable by group or others could hold planted host features or a
+// planted audit.jsonl link, so callers run uncached instead (the verifier
+// and validate-node bypass it with a warning; doctor reports it). Files are
+// read and appended with O_NOFOLLOW and only when regular, owned by the
+// effective user and singly linked; directories are created 0700, files
+// 0600. Open removes temporary files older than StaleTempAge, which only a
+// writer killed between write and rename leaves.
+//
 // Store puts Blobs in front of a registry (or any content source) for
 // content read by digest, and always asks the source for referrer lists.
 package cache

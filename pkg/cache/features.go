@@ -84,7 +84,7 @@ func (c *Features) Get(k FeaturesKey) *nfdv1alpha1.Features {
 	if err != nil {
 		return nil
 	}
-	data, err := os.ReadFile(c.path(boot, k))
+	data, err := ReadFile(c.path(boot, k))
 	if err != nil {
 		return nil
 	}
@@ -116,5 +116,5 @@ func (c *Features) Put(k FeaturesKey, f *nfdv1alpha1.Features) error {
 	if err != nil {
 		return fmt.Errorf("cache: encode features: %w", err)
 	}
-	return WriteFile(c.path(boot, k), data, 0o640)
+	return WriteFile(c.path(boot, k), data, fileMode)
 }

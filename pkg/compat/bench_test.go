@@ -1,6 +1,7 @@
 package compat
 
 import (
+	"context"
 	"runtime"
 	"strconv"
 	"sync"
@@ -107,7 +108,7 @@ func BenchmarkNFDFloor(b *testing.B) {
 			s, f := loadSpec(b, c.spec), loadFeatures(b, c.host)
 			b.ReportAllocs()
 			for b.Loop() {
-				ev := newEvaluation(f)
+				ev := newEvaluation(context.Background(), f)
 				for i := range s.Compatibilties {
 					for j := range s.Compatibilties[i].Rules {
 						out, _ := executeGroupRule(&s.Compatibilties[i].Rules[j], ev.features)

@@ -22,4 +22,12 @@
 //
 // Evaluate keeps no state between calls and never writes to its inputs, so it
 // may run concurrently on a shared spec with distinct or shared Features.
+//
+// The work of a spec grows with the host (every expression is matched
+// against every instance or name of its feature): before matching anything,
+// EvaluateContext estimates it (cost.go) and refuses a spec over MaxCost on
+// these features with ErrTooCostly; it checks its context between sets,
+// rules and expressions. NFD keeps every regexp it compiled for the life of
+// the process (a sync.Map in nodefeaturerule); pkg/spec's limits bound what
+// one spec adds to it.
 package compat

@@ -1,6 +1,7 @@
 package compat
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"maps"
@@ -15,13 +16,25 @@ import (
 // left to evaluate. Rule evaluation errors do not abort: they are recorded in
 // the rule's report and the rule fails.
 func Evaluate(s *compatv1alpha1.Spec, f *nfdv1alpha1.Features, opts Options) (*Report, error) {
+	return EvaluateContext(context.Background(), s, f, opts)
+}
+
+// EvaluateContext is Evaluate checking ctx between sets, rules and
+// expressions: when ctx ends first it returns an error wrapping ctx.Err()
+// (naming the evaluation stage) and no report. Before matching anything
+// it refuses, with ErrTooCostly, a spec whose matching would cost more
+// than MaxCost steps on f.
+func EvaluateContext(ctx context.Context, s *compatv1alpha1.Spec, f *nfdv1alpha1.Features, opts Options) (*Report, error) {
 	if s == nil {
 		return nil, errors.New("compatibility spec is nil")
 	}
 	if f == nil {
 		f = &nfdv1alpha1.Features{}
 	}
-	ev := newEvaluation(f)
+	if err := CheckCost(s, f, opts); err != nil {
+		return nil, err
+	}
+	ev := newEvaluation(ctx, f)
 	r := &Report{Sets: make([]SetReport, 0, len(s.Compatibilties))}
 	for i := range s.Compatibilties {
 		c := &s.Compatibilties[i]
@@ -29,6 +42,9 @@ func Evaluate(s *compatv1alpha1.Spec, f *nfdv1alpha1.Features, opts Options) (*R
 			continue
 		}
 		sr := ev.set(i, c)
+		if err := ev.stopped(); err != nil {
+			return nil, err
+		}
 		r.Sets = append(r.Sets, sr)
 		if sr.IsMatch && (r.BestSet == nil || sr.Weight > r.BestSet.Weight) {
 			ref := sr.SetRef
@@ -74,21 +90,31 @@ func noSetError(s *compatv1alpha1.Spec, want []string) error {
 // wants rule.matched inserted into the Features it reads, so the view has its
 // own Attributes map (shallow copy) and the caller's Features are never written.
 type evaluation struct {
+	ctx      context.Context
 	host     *nfdv1alpha1.Features
 	features *nfdv1alpha1.Features
+	err      error // set once ctx ended
+}
+
+// stopped returns an error once ctx has ended: nothing more is evaluated.
+func (e *evaluation) stopped() error {
+	if e.err == nil && e.ctx.Err() != nil {
+		e.err = fmt.Errorf("evaluating the spec stopped: %w", context.Cause(e.ctx))
+	}
+	return e.err
 }
 
 // backrefKey is the attribute feature holding variables of earlier rules.
 const backrefKey = nfdv1alpha1.RuleBackrefDomain + "." + nfdv1alpha1.RuleBackrefFeature
 
-func newEvaluation(host *nfdv1alpha1.Features) *evaluation {
+func newEvaluation(ctx context.Context, host *nfdv1alpha1.Features) *evaluation {
 	view := &nfdv1alpha1.Features{
 		Flags:      host.Flags,
 		Instances:  host.Instances,
 		Attributes: make(map[string]nfdv1alpha1.AttributeFeatureSet, len(host.Attributes)+1),
 	}
 	maps.Copy(view.Attributes, host.Attributes)
-	return &evaluation{host: host, features: view}
+	return &evaluation{ctx: ctx, host: host, features: view}
 }
 
 // resetBackrefs restores rule.matched to what the host features hold (normally
@@ -109,6 +135,9 @@ func (e *evaluation) set(index int, c *compatv1alpha1.Compatibility) SetReport {
 		Rules:   make([]RuleReport, 0, len(c.Rules)),
 	}
 	for i := range c.Rules {
+		if e.stopped() != nil {
+			return sr
+		}
 		rr, vars := e.rule(&c.Rules[i])
 		sr.Rules = append(sr.Rules, rr)
 		sr.IsMatch = sr.IsMatch && rr.IsMatch

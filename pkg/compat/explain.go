@@ -11,8 +11,9 @@ import (
 
 // explainTerms reports every expression of terms and whether all terms match.
 // With known set, the caller already knows from NFD that all terms match and
-// nothing is evaluated.
-func explainTerms(terms nfdv1alpha1.FeatureMatcher, f *nfdv1alpha1.Features, known bool) ([]ExprReport, bool) {
+// nothing is evaluated. Once e's context ends the rest is left unevaluated
+// (the evaluation then returns no report).
+func (e *evaluation) explainTerms(terms nfdv1alpha1.FeatureMatcher, known bool) ([]ExprReport, bool) {
 	if len(terms) == 0 {
 		return nil, true
 	}
@@ -23,8 +24,11 @@ func explainTerms(terms nfdv1alpha1.FeatureMatcher, f *nfdv1alpha1.Features, kno
 	out := make([]ExprReport, 0, n)
 	all := true
 	for i := range terms {
+		if e.stopped() != nil {
+			return out, false
+		}
 		var ok bool
-		out, ok = explainTerm(&terms[i], f, known, out)
+		out, ok = e.explainTerm(&terms[i], known, out)
 		all = all && ok
 	}
 	return out, all
@@ -66,7 +70,7 @@ func lookup(f *nfdv1alpha1.Features, feature string) hostFeature {
 
 // explainTerm appends the reports of one term's expressions (sorted by key,
 // then matchName) to out and says whether the term matches.
-func explainTerm(t *nfdv1alpha1.FeatureMatcherTerm, f *nfdv1alpha1.Features, known bool, out []ExprReport) ([]ExprReport, bool) {
+func (e *evaluation) explainTerm(t *nfdv1alpha1.FeatureMatcherTerm, known bool, out []ExprReport) ([]ExprReport, bool) {
 	start := len(out)
 	var keys []string
 	if t.MatchExpressions != nil {
@@ -86,7 +90,7 @@ func explainTerm(t *nfdv1alpha1.FeatureMatcherTerm, f *nfdv1alpha1.Features, kno
 		return out, true
 	}
 
-	hf := lookup(f, t.Feature)
+	hf := lookup(e.features, t.Feature)
 	if !hf.present {
 		for i := start; i < len(out); i++ {
 			out[i].Host = hostFeatureMissing
@@ -97,9 +101,9 @@ func explainTerm(t *nfdv1alpha1.FeatureMatcherTerm, f *nfdv1alpha1.Features, kno
 	ok := true
 	exprs := out[start : start+len(keys)]
 	if t.MatchExpressions != nil {
-		ok = explainExpressions(t.MatchExpressions, keys, exprs, hf)
+		ok = e.explainExpressions(t.MatchExpressions, keys, exprs, hf)
 	}
-	if t.MatchName != nil {
+	if t.MatchName != nil && e.stopped() == nil {
 		last := &out[len(out)-1]
 		last.IsMatch, last.Host = matchName(t.MatchName, hf)
 		ok = ok && last.IsMatch
@@ -110,7 +114,7 @@ func explainTerm(t *nfdv1alpha1.FeatureMatcherTerm, f *nfdv1alpha1.Features, kno
 // explainExpressions fills exprs (one per key) and says whether the set
 // matches as NFD evaluates it. A matching set needs no more work; otherwise
 // each expression is evaluated on its own to find the culprits.
-func explainExpressions(set *nfdv1alpha1.MatchExpressionSet, keys []string, exprs []ExprReport, hf hostFeature) bool {
+func (e *evaluation) explainExpressions(set *nfdv1alpha1.MatchExpressionSet, keys []string, exprs []ExprReport, hf hostFeature) bool {
 	together, err := matchAll(set, hf)
 	if together {
 		for i := range exprs {
@@ -120,6 +124,11 @@ func explainExpressions(set *nfdv1alpha1.MatchExpressionSet, keys []string, expr
 	}
 	culprits := 0
 	for i, k := range keys {
+		// NFD's matcher runs once per expression here: the context is
+		// checked around each run.
+		if e.stopped() != nil {
+			return false
+		}
 		exprs[i].IsMatch, exprs[i].Host = matchOne(k, (*set)[k], hf)
 		if !exprs[i].IsMatch {
 			culprits++

@@ -11,3 +11,7 @@ type Options struct {
 // ErrNoApplicableSet is returned, wrapped with the requested and existing
 // tags, when no compatibility set is left to evaluate.
 var ErrNoApplicableSet = errors.New("no compatibility set applies")
+
+// ErrIncompatible is returned, wrapped with what failed, when an image is
+// incompatible with the host (or with every node of a fleet).
+var ErrIncompatible = errors.New("image is incompatible")

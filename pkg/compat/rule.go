@@ -21,11 +21,11 @@ func (e *evaluation) rule(r *nfdv1alpha1.GroupRule) (RuleReport, map[string]stri
 	// When NFD says the rule matched, every matchFeatures term matched: no need
 	// to evaluate them again. matchAny elements are always explained, since
 	// NFD's status does not say which of them matched.
-	rr.Expressions, _ = explainTerms(r.MatchFeatures, e.features, rr.IsMatch)
+	rr.Expressions, _ = e.explainTerms(r.MatchFeatures, rr.IsMatch)
 	if len(r.MatchAny) > 0 {
 		rr.MatchAny = make([]MatchAnyReport, len(r.MatchAny))
 		for i := range r.MatchAny {
-			rr.MatchAny[i].Expressions, rr.MatchAny[i].IsMatch = explainTerms(r.MatchAny[i].MatchFeatures, e.features, false)
+			rr.MatchAny[i].Expressions, rr.MatchAny[i].IsMatch = e.explainTerms(r.MatchAny[i].MatchFeatures, false)
 		}
 	}
 	return rr, out.Vars

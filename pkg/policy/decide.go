@@ -46,10 +46,20 @@ func (d Decision) Action() string {
 	return string(Deny)
 }
 
-// Decide applies the policy to a verdict: mode off and skipped images are
-// allowed; compatible images are allowed; incompatible ones are refused in
-// enforce mode; missing and error follow on_missing and on_error. Warn mode
-// never refuses: what enforce would refuse is allowed with Warn set.
+// ByInvalid is the Decision.By of a refusal by an invalid policy.
+const ByInvalid = "invalid policy (mode=enforce fails closed)"
+
+// Decide applies the policy to a verdict: mode off and skipped images
+// (exclude, include) are allowed; compatible images are allowed;
+// incompatible ones are refused in enforce mode; missing and error follow
+// on_missing and on_error. Warn mode never refuses: what enforce would
+// refuse is allowed with Warn set.
+//
+// An invalid policy (Invalid, from a stanza with bad values, whose bad keys
+// are at their defaults) refuses every checked image in enforce mode
+// (ByInvalid; a bad mode counts as the default, enforce), and in warn mode
+// decides as above with Warn always set; mode off and skipped images are
+// allowed as ever, so an excluded image is never blocked by it.
 func (p *Policy) Decide(v Verdict) Decision {
 	mode := "mode=" + string(p.Mode)
 	switch {
@@ -57,7 +67,18 @@ func (p *Policy) Decide(v Verdict) Decision {
 		return Decision{Allow: true, By: mode}
 	case v == Skipped:
 		return Decision{Allow: true, By: "policy (image not checked)"}
-	case v == Compatible:
+	case p.invalid != nil && p.Mode == ModeEnforce:
+		return Decision{Allow: false, By: ByInvalid}
+	case p.invalid != nil:
+		d := p.decide(v, mode)
+		d.Warn, d.By = true, d.By+"; the policy is invalid, its bad keys at their defaults"
+		return d
+	}
+	return p.decide(v, mode)
+}
+
+func (p *Policy) decide(v Verdict, mode string) Decision {
+	if v == Compatible {
 		return Decision{Allow: true, By: mode}
 	}
 	var by string

@@ -71,6 +71,9 @@ type Policy struct {
 	// ConfigPath is the hosts.toml directory (or directories separated by
 	// ':'), as CRI's registry config_path.
 	ConfigPath string `toml:"config_path" json:"config_path"`
+
+	// invalid is set by Decode for a stanza with bad values.
+	invalid error
 }
 
 // Default returns the policy of an absent stanza.
@@ -92,45 +95,61 @@ var keys = []string{"mode", "on_missing", "on_error", "tags", "exclude", "includ
 // Keys returns the keys of the policy stanza.
 func Keys() []string { return slices.Clone(keys) }
 
+// Invalid is the error of the stanza this policy was decoded from (see
+// Decode), nil when it was valid. An invalid policy has its bad keys at
+// their defaults; Decide fails closed for it in enforce mode.
+func (p *Policy) Invalid() error { return p.invalid }
+
 // Validate checks every value and returns one error naming each bad key,
 // its value and what is valid.
 func (p *Policy) Validate() error {
 	var problems []string
-	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
-	switch p.Mode {
-	case ModeEnforce, ModeWarn, ModeOff:
-	default:
-		bad("mode = %q: valid values are \"enforce\", \"warn\", \"off\"", p.Mode)
-	}
-	for key, a := range map[string]Action{"on_missing": p.OnMissing, "on_error": p.OnError} {
-		if a != Allow && a != Deny {
-			bad("%s = %q: valid values are \"allow\", \"deny\"", key, a)
-		}
-	}
-	if p.Timeout.Std() <= 0 {
-		bad("timeout = %q: must be a positive duration such as \"5s\" (and under bindir's per_verifier_timeout)", p.Timeout)
-	}
-	if p.FeaturesTTL.Std() < 0 {
-		bad("features_ttl = %q: must be zero (no caching) or a positive duration such as \"10m\"", p.FeaturesTTL)
-	}
-	if p.CacheDir == "" {
-		bad("cache_dir is empty: give a directory, e.g. %q", DefaultCacheDir)
-	}
-	for key, pats := range map[string][]string{"exclude": p.Exclude, "include": p.Include} {
-		for _, pat := range pats {
-			if err := checkPattern(pat); err != nil {
-				bad("%s pattern %q: %v", key, pat, err)
-			}
-		}
-	}
-	for _, t := range p.Tags {
-		if strings.TrimSpace(t) == "" {
-			bad("tags holds an empty tag: remove it")
-		}
+	for _, ps := range p.problemsByKey() {
+		problems = append(problems, ps...)
 	}
 	if len(problems) == 0 {
 		return nil
 	}
 	slices.Sort(problems)
-	return fmt.Errorf("invalid policy in [plugins.%q]: %s", PluginURI, strings.Join(problems, "; "))
+	return fmt.Errorf("%w in [plugins.%q]: %s", ErrInvalid, PluginURI, strings.Join(problems, "; "))
+}
+
+// problemsByKey lists what is wrong with each key's value.
+func (p *Policy) problemsByKey() map[string][]string {
+	problems := map[string][]string{}
+	bad := func(key, format string, args ...any) {
+		problems[key] = append(problems[key], fmt.Sprintf(format, args...))
+	}
+	switch p.Mode {
+	case ModeEnforce, ModeWarn, ModeOff:
+	default:
+		bad("mode", "mode = %q: valid values are \"enforce\", \"warn\", \"off\"", p.Mode)
+	}
+	for key, a := range map[string]Action{"on_missing": p.OnMissing, "on_error": p.OnError} {
+		if a != Allow && a != Deny {
+			bad(key, "%s = %q: valid values are \"allow\", \"deny\"", key, a)
+		}
+	}
+	if p.Timeout.Std() <= 0 {
+		bad("timeout", "timeout = %q: must be a positive duration such as \"5s\" (and under bindir's per_verifier_timeout)", p.Timeout)
+	}
+	if p.FeaturesTTL.Std() < 0 {
+		bad("features_ttl", "features_ttl = %q: must be zero (no caching) or a positive duration such as \"10m\"", p.FeaturesTTL)
+	}
+	if p.CacheDir == "" {
+		bad("cache_dir", "cache_dir is empty: give a directory, e.g. %q", DefaultCacheDir)
+	}
+	for key, pats := range map[string][]string{"exclude": p.Exclude, "include": p.Include} {
+		for _, pat := range pats {
+			if err := checkPattern(pat); err != nil {
+				bad(key, "%s pattern %q: %v", key, pat, err)
+			}
+		}
+	}
+	for _, t := range p.Tags {
+		if strings.TrimSpace(t) == "" {
+			bad("tags", "tags holds an empty tag: remove it")
+		}
+	}
+	return problems
 }

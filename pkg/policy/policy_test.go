@@ -2,37 +2,29 @@ package policy
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	ctdconfig "github.com/containerd/containerd/v2/cmd/containerd/server/config"
-)
 
-func write(t *testing.T, dir, name, body string) string {
-	t.Helper()
-	p := filepath.Join(dir, name)
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
+	"github.com/nfd-compat/nfd-compat/internal/testfiles"
+)
 
 func TestLoadMissingStanzaGivesDefaults(t *testing.T) {
 	for _, v := range []string{"2", "3"} {
-		p := write(t, t.TempDir(), "config.toml", "version = "+v+"\n[plugins.\"io.containerd.image-verifier.v1.bindir\"]\n  bin_dir = \"/x\"\n")
-		pol, src, err := Load(p)
+		p := testfiles.Write(t, t.TempDir(), "config.toml", "version = "+v+"\n[plugins.\"io.containerd.image-verifier.v1.bindir\"]\n  bin_dir = \"/x\"\n")
+		pol, src, err := Load(p, true)
 		if err != nil {
 			t.Fatalf("version %s: %v", v, err)
 		}
-		if !reflect.DeepEqual(pol, Default()) || src.StanzaFile != "" {
-			t.Errorf("version %s: got %+v from %q, want defaults", v, pol, src.StanzaFile)
+		if !reflect.DeepEqual(pol, Default()) || src.Stanza || len(src.Warnings) > 0 {
+			t.Errorf("version %s: got %+v (%+v), want defaults", v, pol, src)
 		}
 	}
 	d := Default()
@@ -43,7 +35,7 @@ func TestLoadMissingStanzaGivesDefaults(t *testing.T) {
 }
 
 func TestLoadFullStanza(t *testing.T) {
-	p := write(t, t.TempDir(), "config.toml", `version = 2
+	p := testfiles.Write(t, t.TempDir(), "config.toml", `version = 2
 [plugins."io.containerd.image-verifier.v1.nfd-compat"]
   mode = "warn"
   on_missing = "deny"
@@ -56,7 +48,7 @@ func TestLoadFullStanza(t *testing.T) {
   cache_dir = "/tmp/c"
   config_path = "/tmp/certs.d"
 `)
-	pol, _, err := Load(p)
+	pol, _, err := Load(p, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,35 +60,33 @@ func TestLoadFullStanza(t *testing.T) {
 }
 
 // TestLoadImports checks imports (relative, glob, absolute, cycles) and that
-// the last stanza replaces earlier ones whole, exactly as containerd's own
-// LoadConfig + Decode do.
+// later files override earlier ones key by key, exactly as containerd's own
+// LoadConfig + Decode do (Load uses LoadConfig; Decode is checked here
+// against containerd's plugin decoding).
 func TestLoadImports(t *testing.T) {
 	dir := t.TempDir()
-	main := write(t, dir, "config.toml", `version = 3
+	main := testfiles.Write(t, dir, "config.toml", `version = 3
 imports = ["conf.d/*.toml", "`+filepath.Join(dir, "abs.toml")+`"]
 [plugins."io.containerd.image-verifier.v1.nfd-compat"]
   mode = "warn"
   tags = ["a"]
   exclude = ["a"]
 `)
-	write(t, dir, "conf.d/10-nfd.toml", `[plugins."io.containerd.image-verifier.v1.nfd-compat"]
+	testfiles.Write(t, dir, "conf.d/10-nfd.toml", `[plugins."io.containerd.image-verifier.v1.nfd-compat"]
   on_missing = "deny"
   timeout = "3s"
 `)
-	write(t, dir, "conf.d/20-other.toml", `imports = ["../config.toml"]
+	testfiles.Write(t, dir, "conf.d/20-other.toml", `imports = ["../config.toml"]
 [plugins."io.containerd.image-verifier.v1.bindir"]
   bin_dir = "/opt/x"
 `)
-	write(t, dir, "abs.toml", "version = 3\n[plugins.\"io.containerd.image-verifier.v1.nfd-compat\"]\n  exclude = [\"b\"]\n")
-	pol, src, err := Load(main)
+	testfiles.Write(t, dir, "abs.toml", "version = 3\n[plugins.\"io.containerd.image-verifier.v1.nfd-compat\"]\n  exclude = [\"b\"]\n")
+	pol, src, err := Load(main, true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := filepath.Join(dir, "abs.toml"); src.StanzaFile != want {
-		t.Errorf("stanza from %s, want %s", src.StanzaFile, want)
-	}
-	if len(src.Files) != 4 {
-		t.Errorf("read %d files %v, want 4", len(src.Files), src.Files)
+	if !src.Stanza || src.Config == nil {
+		t.Errorf("source %+v", src)
 	}
 	// Imported keys override the main file's key by key.
 	if pol.Mode != ModeWarn || pol.OnMissing != Deny || pol.Timeout.Std() != 3*time.Second || !reflect.DeepEqual(pol.Tags, []string{"a"}) || !reflect.DeepEqual(pol.Exclude, []string{"b"}) {
@@ -129,13 +119,14 @@ func TestLoadErrors(t *testing.T) {
 		{`timeout = 5`, []string{"timeout", "Go duration"}},
 		{`timeout = "0s"`, []string{"timeout = \"0s\"", "positive"}},
 		{`exclude = "pause"`, []string{"exclude", "list of strings"}},
-		{`on-missing = "deny"`, []string{"unknown key(s) on-missing", "valid keys are mode, on_missing"}},
 		{`exclude = ["a b"]`, []string{"exclude pattern \"a b\"", "white space"}},
+		{`features_ttl = "-1m"`, []string{"features_ttl"}},
+		{`cache_dir = 3`, []string{"cache_dir = 3", "quoted path"}},
 	} {
-		p := write(t, t.TempDir(), "config.toml", "version = 3\n[plugins.\"io.containerd.image-verifier.v1.nfd-compat\"]\n"+tc.body+"\n")
-		_, _, err := Load(p)
-		if err == nil {
-			t.Errorf("%s: no error", tc.body)
+		p := testfiles.Write(t, t.TempDir(), "config.toml", "version = 3\n[plugins.\"io.containerd.image-verifier.v1.nfd-compat\"]\n"+tc.body+"\n")
+		pol, _, err := Load(p, true)
+		if !errors.Is(err, ErrInvalid) {
+			t.Errorf("%s: error %v, want ErrInvalid", tc.body, err)
 			continue
 		}
 		for _, w := range tc.want {
@@ -143,17 +134,131 @@ func TestLoadErrors(t *testing.T) {
 				t.Errorf("%s: error %q does not say %q", tc.body, err, w)
 			}
 		}
+		// The policy comes back, marked invalid, with nothing bad left in it.
+		if pol == nil || pol.Invalid() == nil || pol.Validate() != nil {
+			t.Errorf("%s: policy %+v (invalid %v)", tc.body, pol, pol.Invalid())
+		}
 	}
-	if _, _, err := Load(filepath.Join(t.TempDir(), "nope.toml")); !os.IsNotExist(unwrapAll(err)) {
-		t.Errorf("missing file: %v", err)
+	// A named file that does not exist is an error; the default file
+	// (explicit=false) that does not exist means the defaults.
+	missing := filepath.Join(t.TempDir(), "nope.toml")
+	if _, _, err := Load(missing, true); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("missing named file: %v", err)
 	}
-	p := write(t, t.TempDir(), "config.toml", "version = 3\nimports = [\"missing.toml\"]\n")
-	if _, _, err := Load(p); err == nil || !strings.Contains(err.Error(), "missing.toml") {
+	if pol, src, err := Load(missing, false); err != nil || !src.Missing || !reflect.DeepEqual(pol, Default()) {
+		t.Errorf("missing default file: %+v %+v %v", pol, src, err)
+	}
+	// A missing import is an error even for the default file.
+	p := testfiles.Write(t, t.TempDir(), "config.toml", "version = 3\nimports = [\"missing.toml\"]\n")
+	if _, _, err := Load(p, false); err == nil || !strings.Contains(err.Error(), "missing.toml") {
 		t.Errorf("missing import: %v", err)
 	}
-	p = write(t, t.TempDir(), "config.toml", "version = 3\n[plugins\n")
-	if _, _, err := Load(p); err == nil || !strings.Contains(err.Error(), "config.toml:2") {
+	// Bad TOML names the file and line, in an import too.
+	p = testfiles.Write(t, t.TempDir(), "config.toml", "version = 3\n[plugins\n")
+	if pol, _, err := Load(p, true); err == nil || pol != nil || !strings.Contains(err.Error(), "config.toml:2") {
 		t.Errorf("bad TOML: %v", err)
+	}
+	dir := t.TempDir()
+	p = testfiles.Write(t, dir, "config.toml", "version = 3\nimports = [\"conf.d/*.toml\"]\n")
+	testfiles.Write(t, dir, "conf.d/x.toml", "a = \n")
+	if _, _, err := Load(p, true); err == nil || !strings.Contains(err.Error(), filepath.Join(dir, "conf.d", "x.toml")+":1") {
+		t.Errorf("bad TOML in an import: %v", err)
+	}
+}
+
+// TestUnknownKeysWarn: a typo is a warning naming the nearest key, never an
+// error, and changes nothing else.
+func TestUnknownKeysWarn(t *testing.T) {
+	p := testfiles.Write(t, t.TempDir(), "config.toml", `version = 3
+[plugins."io.containerd.image-verifier.v1.nfd-compat"]
+  mode = "warn"
+  on_eror = "allow"
+  on-missing = "deny"
+  exclude = ["registry.k8s.io/pause*"]
+`)
+	pol, src, err := Load(p, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pol.Mode != ModeWarn || pol.OnMissing != Allow || pol.Invalid() != nil || len(pol.Exclude) != 1 {
+		t.Errorf("policy %+v", pol)
+	}
+	got := strings.Join(src.Warnings, "\n")
+	for _, w := range []string{`unknown key "on_eror"`, `did you mean "on_error"?`, `unknown key "on-missing"`, `did you mean "on_missing"?`, "valid keys are mode, on_missing"} {
+		if !strings.Contains(got, w) {
+			t.Errorf("warnings %q do not say %q", got, w)
+		}
+	}
+}
+
+// TestPluginDecodeAgrees: the in-process plugin gets the stanza through
+// containerd's Decode into a Stanza and decodes it with Decode: the same
+// policy, warnings and errors as Load gives the bindir executable.
+func TestPluginDecodeAgrees(t *testing.T) {
+	for _, body := range []string{
+		"",
+		`mode = "warn"` + "\n" + `on_eror = "allow"`,
+		`mode = "block"` + "\n" + `exclude = ["registry.k8s.io/pause*", ""]`,
+		`timeout = 5` + "\n" + `tags = "gpu"`,
+	} {
+		p := testfiles.Write(t, t.TempDir(), "config.toml", "version = 3\n[plugins.\"io.containerd.image-verifier.v1.nfd-compat\"]\n"+body+"\n")
+		pol, src, lerr := Load(p, true)
+		var cfg ctdconfig.Config
+		if err := ctdconfig.LoadConfig(context.Background(), p, &cfg); err != nil {
+			t.Fatal(err)
+		}
+		got, err := cfg.Decode(context.Background(), PluginURI, DefaultStanza())
+		if err != nil {
+			t.Fatalf("%s: containerd's Decode into a Stanza failed: %v", body, err)
+		}
+		ppol, warnings, perr := Decode(*got.(*Stanza))
+		if !samePolicy(ppol, pol) || !reflect.DeepEqual(warnings, src.Warnings) || errors.Is(perr, ErrInvalid) != errors.Is(lerr, ErrInvalid) ||
+			(perr != nil && !strings.HasSuffix(lerr.Error(), perr.Error())) {
+			t.Errorf("%s:\nplugin %+v %q %v\nbindir %+v %q %v", body, ppol, warnings, perr, pol, src.Warnings, lerr)
+		}
+	}
+}
+
+// samePolicy compares the keys of two policies and whether both are invalid.
+func samePolicy(a, b *Policy) bool {
+	ca, cb := *a, *b
+	ca.invalid, cb.invalid = nil, nil
+	return reflect.DeepEqual(ca, cb) && (a.invalid == nil) == (b.invalid == nil)
+}
+
+// TestInvalidKeepsGoodParts: an excluded image is never checked, even in
+// an invalid enforce-mode stanza; bad patterns are dropped, good ones kept.
+func TestInvalidKeepsGoodParts(t *testing.T) {
+	pol, _, err := Decode(map[string]any{"mode": "enforce", "on_error": "fial", "exclude": []any{"registry.k8s.io/pause*", "a b"}})
+	if !errors.Is(err, ErrInvalid) {
+		t.Fatal(err)
+	}
+	if ok, _ := pol.Checked("registry.k8s.io/pause:3.10"); ok {
+		t.Error("pause checked under an invalid policy")
+	}
+	if d := pol.Decide(Skipped); !d.Allow {
+		t.Errorf("excluded image refused: %+v", d)
+	}
+	if d := pol.Decide(Compatible); d.Allow || d.By != ByInvalid {
+		t.Errorf("enforce + invalid must fail closed: %+v", d)
+	}
+	pol, _, _ = Decode(map[string]any{"mode": "warn", "timeout": "soon"})
+	for _, v := range []Verdict{Compatible, Incompatible, Missing, Error} {
+		if d := pol.Decide(v); !d.Allow || !d.Warn || !strings.Contains(d.By, "invalid") {
+			t.Errorf("warn + invalid, %s: %+v", v, d)
+		}
+	}
+	if pol.Timeout.Std() != DefaultTimeout {
+		t.Errorf("bad timeout not at its default: %s", pol.Timeout)
+	}
+	pol, _, _ = Decode(map[string]any{"mode": "off", "on_missing": 3})
+	if d := pol.Decide(Incompatible); !d.Allow || d.By != "mode=off" {
+		t.Errorf("off + invalid: %+v", d)
+	}
+	// A bad mode counts as the default, enforce: fail closed.
+	pol, _, _ = Decode(map[string]any{"mode": "warm"})
+	if pol.Mode != ModeEnforce || pol.Decide(Compatible).Allow {
+		t.Errorf("bad mode: %+v", pol)
 	}
 }
 
@@ -281,5 +386,23 @@ func TestDecide(t *testing.T) {
 	}
 	if s := (Decision{Allow: false, By: "mode=enforce"}).String(); s != "refused by mode=enforce" {
 		t.Error(s)
+	}
+}
+
+// The names a pattern is matched against: as given, target.Normalize's
+// form, and for a pinned REF:TAG@DIGEST the tag it was pinned from.
+func TestImageNames(t *testing.T) {
+	const dgst = "sha256:0000000000000000000000000000000000000000000000000000000000000000"
+	for in, want := range map[string][]string{
+		"nginx":                      {"nginx", "docker.io/library/nginx:latest"},
+		"docker.io/library/nginx:1":  {"docker.io/library/nginx:1"},
+		"registry.k8s.io/pause:3.10": {"registry.k8s.io/pause:3.10"},
+		"x/app@" + dgst:              {"x/app@" + dgst, "docker.io/x/app@" + dgst},
+		"nginx:1.27@" + dgst:         {"nginx:1.27@" + dgst, "docker.io/library/nginx:1.27@" + dgst, "nginx:1.27", "docker.io/library/nginx:1.27"},
+		"not a reference":            {"not a reference"},
+	} {
+		if got := imageNames(in); !slices.Equal(got, want) {
+			t.Errorf("imageNames(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

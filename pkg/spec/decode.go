@@ -1,6 +1,8 @@
 package spec
 
 import (
+	"context"
+	"fmt"
 	"reflect"
 	"strings"
 
@@ -19,18 +21,23 @@ type decoder struct {
 	visits    int
 	budget    int // node visits allowed, so aliases cannot expand without bound
 	exhausted bool
+	ctx       context.Context
+	stopped   error // set when ctx ended: decoding stops as if exhausted
 }
 
 type position struct{ line, column int }
 
 type pair struct{ key, value *yaml.Node }
 
-func newDecoder(root *yaml.Node) *decoder {
+func newDecoder(ctx context.Context, root *yaml.Node) *decoder {
 	// Aliases may share rules between sets, but an expansion far beyond
 	// the document's own size is a "billion laughs" attack.
 	budget := 4*countNodes(root) + 10000
-	return &decoder{pos: map[string]position{}, budget: budget}
+	return &decoder{pos: map[string]position{}, budget: budget, ctx: ctx}
 }
+
+// ctxEvery is how many node visits pass between checks of the context.
+const ctxEvery = 1024
 
 // countNodes counts the nodes written in the document, not following aliases.
 func countNodes(n *yaml.Node) int {
@@ -68,6 +75,10 @@ func (d *decoder) enter(n *yaml.Node) *yaml.Node {
 		n = n.Alias
 	}
 	d.visits++
+	if d.visits%ctxEvery == 0 && d.stopped == nil && d.ctx.Err() != nil {
+		d.stopped = fmt.Errorf("parsing the spec stopped: %w", context.Cause(d.ctx))
+		d.exhausted = true
+	}
 	if d.visits > d.budget && !d.exhausted {
 		d.exhausted = true
 		d.add(n, errorf("", "the document expands YAML aliases to more than %d nodes (a \"billion laughs\" document?); write the values out instead of repeating *aliases", d.budget))

@@ -1,7 +1,9 @@
 package spec
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"reflect"
 	"sort"
 	"strconv"
@@ -116,6 +118,8 @@ func (d *decoder) typeError(n *yaml.Node, v reflect.Value, path string) {
 	name := lastSegment(path)
 	msg := fmt.Sprintf("%s must be %s, got %s", name, expected(v.Type()), describe(n))
 	switch {
+	case v.Kind() == reflect.Int && outOfRange(n):
+		msg = fmt.Sprintf("%s must be an integer from %d to %d, got %s, which is out of range; use a smaller whole number", name, math.MinInt, math.MaxInt, n.Value)
 	case v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.String && n.Kind == yaml.ScalarNode:
 		msg += fmt.Sprintf("; write a list: [%q]", n.Value)
 	case v.Kind() == reflect.Int && n.Kind == yaml.ScalarNode && n.ShortTag() == "!!str":
@@ -125,6 +129,21 @@ func (d *decoder) typeError(n *yaml.Node, v reflect.Value, path string) {
 	}
 	d.add(n, Problem{Path: path, Severity: SeverityError, Message: msg})
 	d.failed = append(d.failed, path)
+}
+
+// outOfRange reports an unquoted number too large for an int (YAML reads
+// 99999999999999999999 as a float) or for a float (YAML reads 1e400 as a
+// string).
+func outOfRange(n *yaml.Node) bool {
+	if n.Kind != yaml.ScalarNode || n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+		return false
+	}
+	v := strings.ReplaceAll(n.Value, "_", "")
+	if _, err := strconv.ParseInt(v, 0, 64); errors.Is(err, strconv.ErrRange) {
+		return true
+	}
+	_, err := strconv.ParseFloat(v, 64)
+	return errors.Is(err, strconv.ErrRange)
 }
 
 func expected(t reflect.Type) string {

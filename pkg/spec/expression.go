@@ -2,7 +2,6 @@ package spec
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -39,13 +38,24 @@ func isComparison(op nfdv1alpha1.MatchOp) bool {
 	return lo > 0 && op != nfdv1alpha1.MatchIn && op != nfdv1alpha1.MatchNotIn && op != nfdv1alpha1.MatchInRegexp
 }
 
-func validateExpression(path string, e *nfdv1alpha1.MatchExpression) []Problem {
-	if e == nil {
-		return []Problem{errorf(path, "expression is empty; give it an op, e.g. {op: Exists}")}
+func (v *validator) expression(path string, e *nfdv1alpha1.MatchExpression) []Problem {
+	if e != nil && len(e.Value) > MaxValues {
+		return []Problem{overLimit(fieldPath(path, "value"), len(e.Value), MaxValues, "values", "split them over several expressions or rules, or use InRegexp")}
 	}
+	ps, work := v.checkExpression(path, e)
+	return append(ps, v.spend(path, work)...)
+}
+
+// checkExpression checks one expression and returns the work it costs
+// (see MaxWork). Regexps stop being compiled once the budget is spent.
+func (v *validator) checkExpression(path string, e *nfdv1alpha1.MatchExpression) ([]Problem, int) {
+	if e == nil {
+		return []Problem{errorf(path, "expression is empty; give it an op, e.g. {op: Exists}")}, 1
+	}
+	work := 1 + len(e.Value)
 	lo, hi, ok := opArity(e.Op)
 	if !ok {
-		return []Problem{errorf(fieldPath(path, "op"), "unknown op %q%s; use one of %s", e.Op, suggestOp(e.Op), opList)}
+		return []Problem{errorf(fieldPath(path, "op"), "unknown op %q%s; use one of %s", e.Op, suggestOp(e.Op), opList)}, work
 	}
 	var ps []Problem
 	switch {
@@ -71,26 +81,31 @@ func validateExpression(path string, e *nfdv1alpha1.MatchExpression) []Problem {
 	}
 	switch {
 	case hi == 0 && n > 0:
-		return append(ps, errorf(path, "op %q takes no value, got %s; remove value", e.Op, quoteList(e.Value)))
+		return append(ps, errorf(path, "op %q takes no value, got %s; remove value", e.Op, quoteList(e.Value))), work
 	case hi == -1 && n < lo:
-		return append(ps, errorf(path, "op %q needs at least one value; add value: [\"...\"]", e.Op))
+		return append(ps, errorf(path, "op %q needs at least one value; add value: [\"...\"]", e.Op)), work
 	case hi > 0 && (n < lo || n > hi):
-		return append(ps, errorf(path, "op %q needs exactly %s %s%s, got %s", e.Op, countWord(lo), what, plural(lo), quoteList(e.Value)))
+		return append(ps, errorf(path, "op %q needs exactly %s %s%s, got %s", e.Op, countWord(lo), what, plural(lo), quoteList(e.Value))), work
 	}
 
 	switch {
 	case e.Op == nfdv1alpha1.MatchInRegexp:
-		for i, v := range e.Value {
-			if _, err := regexp.Compile(v); err != nil {
-				ps = append(ps, errorf(indexPath(path, i), "%q is not a valid regular expression (%v); fix or escape it", v, err))
+		for i, pattern := range e.Value {
+			if v.stopped() || v.budget >= 0 && work > v.budget {
+				break
 			}
+			insts, problem := regexpProgram(pattern)
+			if problem != "" {
+				ps = append(ps, errorf(indexPath(path, i), "%s", problem))
+			}
+			work += insts
 		}
 	case isComparison(e.Op) && e.Type == nfdv1alpha1.TypeVersion:
 		ps = append(ps, checkVersions(path, e)...)
 	case isComparison(e.Op) && e.Type == nfdv1alpha1.TypeEmpty:
 		ps = append(ps, checkIntegers(path, e)...)
 	}
-	return ps
+	return ps, work
 }
 
 func checkIntegers(path string, e *nfdv1alpha1.MatchExpression) []Problem {

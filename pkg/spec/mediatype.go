@@ -11,8 +11,9 @@ const (
 	KEPArtifactType = "application/vnd.k8s.nfd.image-compatibility.v1"
 	// KEPSpecMediaType is the spec layer media type in a KEPArtifactType artifact.
 	KEPSpecMediaType = "application/vnd.k8s.nfd.image-compatibility.spec.v1+yaml"
-	// MaxSize bounds the manifest and the spec blob, in bytes, so that a
-	// hostile artifact cannot make a pull-time check read without limit.
+	// MaxSize bounds the manifests and blobs read, in bytes, so that a
+	// hostile artifact cannot make a pull-time check read without limit. A
+	// spec must also be within MaxSpecSize to be parsed.
 	MaxSize = 4 << 20
 )
 

@@ -2,6 +2,7 @@ package spec
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -17,26 +18,46 @@ import (
 // problem found, errors and warnings, sorted by line then path, and a
 // non-nil *InvalidError when any problem is an error.
 func Parse(data []byte) (*Spec, []Problem, error) {
-	if len(data) > MaxSize {
-		ps := []Problem{errorf("", "the spec is %d bytes, more than the %d byte limit; split it or drop unused sets", len(data), MaxSize)}
+	return ParseContext(context.Background(), data)
+}
+
+// ParseContext is Parse checking ctx while it decodes and validates. When
+// ctx ends first it returns a nil spec, the problems found so far and an
+// error wrapping ctx.Err() that names the stage (parsing or validating):
+// the spec is then neither valid nor invalid, and never used.
+func ParseContext(ctx context.Context, data []byte) (*Spec, []Problem, error) {
+	if len(data) > MaxSpecSize {
+		ps := []Problem{errorf("", "the spec is %d bytes, more than the limit of %d bytes; drop unused sets, or share rules with YAML anchors", len(data), MaxSpecSize)}
 		return nil, ps, invalid(ps)
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, nil, fmt.Errorf("parsing the spec stopped: %w", context.Cause(ctx))
+	}
+	// The YAML parser itself cannot be interrupted; MaxSpecSize bounds it
+	// (tens of milliseconds).
 	root, p := parseYAML(data)
 	if p != nil {
 		ps := []Problem{*p}
 		return nil, ps, invalid(ps)
 	}
 
-	d := newDecoder(root)
+	d := newDecoder(ctx, root)
 	var s Spec
 	d.decode(root, reflect.ValueOf(&s).Elem(), "")
+	if d.stopped != nil {
+		return nil, d.problems, d.stopped
+	}
 	problems := d.problems
 	if !d.exhausted && root.Kind == yaml.MappingNode {
 		failed := make(map[string]bool, len(d.failed))
 		for _, p := range d.failed {
 			failed[p] = true
 		}
-		for _, vp := range Validate(&s) {
+		vps, err := ValidateContext(ctx, &s)
+		if err != nil {
+			return nil, problems, err
+		}
+		for _, vp := range vps {
 			if coveredByDecodeError(vp.Path, failed) {
 				continue
 			}

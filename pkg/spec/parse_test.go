@@ -52,6 +52,20 @@ compatibilities:
 `, []want{
 			{"compatibilities[0].weight", 3, E, "weight must be an integer, got number 1.5"},
 		}},
+		{"weight out of range as a float", `version: v1alpha1
+compatibilities:
+- weight: 1e400
+  rules: [{name: r, matchFeatures: [{feature: cpu.model, matchName: {op: Exists}}]}]
+`, []want{
+			{"compatibilities[0].weight", 3, E, "weight must be an integer from -9223372036854775808 to 9223372036854775807, got 1e400, which is out of range"},
+		}},
+		{"weight out of range as an integer", `version: v1alpha1
+compatibilities:
+- weight: 99999999999999999999
+  rules: [{name: r, matchFeatures: [{feature: cpu.model, matchName: {op: Exists}}]}]
+`, []want{
+			{"compatibilities[0].weight", 3, E, "got 99999999999999999999, which is out of range"},
+		}},
 		{"value a string, not a list", exprSpec(`{op: In, value: Intel}`), []want{
 			{exprPath + ".value", 8, E, `value must be a list, got string "Intel"; write a list: ["Intel"]`},
 		}},

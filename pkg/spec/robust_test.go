@@ -9,7 +9,7 @@ import (
 )
 
 func TestManySets(t *testing.T) {
-	const n = 10000
+	const n = MaxSets - 1
 	var b strings.Builder
 	b.WriteString("version: v1alpha1\ncompatibilities:\n")
 	for i := range n {
@@ -35,11 +35,11 @@ func TestManySets(t *testing.T) {
 	if elapsed > 10*time.Second {
 		t.Errorf("parsing %d sets took %v", n, elapsed)
 	}
-	if s.Compatibilties[9999].Tag != "set-9999" || s.Compatibilties[9999].Weight != 9999 {
-		t.Errorf("set 9999 decoded as %+v", s.Compatibilties[9999])
+	if s.Compatibilties[n-1].Tag != fmt.Sprint("set-", n-1) || s.Compatibilties[n-1].Weight != n-1 {
+		t.Errorf("set %d decoded as %+v", n-1, s.Compatibilties[n-1])
 	}
-	if got := (*s.Compatibilties[123].Rules[0].MatchFeatures[0].MatchExpressions)["major"].Value[0]; got != fmt.Sprint(123%7) {
-		t.Errorf("set 123 major value %q", got)
+	if got := (*s.Compatibilties[73].Rules[0].MatchFeatures[0].MatchExpressions)["major"].Value[0]; got != fmt.Sprint(73%7) {
+		t.Errorf("set 73 major value %q", got)
 	}
 }
 
@@ -110,12 +110,12 @@ compatibilities:
 }
 
 func TestOversize(t *testing.T) {
-	data := bytes.Repeat([]byte("#"), MaxSize+1)
+	data := bytes.Repeat([]byte("#"), MaxSpecSize+1)
 	s, problems, err := Parse(data)
 	if s != nil || err == nil {
 		t.Fatalf("oversize input accepted: %v", err)
 	}
-	checkProblems(t, problems, []want{{"", 0, SeverityError, fmt.Sprintf("more than the %d byte limit", MaxSize)}})
+	checkProblems(t, problems, []want{{"", 0, SeverityError, fmt.Sprintf("more than the limit of %d bytes", MaxSpecSize)}})
 }
 
 func TestGarbageDoesNotPanic(t *testing.T) {

@@ -1,6 +1,10 @@
 package spec
 
-import nfdv1alpha1 "sigs.k8s.io/node-feature-discovery/api/nfd/v1alpha1"
+import (
+	"context"
+
+	nfdv1alpha1 "sigs.k8s.io/node-feature-discovery/api/nfd/v1alpha1"
+)
 
 // ValidateMatchers runs the static checks Validate applies to a spec rule's
 // matchers (NFD's own feature-name validation, every expression against
@@ -9,15 +13,11 @@ import nfdv1alpha1 "sigs.k8s.io/node-feature-discovery/api/nfd/v1alpha1"
 // NodeFeatureGroup's. path is the rule's path, e.g. spec.rules[2]; problems
 // point below it. A rule without matchers is not a problem here: in a
 // NodeFeatureRule it always matches, which is how static labels are set.
+//
+// The per-list and per-regexp limits (MaxTerms, MaxExpressions, MaxValues,
+// MaxRegexpLength, MaxRegexpProgram) apply; MaxWork, a budget of a whole
+// spec, does not.
 func ValidateMatchers(path string, matchFeatures nfdv1alpha1.FeatureMatcher, matchAny []nfdv1alpha1.MatchAnyElem) []Problem {
-	ps := validateMatcher(fieldPath(path, "matchFeatures"), matchFeatures)
-	anyPath := fieldPath(path, "matchAny")
-	for k, elem := range matchAny {
-		ep := indexPath(anyPath, k)
-		if len(elem.MatchFeatures) == 0 {
-			ps = append(ps, errorf(ep, "matchAny element has no matchFeatures; add matchFeatures or remove the element"))
-		}
-		ps = append(ps, validateMatcher(fieldPath(ep, "matchFeatures"), elem.MatchFeatures)...)
-	}
-	return ps
+	v := &validator{ctx: context.Background(), budget: -1}
+	return v.matchers(path, matchFeatures, matchAny)
 }

@@ -1,6 +1,8 @@
 package spec
 
 import (
+	"context"
+	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -13,6 +15,66 @@ import (
 // Validate runs the static checks on an already-decoded spec. Problems
 // carry paths but no lines; Parse adds those.
 func Validate(s *Spec) []Problem {
+	ps, _ := ValidateContext(context.Background(), s)
+	return ps
+}
+
+// ValidateContext is Validate checking ctx between sets, rules, terms and
+// expressions. When ctx ends first it returns the problems found so far and
+// an error wrapping ctx.Err() (naming the validation stage): the spec is
+// then not known to be valid.
+func ValidateContext(ctx context.Context, s *Spec) ([]Problem, error) {
+	v := &validator{ctx: ctx, budget: MaxWork}
+	ps := v.spec(s)
+	if v.err != nil {
+		return ps, v.err
+	}
+	return ps, nil
+}
+
+// validator carries what the checks share: the context, and the work
+// budget the expressions spend.
+type validator struct {
+	ctx context.Context
+	err error // set once ctx ended; every check then returns at once
+	// budget is the work left (see MaxWork); <0 means unlimited.
+	budget int
+	// overBudget is set once the budget was exceeded and reported.
+	overBudget bool
+}
+
+// stopped reports whether the validation must stop: ctx ended or the work
+// budget is spent.
+func (v *validator) stopped() bool {
+	if v.err == nil && v.ctx.Err() != nil {
+		v.err = fmt.Errorf("validating the spec stopped: %w", context.Cause(v.ctx))
+	}
+	return v.err != nil || v.overBudget
+}
+
+// spend takes n work units for the expression at path; when the budget is
+// spent it returns the problem to report (once).
+func (v *validator) spend(path string, n int) []Problem {
+	if v.budget < 0 || v.overBudget {
+		return nil
+	}
+	v.budget -= n
+	if v.budget >= 0 {
+		return nil
+	}
+	v.overBudget = true
+	return []Problem{errorf(path, "the spec's total work exceeds the limit of %d units (one per expression, one per value and one per compiled regular expression instruction) at this expression; use fewer or simpler expressions, values and regular expressions", MaxWork)}
+}
+
+// overLimit is the problem of a list at path holding n items, more than limit.
+func overLimit(path string, n, limit int, what, fix string) Problem {
+	return errorf(path, "%d %s, more than the limit of %d; %s", n, what, limit, fix)
+}
+
+func (v *validator) spec(s *Spec) []Problem {
+	if v.stopped() {
+		return nil
+	}
 	if s == nil {
 		return []Problem{errorf("", "the spec is empty; start with \"version: %s\" and a compatibilities list", compatv1alpha1.Version)}
 	}
@@ -24,23 +86,36 @@ func Validate(s *Spec) []Problem {
 	default:
 		ps = append(ps, errorf("version", "unsupported version %q; the only supported version is %q", s.Version, compatv1alpha1.Version))
 	}
-	if len(s.Compatibilties) == 0 {
+	switch n := len(s.Compatibilties); {
+	case n == 0:
 		ps = append(ps, errorf("compatibilities", "compatibilities is missing or empty; add at least one compatibility set with rules"))
+	case n > MaxSets:
+		// Items past a limit are not checked: that is the work bounded.
+		return append(ps, overLimit("compatibilities", n, MaxSets, "compatibility sets", "merge sets or drop the ones no host needs"))
 	}
 	for i, c := range s.Compatibilties {
-		ps = append(ps, validateSet(indexPath("compatibilities", i), c)...)
+		if v.stopped() {
+			break
+		}
+		ps = append(ps, v.set(indexPath("compatibilities", i), c)...)
 	}
 	return ps
 }
 
-func validateSet(path string, c compatv1alpha1.Compatibility) []Problem {
+func (v *validator) set(path string, c compatv1alpha1.Compatibility) []Problem {
 	var ps []Problem
 	rulesPath := fieldPath(path, "rules")
-	if len(c.Rules) == 0 {
+	switch n := len(c.Rules); {
+	case n == 0:
 		ps = append(ps, errorf(rulesPath, "rules is missing or empty; add at least one rule with matchFeatures or matchAny"))
+	case n > MaxRules:
+		return append(ps, overLimit(rulesPath, n, MaxRules, "rules in one set", "merge rules or split the set"))
 	}
 	names := map[string]int{}
 	for j, r := range c.Rules {
+		if v.stopped() {
+			break
+		}
 		rp := indexPath(rulesPath, j)
 		if r.Name != "" {
 			if first, dup := names[r.Name]; dup {
@@ -49,12 +124,12 @@ func validateSet(path string, c compatv1alpha1.Compatibility) []Problem {
 				names[r.Name] = j
 			}
 		}
-		ps = append(ps, validateRule(rp, r)...)
+		ps = append(ps, v.rule(rp, r)...)
 	}
 	return ps
 }
 
-func validateRule(path string, r nfdv1alpha1.GroupRule) []Problem {
+func (v *validator) rule(path string, r nfdv1alpha1.GroupRule) []Problem {
 	var ps []Problem
 	if r.Name == "" {
 		ps = append(ps, warnf(fieldPath(path, "name"), "rule has no name; add one so reports and back-references (rule.matched) can refer to it"))
@@ -67,14 +142,25 @@ func validateRule(path string, r nfdv1alpha1.GroupRule) []Problem {
 			ps = append(ps, errorf(fieldPath(path, "varsTemplate"), "varsTemplate is not a valid Go template: %v; fix the template syntax", err))
 		}
 	}
-	ps = append(ps, validateMatcher(fieldPath(path, "matchFeatures"), r.MatchFeatures)...)
+	return append(ps, v.matchers(path, r.MatchFeatures, r.MatchAny)...)
+}
+
+// matchers checks a rule's matchFeatures and matchAny; path is the rule's.
+func (v *validator) matchers(path string, matchFeatures nfdv1alpha1.FeatureMatcher, matchAny []nfdv1alpha1.MatchAnyElem) []Problem {
+	ps := v.matcher(fieldPath(path, "matchFeatures"), matchFeatures)
 	anyPath := fieldPath(path, "matchAny")
-	for k, elem := range r.MatchAny {
+	if n := len(matchAny); n > MaxTerms {
+		return append(ps, overLimit(anyPath, n, MaxTerms, "matchAny elements", "merge elements or split the rule"))
+	}
+	for k, elem := range matchAny {
+		if v.stopped() {
+			break
+		}
 		ep := indexPath(anyPath, k)
 		if len(elem.MatchFeatures) == 0 {
 			ps = append(ps, errorf(ep, "matchAny element has no matchFeatures; add matchFeatures or remove the element"))
 		}
-		ps = append(ps, validateMatcher(fieldPath(ep, "matchFeatures"), elem.MatchFeatures)...)
+		ps = append(ps, v.matcher(fieldPath(ep, "matchFeatures"), elem.MatchFeatures)...)
 	}
 	return ps
 }
@@ -88,9 +174,15 @@ func knownDomain(d string) bool {
 	return false
 }
 
-func validateMatcher(path string, m nfdv1alpha1.FeatureMatcher) []Problem {
+func (v *validator) matcher(path string, m nfdv1alpha1.FeatureMatcher) []Problem {
 	var ps []Problem
+	if n := len(m); n > MaxTerms {
+		return append(ps, overLimit(path, n, MaxTerms, "terms", "merge terms on the same feature or split the rule"))
+	}
 	for i, term := range m {
+		if v.stopped() {
+			break
+		}
 		tp := indexPath(path, i)
 		fp := fieldPath(tp, "feature")
 		// One term at a time, so NFD's findings keep their index.
@@ -113,17 +205,24 @@ func validateMatcher(path string, m nfdv1alpha1.FeatureMatcher) []Problem {
 		}
 		if term.MatchExpressions != nil {
 			ep := fieldPath(tp, "matchExpressions")
+			if n := len(*term.MatchExpressions); n > MaxExpressions {
+				ps = append(ps, overLimit(ep, n, MaxExpressions, "expressions in one term", "split them over several terms on the same feature"))
+				continue
+			}
 			keys := make([]string, 0, len(*term.MatchExpressions))
 			for k := range *term.MatchExpressions {
 				keys = append(keys, k)
 			}
 			sort.Strings(keys)
 			for _, k := range keys {
-				ps = append(ps, validateExpression(keyPath(ep, k), (*term.MatchExpressions)[k])...)
+				if v.stopped() {
+					break
+				}
+				ps = append(ps, v.expression(keyPath(ep, k), (*term.MatchExpressions)[k])...)
 			}
 		}
-		if term.MatchName != nil {
-			ps = append(ps, validateExpression(fieldPath(tp, "matchName"), term.MatchName)...)
+		if term.MatchName != nil && !v.stopped() {
+			ps = append(ps, v.expression(fieldPath(tp, "matchName"), term.MatchName)...)
 		}
 	}
 	return ps

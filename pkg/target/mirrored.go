@@ -119,6 +119,10 @@ func (m *mirrored) pusher() (*remote.Repository, error) {
 	return nil, errNoCapableHost(m.registry, "push")
 }
 
+// PushRepository is the repository writes go to; pkg/artifact maintains the
+// referrers index there.
+func (m *mirrored) PushRepository() (*remote.Repository, error) { return m.pusher() }
+
 func (m *mirrored) Push(ctx context.Context, desc ocispec.Descriptor, content io.Reader) error {
 	r, err := m.pusher()
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"oras.land/oras-go/v2"
 	"oras.land/oras-go/v2/content"
+	"oras.land/oras-go/v2/content/oci"
 	"oras.land/oras-go/v2/errdef"
 )
 
@@ -48,5 +49,21 @@ func (img *Image) Resolve(ctx context.Context, platform *ocispec.Platform) (ocis
 		}
 		return ocispec.Descriptor{}, Explain(img, fmt.Errorf("resolve %s: %w", img.Name, err))
 	}
+	// A layout's index.json can name a manifest whose blob is gone (a
+	// partial copy); a registry's resolve has fetched the manifest already.
+	if layout, ok := img.Store.(*oci.Store); ok {
+		exists, err := layout.Exists(ctx, desc)
+		if err != nil {
+			return ocispec.Descriptor{}, fmt.Errorf("%s: check manifest %s in %s: %w", img.Name, desc.Digest, img.Location, err)
+		}
+		if !exists {
+			return ocispec.Descriptor{}, fmt.Errorf("%s: %s names manifest %s but its blob (blobs/%s/%s) is missing: the layout is incomplete; copy the image again: %w",
+				img.Name, img.Location, desc.Digest, desc.Digest.Algorithm(), desc.Digest.Encoded(), ErrIncompleteLayout)
+		}
+	}
 	return desc, nil
 }
+
+// ErrIncompleteLayout is returned (wrapped) when an OCI layout names a
+// manifest it does not hold.
+var ErrIncompleteLayout = errors.New("incomplete OCI layout")

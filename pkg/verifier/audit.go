@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/sirupsen/logrus"
+
+	"github.com/nfd-compat/nfd-compat/pkg/cache"
 )
 
 // AuditFile is the audit log's name under cache_dir.
@@ -31,9 +33,14 @@ type auditLog struct {
 	warn sync.Once
 }
 
+// newAuditLog appends to w, else to dir/audit.jsonl; with neither (an
+// untrusted cache_dir) decisions are only logged.
 func newAuditLog(dir string, w io.Writer, log logrus.FieldLogger) *auditLog {
-	if w != nil {
+	switch {
+	case w != nil:
 		return &auditLog{w: w, log: log}
+	case dir == "":
+		return &auditLog{w: io.Discard, log: log}
 	}
 	return &auditLog{path: filepath.Join(dir, AuditFile), log: log}
 }
@@ -47,27 +54,17 @@ func (a *auditLog) append(line []byte) {
 		return
 	}
 	err := func() error {
-		if err := os.MkdirAll(filepath.Dir(a.path), 0o750); err != nil {
-			return err
-		}
-		if fi, err := os.Stat(a.path); err == nil && fi.Size() >= MaxAuditSize {
+		if fi, err := os.Lstat(a.path); err == nil && fi.Mode().IsRegular() && fi.Size() >= MaxAuditSize {
 			// Several processes may rotate at once: each rename is atomic,
 			// and a line appended to the old file just before lands in .1.
 			_ = os.Rename(a.path, a.path+".1")
 		}
-		f, err := os.OpenFile(a.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
-		if err != nil {
-			return err
-		}
-		_, werr := f.Write(line)
-		if cerr := f.Close(); werr == nil {
-			werr = cerr
-		}
-		return werr
+		// Never through a planted link (O_NOFOLLOW), only to our own file.
+		return cache.AppendFile(a.path, line)
 	}()
 	if err != nil {
 		a.warn.Do(func() {
-			a.log.WithError(err).Warnf("nfd-compat: cannot append to the audit log %s; decisions are only logged (make cache_dir writable)", a.path)
+			a.log.WithError(err).Warnf("nfd-compat: cannot append to the audit log %s; decisions are only logged (`nfd-compat doctor` checks cache_dir)", a.path)
 		})
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 
 	"github.com/opencontainers/go-digest"
@@ -15,12 +14,9 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/nfd-compat/nfd-compat/pkg/policy"
+	"github.com/nfd-compat/nfd-compat/pkg/safetext"
 	"github.com/nfd-compat/nfd-compat/pkg/target"
 )
-
-// ConfigEnv names the containerd config file the bindir executable reads
-// its policy from; unset means policy.DefaultConfigFile.
-const ConfigEnv = "NFD_COMPAT_CONFIG"
 
 // BinDir exit codes: containerd allows the pull on 0 and refuses it on
 // anything else.
@@ -37,30 +33,38 @@ const maxDescriptor = 1 << 20
 // RunBinDir is the containerd bindir verifier protocol
 // (docs/image-verification.md): flags -name, -digest, -stdin-media-type,
 // the image descriptor as JSON on stdin; the reason on stdout; the exit code
-// (ExitAllow, ExitRefuse) is returned. The policy comes from the file named
-// by $NFD_COMPAT_CONFIG, else /etc/containerd/config.toml (defaults when
-// that does not exist). A policy that cannot be read refuses every pull,
-// with the problem as the reason, as the in-process plugin does.
+// (ExitAllow, ExitRefuse) is returned. The policy is read on every call
+// with policy.Load from policy.ConfigFile (the file named by
+// $NFD_COMPAT_CONFIG, else /etc/containerd/config.toml, whose absence means
+// the defaults). Unknown keys are logged warnings; a stanza with bad values
+// is decided as policy.Decide says (enforce mode fails closed, excluded
+// images and warn/off mode are never refused), exactly as in the in-process
+// plugin. Only a config file that cannot be read at all (not TOML, a
+// missing named file or import) refuses every pull, with the problem as the
+// reason: nothing is known of its mode or exclusions.
 func RunBinDir(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
 	l := logrus.New()
 	l.SetOutput(stderr)
 	l.SetLevel(logrus.InfoLevel)
 	refuse := func(format string, a ...any) int {
-		msg := "nfd-compat: " + fmt.Sprintf(format, a...)
+		// The reason reaches ctr and kubelet events: -name and errors are
+		// not trusted to be free of credentials and control characters.
+		msg := "nfd-compat: " + safetext.Escape(safetext.Redact(fmt.Sprintf(format, a...)))
 		l.Error(msg)
 		fmt.Fprintln(stdout, msg)
 		return ExitRefuse
 	}
 
 	fs := flag.NewFlagSet("nfd-compat-verifier", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(io.Discard) // the parse error is refuse's reason, escaped; -h prints fs.Usage
 	name := fs.String("name", "", "the image reference containerd is pulling")
 	dgst := fs.String("digest", "", "the digest the reference resolved to")
 	mediaType := fs.String("stdin-media-type", "", "media type of stdin (containerd sends "+ocispec.MediaTypeDescriptor+")")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: nfd-compat-verifier -name REF -digest DIGEST -stdin-media-type %s < descriptor.json\n\n"+
 			"A containerd image verifier (io.containerd.image-verifier.v1.bindir): exits 0 to allow the pull, 1 to refuse it,\n"+
-			"and prints the reason. Policy: [plugins.%q] in $%s or %s.\n\n", ocispec.MediaTypeDescriptor, policy.PluginURI, ConfigEnv, policy.DefaultConfigFile)
+			"and prints the reason. Policy: [plugins.%q] in $%s or %s.\n\n", ocispec.MediaTypeDescriptor, policy.PluginURI, policy.ConfigEnv, policy.DefaultConfigFile)
+		fs.SetOutput(stderr)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
@@ -72,7 +76,7 @@ func RunBinDir(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return refuse("no -name given: containerd passes the image reference with -name")
 	}
 
-	pol, err := loadPolicy(getenv)
+	pol, err := loadPolicy(getenv, l)
 	if err != nil {
 		return refuse("cannot read the policy, refusing %s: %v (fix it; `nfd-compat doctor` checks it)", *name, err)
 	}
@@ -95,19 +99,29 @@ func RunBinDir(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	return ExitRefuse
 }
 
-func loadPolicy(getenv func(string) string) (*policy.Policy, error) {
-	path := getenv(ConfigEnv)
-	explicit := path != ""
-	if !explicit {
-		path = policy.DefaultConfigFile
+// loadPolicy reads the policy, logging unknown keys and bad values; the
+// error is only for a config that could not be read at all.
+func loadPolicy(getenv func(string) string, l logrus.FieldLogger) (*policy.Policy, error) {
+	pol, src, err := policy.Load(policy.ConfigFile("", getenv))
+	LogPolicyProblems(l, src, err)
+	if pol == nil {
+		return nil, err
 	}
-	pol, _, err := policy.Load(path)
-	if err != nil && !explicit && errors.Is(err, os.ErrNotExist) {
-		if _, serr := os.Stat(path); errors.Is(serr, os.ErrNotExist) {
-			return policy.Default(), nil // containerd runs with defaults too
+	return pol, nil
+}
+
+// LogPolicyProblems logs what policy.Load found: unknown keys as warnings,
+// bad values as an error saying what the verifier does about them. The
+// bindir executable and the in-process plugin log the same lines.
+func LogPolicyProblems(l logrus.FieldLogger, src *policy.Source, err error) {
+	if src != nil {
+		for _, w := range src.Warnings {
+			l.Warn("nfd-compat: " + w)
 		}
 	}
-	return pol, err
+	if errors.Is(err, policy.ErrInvalid) {
+		l.WithError(err).Error("nfd-compat: invalid policy, bad keys at their defaults: in enforce mode every checked pull is refused, in warn mode pulls are only warned about; excluded images always pass (fix it; `nfd-compat doctor` checks it)")
+	}
 }
 
 // readDescriptor reads the descriptor containerd sends on stdin. When it

@@ -27,7 +27,7 @@ func (v *Verifier) hostFeatures(ctx context.Context, s *spec.Spec) (*features.Fe
 	dopts.Log = v.log
 	f, err := features.Discover(ctx, dopts)
 	if err != nil {
-		return nil, fmt.Errorf("discover this host's features: %w", err)
+		return nil, fmt.Errorf("%w: %w", errDiscover, err)
 	}
 	if v.features != nil {
 		if err := v.features.Put(key, f); err != nil {

@@ -3,6 +3,8 @@ package verifier
 import (
 	"errors"
 	"io"
+	"runtime"
+	"time"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/sirupsen/logrus"
@@ -20,6 +22,7 @@ type Options struct {
 	// Target says how to reach registries. An empty HostsDir becomes the
 	// policy's config_path (hosts.toml, as CRI reads it); credentials come
 	// from DockerConfig (see DockerConfigPath) unless Credentials are set.
+	// A nil Target.Log becomes Log.
 	Target target.Options
 	// Platform is the platform whose manifest's artifacts are looked at
 	// first in an index; nil means this host's.
@@ -39,6 +42,9 @@ type Options struct {
 	// NoCache disables the features and spec caches (cache_dir is then only
 	// used for the audit log).
 	NoCache bool
+	// MaxConcurrent bounds the checks that parse and evaluate at once;
+	// others wait (within their timeout). 0 means GOMAXPROCS.
+	MaxConcurrent int
 }
 
 // Verifier checks images at pull time. It is safe for concurrent use.
@@ -49,6 +55,10 @@ type Verifier struct {
 	blobs    *cache.Blobs
 	features *cache.Features
 	audit    *auditLog
+	// slots bounds the checks parsing and evaluating at once.
+	slots chan struct{}
+	// failed remembers artifacts whose check failed or timed out.
+	failed *failureCache
 }
 
 // New validates the policy and returns a Verifier.
@@ -72,7 +82,33 @@ func New(opts Options) (*Verifier, error) {
 		l.SetOutput(stderr())
 		log = l
 	}
-	v := &Verifier{pol: pol, opts: opts, log: log, audit: newAuditLog(pol.CacheDir, opts.Audit, log)}
+	if opts.Target.Log == nil {
+		// containerd's hosts.toml messages: warnings as warnings, the
+		// rest at Debug, so stderr keeps one line per decision.
+		opts.Target.Log = log
+	}
+	// A cache_dir another user could write to is bypassed, never an
+	// error: its features, specs and audit log could be planted, but a pull
+	// must not fail over a cache. Decisions are then only logged.
+	auditDir := pol.CacheDir
+	if err := cache.Open(pol.CacheDir); err != nil {
+		entry := log.WithError(err)
+		msg := "nfd-compat: not using cache_dir: no caches, no audit.jsonl (`nfd-compat doctor` says what to fix)"
+		if errors.Is(err, cache.ErrUntrusted) || opts.Audit == nil {
+			entry.Warn(msg)
+		} else {
+			// pull, check-images run by a user who cannot create it: it
+			// only costs requests, and their audit goes elsewhere.
+			entry.Debug(msg)
+		}
+		auditDir, opts.NoCache = "", true
+	}
+	n := opts.MaxConcurrent
+	if n <= 0 {
+		n = runtime.GOMAXPROCS(0)
+	}
+	v := &Verifier{pol: pol, opts: opts, log: log, audit: newAuditLog(auditDir, opts.Audit, log),
+		slots: make(chan struct{}, n), failed: newFailureCache(time.Now)}
 	if !opts.NoCache {
 		v.blobs = &cache.Blobs{Dir: pol.CacheDir}
 		v.features = &cache.Features{Dir: pol.CacheDir, TTL: pol.FeaturesTTL.Std()}

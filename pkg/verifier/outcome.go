@@ -5,9 +5,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/nfd-compat/nfd-compat/pkg/compat"
 	"github.com/nfd-compat/nfd-compat/pkg/policy"
+	"github.com/nfd-compat/nfd-compat/pkg/safetext"
 )
 
 // Judgement mirrors containerd's imageverifier.Judgement: OK lets the pull
@@ -122,10 +124,17 @@ func (o *Outcome) reason() string {
 		}
 		b.WriteString(" could not be checked (" + oneLine(msg) + ")")
 	}
-	s := b.String()
+	// containerd copies the reason into ctr's error and kubelet events: the
+	// image name and the spec's tags and rule names must not reach a
+	// terminal as control characters.
+	s := safetext.Escape(b.String())
 	tail := "; " + o.Decision.String()
 	if len(s)+len(tail) > maxReason {
-		s = s[:maxReason-len(tail)-4] + " ..."
+		cut := maxReason - len(tail) - 4
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + " ..."
 	}
 	return s + tail
 }

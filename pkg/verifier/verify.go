@@ -9,9 +9,9 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/nfd-compat/nfd-compat/pkg/artifact"
-	"github.com/nfd-compat/nfd-compat/pkg/cache"
 	"github.com/nfd-compat/nfd-compat/pkg/compat"
 	"github.com/nfd-compat/nfd-compat/pkg/policy"
+	"github.com/nfd-compat/nfd-compat/pkg/safetext"
 	"github.com/nfd-compat/nfd-compat/pkg/spec"
 	"github.com/nfd-compat/nfd-compat/pkg/target"
 )
@@ -34,9 +34,12 @@ func (v *Verifier) Verify(ctx context.Context, name string, desc ocispec.Descrip
 // verdict is error.
 func (v *Verifier) Check(ctx context.Context, name string, desc ocispec.Descriptor) (*Outcome, error) {
 	start := time.Now()
-	o := &Outcome{Image: name, Normalized: policy.Normalize(name), Digest: desc.Digest.String()}
+	o := &Outcome{Image: name, Normalized: target.Normalize(name), Digest: desc.Digest.String()}
 	if ok, why := v.pol.Checked(name); !ok {
 		o.Verdict, o.Why = policy.Skipped, why
+	} else if err := v.pol.Invalid(); err != nil && v.pol.Mode == policy.ModeEnforce {
+		// Refused whatever the check finds (Decide): spare the registry.
+		o.Verdict, o.Err = policy.Error, err
 	} else {
 		v.checkWithin(ctx, o, desc)
 	}
@@ -52,11 +55,13 @@ func (v *Verifier) Check(ctx context.Context, name string, desc ocispec.Descript
 
 // checkWithin runs the check under the policy timeout. The check runs in
 // its own goroutine so that nothing (a registry that stops answering, a
-// slow feature source) can hold the decision past the timeout; a check
-// still running then ends with its context.
-func (v *Verifier) checkWithin(ctx context.Context, o *Outcome, desc ocispec.Descriptor) {
+// slow feature source) can hold the decision past the timeout; every stage
+// of the check (requests, parsing, validation, discovery, evaluation)
+// observes the context, so a check still running then stops within
+// milliseconds rather than being abandoned.
+func (v *Verifier) checkWithin(parent context.Context, o *Outcome, desc ocispec.Descriptor) {
 	timeout := v.pol.Timeout.Std()
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := context.WithTimeout(parent, timeout)
 	defer cancel()
 	type result struct {
 		r   checked
@@ -65,6 +70,9 @@ func (v *Verifier) checkWithin(ctx context.Context, o *Outcome, desc ocispec.Des
 	done := make(chan result, 1)
 	go func() {
 		r, err := v.check(ctx, o.Normalized, desc)
+		if err != nil && r.ours && !r.remembered && v.remember(parent, ctx, err) {
+			v.failed.put(r.artifact, err)
+		}
 		done <- result{r, err}
 	}()
 	var res result
@@ -95,6 +103,8 @@ func (v *Verifier) checkWithin(ctx context.Context, o *Outcome, desc ocispec.Des
 	default:
 		o.Verdict, o.Err = policy.Error, err
 	}
+	// A registry's error body may echo the request's credentials.
+	o.Err = safetext.RedactError(o.Err)
 }
 
 // timeoutGrace is how long a timed-out check may take to report its error.
@@ -103,7 +113,36 @@ const timeoutGrace = 50 * time.Millisecond
 type checked struct {
 	artifact, subject string
 	report            *compat.Report
+	// remembered is set when the error is a remembered failure.
+	remembered bool
+	// ours is set once the failure can be the artifact's: it was invalid,
+	// or the work on its spec failed.
+	ours bool
 }
+
+// remember says whether the failure err of an artifact's check is the
+// artifact's, to be remembered: an invalid artifact, an invalid or too
+// costly spec, or a parse or evaluation that ran out of the policy's time.
+// Not a registry failure, nor when the caller gave up (containerd cancelled
+// the pull), all check slots were busy or this host could not discover its
+// features.
+func (v *Verifier) remember(parent, ctx context.Context, err error) bool {
+	switch {
+	case parent.Err() != nil, errors.Is(err, errDiscover), errors.Is(err, errBusy):
+		return false
+	case errors.Is(err, artifact.ErrNoArtifact), errors.Is(err, compat.ErrNoApplicableSet):
+		return false
+	case errors.Is(err, spec.ErrInvalid), errors.Is(err, compat.ErrTooCostly), errors.Is(err, artifact.ErrInvalidArtifact):
+		return true
+	}
+	return ctx.Err() != nil
+}
+
+// errDiscover marks a failure of this host's feature discovery.
+var errDiscover = errors.New("discover this host's features")
+
+// errBusy marks a check that timed out waiting for a slot.
+var errBusy = errors.New("waiting for a free check slot")
 
 // check finds, fetches and evaluates the artifact of desc. name is the
 // normalized reference; its tag is never resolved.
@@ -112,41 +151,42 @@ func (v *Verifier) check(ctx context.Context, name string, desc ocispec.Descript
 	if err := desc.Digest.Validate(); err != nil {
 		return c, fmt.Errorf("descriptor of %s has no valid digest (%q): %w", name, desc.Digest, err)
 	}
-	img, err := target.Open(withContainerdLog(ctx, v.log), name, v.opts.Target)
+	img, err := target.Open(ctx, name, v.opts.Target)
 	if err != nil {
 		return c, err
 	}
-	if desc.MediaType == "" || desc.Size <= 0 {
-		// Only a digest (a caller without the descriptor): ask the registry
-		// what it is, by digest, never by tag.
-		d, err := img.Store.Resolve(ctx, desc.Digest.String())
-		if err != nil {
-			return c, target.Explain(img, fmt.Errorf("resolve %s@%s: %w", name, desc.Digest, err))
-		}
-		desc = d
-	}
-	store := cache.NewStore(v.blobs, img.Store, v.log)
-	platform := v.opts.Platform
-	if platform == nil {
-		platform = target.HostPlatform()
-	}
-	found, err := artifact.Find(ctx, store, desc, platform, "")
+	// desc, not the tag: what containerd resolved is what is judged. Raw:
+	// the spec is parsed below, under a check slot.
+	l, err := artifact.Load(ctx, img, artifact.LoadOptions{Root: desc, Platform: v.opts.Platform, Cache: v.blobs, Log: v.log, Raw: true})
+	c.artifact, c.subject = l.Descriptor.Digest.String(), l.Subject.Digest.String()
 	if err != nil {
-		return c, target.Explain(img, err)
+		c.ours = errors.Is(err, artifact.ErrInvalidArtifact)
+		return c, err
 	}
-	c.artifact, c.subject = found.Artifact.Digest.String(), found.Subject.Digest.String()
-	a, err := artifact.Fetch(ctx, store, found.Artifact, found.Subject)
-	if err != nil {
-		return c, target.Explain(img, err)
+	if err, at := v.failed.get(c.artifact); err != nil {
+		c.remembered = true
+		return c, fmt.Errorf("artifact %s failed %s ago and is not checked again for %s: %w",
+			c.artifact, time.Since(at).Round(time.Second), FailureTTL, err)
 	}
-	s, _, err := spec.Parse(a.Spec)
+	c.ours = true
+	// Parsing and evaluating use CPU: a bounded number run at once.
+	select {
+	case v.slots <- struct{}{}:
+		defer func() { <-v.slots }()
+	case <-ctx.Done():
+		return c, fmt.Errorf("%w (%d checks run at once): %w", errBusy, cap(v.slots), ctx.Err())
+	}
+	s, _, err := spec.ParseContext(ctx, l.Artifact.Spec)
 	if err != nil {
-		return c, fmt.Errorf("artifact %s: %w", found.Artifact.Digest, err)
+		return c, fmt.Errorf("artifact %s: %w", c.artifact, err)
 	}
 	f, err := v.hostFeatures(ctx, s)
 	if err != nil {
 		return c, err
 	}
-	c.report, err = compat.Evaluate(s, f, compat.Options{Tags: v.pol.Tags})
-	return c, err
+	c.report, err = compat.EvaluateContext(ctx, s, f, compat.Options{Tags: v.pol.Tags})
+	if err != nil {
+		return c, fmt.Errorf("artifact %s: %w", c.artifact, err)
+	}
+	return c, nil
 }

@@ -13,11 +13,16 @@ const ID = "nfd-compat"
 
 func init() {
 	registry.Register(&plugin.Registration{
-		Type:   plugins.ImageVerifierPlugin,
-		ID:     ID,
-		Config: policy.Default(),
+		Type: plugins.ImageVerifierPlugin,
+		ID:   ID,
+		// A Stanza, not a Policy: containerd decodes the table into it
+		// as it is, and the plugin decodes it with policy.Decode as the
+		// bindir executable does (same warnings, same errors, same
+		// fail-closed rule), instead of containerd failing the plugin
+		// (pulls unchecked) over a bad value or only logging unknown keys.
+		Config: policy.DefaultStanza(),
 		InitFn: func(ic *plugin.InitContext) (any, error) {
-			return newVerifier(ic.Context, ic.Config.(*policy.Policy)), nil
+			return newVerifier(ic.Context, *ic.Config.(*policy.Stanza)), nil
 		},
 	})
 }

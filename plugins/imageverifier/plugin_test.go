@@ -22,10 +22,11 @@ import (
 )
 
 func TestConfigIsThePolicy(t *testing.T) {
-	// containerd decodes the stanza into the registration's Config.
-	v := newVerifier(context.Background(), &policy.Policy{Mode: "nope"})
+	// containerd decodes the stanza into the registration's Config, a
+	// Stanza; a bad mode fails closed with the problem as the reason.
+	v := newVerifier(context.Background(), policy.Stanza{"mode": "nope", "cache_dir": t.TempDir()})
 	j, err := v.VerifyImage(context.Background(), "x/y:z", ocispec.Descriptor{})
-	if err != nil || j.OK || !strings.Contains(j.Reason, `mode = "nope"`) {
+	if err != nil || j.OK || !strings.Contains(j.Reason, `mode = "nope"`) || !strings.Contains(j.Reason, policy.ByInvalid) {
 		t.Errorf("invalid policy: %+v %v", j, err)
 	}
 }
@@ -117,7 +118,7 @@ disabled_plugins = ["io.containerd.cri.v1.runtime", "io.containerd.grpc.v1.cri",
 	var log bytes.Buffer
 	cmd := exec.Command(daemon, "--config", cfg)
 	// The bindir verifier inherits containerd's environment.
-	cmd.Env = append(os.Environ(), "NFD_COMPAT_CONFIG="+cfg)
+	cmd.Env = append(os.Environ(), policy.ConfigEnv+"="+cfg)
 	cmd.Stdout, cmd.Stderr = &log, &log
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

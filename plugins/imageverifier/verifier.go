@@ -16,32 +16,36 @@ import (
 // imageVerifier adapts pkg/verifier to containerd's ImageVerifier.
 type imageVerifier struct {
 	v *verifier.Verifier
-	// invalid is set when the policy did not validate: every pull is then
-	// refused with it as the reason, as the bindir executable does, rather
-	// than the plugin failing to load and pulls going unchecked.
-	invalid error
 }
 
 var _ ctdverifier.ImageVerifier = (*imageVerifier)(nil)
 
-func newVerifier(ctx context.Context, pol *policy.Policy) *imageVerifier {
+// newVerifier decodes the stanza containerd handed over. Unknown keys and
+// bad values are logged as the bindir executable logs them, and an invalid
+// policy is decided by policy.Decide's rule (enforce fails closed, excluded
+// images and warn/off mode pass), never by the plugin failing to load.
+func newVerifier(ctx context.Context, stanza policy.Stanza) *imageVerifier {
 	l := log.G(ctx).WithField("verifier", ID)
+	pol, warnings, err := policy.Decode(stanza)
+	verifier.LogPolicyProblems(l, &policy.Source{Warnings: warnings}, err)
 	v, err := verifier.New(verifier.Options{
 		Policy: pol,
 		Log:    l,
 		Target: target.Options{DockerConfig: verifier.DockerConfigPath(os.Getenv)},
 	})
 	if err != nil {
-		l.WithError(err).Error("nfd-compat: invalid policy; every pull will be refused until it is fixed")
-		return &imageVerifier{invalid: err}
+		// Decode leaves no bad value behind, so this is a bug: say so on
+		// every pull rather than leave pulls unchecked.
+		l.WithError(err).Error("nfd-compat: cannot start the verifier; every pull will be refused")
+		return &imageVerifier{}
 	}
 	return &imageVerifier{v: v}
 }
 
 // VerifyImage implements containerd's ImageVerifier.
 func (iv *imageVerifier) VerifyImage(ctx context.Context, name string, desc ocispec.Descriptor) (*ctdverifier.Judgement, error) {
-	if iv.invalid != nil {
-		return &ctdverifier.Judgement{OK: false, Reason: "nfd-compat: " + iv.invalid.Error()}, nil
+	if iv.v == nil {
+		return &ctdverifier.Judgement{OK: false, Reason: "nfd-compat: the verifier did not start (see containerd's log)"}, nil
 	}
 	j, err := iv.v.Verify(ctx, name, desc)
 	if err != nil {

@@ -5,6 +5,8 @@ import (
 
 	"github.com/sirupsen/logrus"
 	"github.com/spf13/pflag"
+
+	"github.com/nfd-compat/nfd-compat/pkg/safetext"
 )
 
 // Log is the -v/--verbose flag.
@@ -25,5 +27,26 @@ func (o *Log) Logger(w io.Writer) *logrus.Logger {
 	if o.Verbose {
 		l.SetLevel(logrus.DebugLevel)
 	}
+	l.AddHook(redactHook{})
 	return l
+}
+
+// redactHook keeps credentials and control characters out of log lines:
+// -v logs registry errors, whose bodies a registry may fill with the
+// request's Authorization header.
+type redactHook struct{}
+
+func (redactHook) Levels() []logrus.Level { return logrus.AllLevels }
+
+func (redactHook) Fire(e *logrus.Entry) error {
+	e.Message = safetext.EscapeText(safetext.Redact(e.Message))
+	for k, v := range e.Data {
+		switch v := v.(type) {
+		case error:
+			e.Data[k] = safetext.ErrorText(v)
+		case string:
+			e.Data[k] = safetext.Escape(safetext.Redact(v))
+		}
+	}
+	return nil
 }

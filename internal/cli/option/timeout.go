@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+
+	"github.com/nfd-compat/nfd-compat/pkg/target"
 )
 
 // Timeout is the --timeout flag: a bound on the whole command, so a registry
@@ -20,17 +22,29 @@ func (o *Timeout) AddFlags(fs *pflag.FlagSet, def time.Duration) {
 	fs.DurationVar(&o.Value, "timeout", def, "give up after this long (0: never)")
 }
 
+// Check refuses a negative timeout, which would otherwise end the command
+// at once with "context deadline exceeded".
+func (o *Timeout) Check() error {
+	if o.Value < 0 {
+		return fmt.Errorf("--timeout %s: give a positive duration such as 30s, or 0 for no limit", o.Value)
+	}
+	return nil
+}
+
 // Run calls fn with a context bounded by the timeout and says which flag to
 // raise when it ran out.
 func (o *Timeout) Run(ctx context.Context, fn func(context.Context) error) error {
-	if o.Value <= 0 {
+	if err := o.Check(); err != nil {
+		return err
+	}
+	if o.Value == 0 {
 		return fn(ctx)
 	}
 	ctx, cancel := context.WithTimeout(ctx, o.Value)
 	defer cancel()
 	err := fn(ctx)
 	if errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("gave up after --timeout %s (raise it if the registry is just slow): %w", o.Value, err)
+		return target.GaveUp(o.Value, err)
 	}
 	return err
 }

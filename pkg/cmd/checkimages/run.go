@@ -13,14 +13,15 @@ import (
 	"github.com/containerd/containerd/v2/pkg/namespaces"
 	"github.com/sirupsen/logrus"
 
-	"github.com/nfd-compat/nfd-compat/pkg/cmd/validatenode"
+	"github.com/nfd-compat/nfd-compat/pkg/compat"
 	"github.com/nfd-compat/nfd-compat/pkg/output"
 	"github.com/nfd-compat/nfd-compat/pkg/policy"
+	"github.com/nfd-compat/nfd-compat/pkg/safetext"
 	"github.com/nfd-compat/nfd-compat/pkg/verifier"
 )
 
 // Run checks every image and prints one row per image. It returns an
-// error wrapping validatenode.ErrIncompatible when any image is
+// error wrapping compat.ErrIncompatible when any image is
 // incompatible with this host.
 func Run(ctx context.Context, opts Options) error {
 	if opts.Log == nil {
@@ -42,7 +43,7 @@ func Run(ctx context.Context, opts Options) error {
 		}
 	}
 	if n > 0 {
-		return fmt.Errorf("%d of %d images incompatible with this host: %w", n, len(rows), validatenode.ErrIncompatible)
+		return fmt.Errorf("%d of %d images incompatible with this host: %w", n, len(rows), compat.ErrIncompatible)
 	}
 	return nil
 }
@@ -159,7 +160,7 @@ func render(w io.Writer, format output.Format, rows []Row) error {
 	tw := output.NewTable(w)
 	fmt.Fprintln(tw, "NAMESPACE\tIMAGE\tDIGEST\tVERDICT\tDETAILS")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Namespace, r.Image, shortDigest(r.Digest), r.Verdict, details(r))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", safetext.Escape(r.Namespace), safetext.Escape(r.Image), safetext.Escape(shortDigest(r.Digest)), r.Verdict, safetext.Escape(details(r)))
 	}
 	return tw.Flush()
 }

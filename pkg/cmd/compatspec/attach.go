@@ -11,13 +11,14 @@ import (
 
 	"github.com/nfd-compat/nfd-compat/pkg/artifact"
 	"github.com/nfd-compat/nfd-compat/pkg/output"
+	"github.com/nfd-compat/nfd-compat/pkg/safetext"
 	"github.com/nfd-compat/nfd-compat/pkg/spec"
 	"github.com/nfd-compat/nfd-compat/pkg/target"
 )
 
 // AttachOptions are attach-spec's inputs.
 type AttachOptions struct {
-	Image ImageOptions
+	Image target.ImageOptions
 	// Spec is the spec file's content; SpecName names it in messages.
 	Spec     []byte
 	SpecName string
@@ -25,7 +26,8 @@ type AttachOptions struct {
 	// Annotations are added to the artifact manifest.
 	Annotations map[string]string
 	// Replace removes the image's older compat artifacts once the new one is
-	// pushed and listed.
+	// pushed and listed; each is verified first, and listed entries that are
+	// not compat artifacts of the image are kept with a warning.
 	Replace bool
 	// Created overrides the creation time (tests); zero means now.
 	Created time.Time
@@ -39,15 +41,18 @@ type AttachResult struct {
 	Artifact ocispec.Descriptor   `json:"artifact"`
 	Subject  ocispec.Descriptor   `json:"subject"`
 	Removed  []ocispec.Descriptor `json:"removed,omitempty"`
+	// Skipped are listed entries that --replace kept because they are not
+	// compat artifacts of the image.
+	Skipped []Skipped `json:"skipped,omitempty"`
 }
 
 // Attach validates the spec, then pushes it as a compat artifact of the image.
 // An invalid spec is never pushed.
 func Attach(ctx context.Context, opts AttachOptions) error {
-	if len(opts.Spec) > spec.MaxSize {
-		return fmt.Errorf("%s is %d bytes, over the %d byte limit of a spec", opts.SpecName, len(opts.Spec), spec.MaxSize)
+	if len(opts.Spec) > spec.MaxSpecSize {
+		return fmt.Errorf("%s is %d bytes, over the %d byte limit of a spec", opts.SpecName, len(opts.Spec), spec.MaxSpecSize)
 	}
-	_, problems, err := spec.Parse(opts.Spec)
+	_, problems, err := spec.ParseContext(ctx, opts.Spec)
 	if err != nil {
 		return fmt.Errorf("%s: %w (nothing was pushed)", opts.SpecName, err)
 	}
@@ -62,12 +67,18 @@ func Attach(ctx context.Context, opts AttachOptions) error {
 	desc, err := artifact.Attach(ctx, sub.img.Store, sub.desc, opts.Spec, artifact.AttachOptions{
 		Format: opts.Format, Annotations: opts.Annotations, Created: opts.Created,
 	})
+	// Attached and listed, but another tool's concurrent change was
+	// overwritten: go on, and say so (exit non-zero) at the end.
+	var lost error
+	if errors.Is(err, artifact.ErrConcurrentWriteLost) {
+		lost, err = err, nil
+	}
 	if err != nil {
 		return target.Explain(sub.img, err)
 	}
 	res := AttachResult{Artifact: desc, Subject: sub.desc}
 	if opts.Replace {
-		if res.Removed, err = replaceOlder(ctx, sub, desc); err != nil {
+		if res.Removed, res.Skipped, err = replaceOlder(ctx, sub, desc, opts.Stderr); err != nil {
 			return err
 		}
 	}
@@ -75,46 +86,48 @@ func Attach(ctx context.Context, opts AttachOptions) error {
 		for _, d := range res.Removed {
 			fmt.Fprintf(opts.Stderr, "Removed older compatibility artifact %s\n", d.Digest)
 		}
-		_, err := fmt.Fprintln(opts.Stdout, desc.Digest)
+		if _, err := fmt.Fprintln(opts.Stdout, desc.Digest); err != nil {
+			return err
+		}
+	} else if err := output.Encode(opts.Stdout, opts.Output, res); err != nil {
 		return err
 	}
-	return output.Encode(opts.Stdout, opts.Output, res)
+	return lost
 }
 
 // replaceOlder removes the subject's other compat artifacts, but only after
 // the new one is listed: a registry that lost the push must not lose the old
-// spec too.
-func replaceOlder(ctx context.Context, sub *subject, pushed ocispec.Descriptor) ([]ocispec.Descriptor, error) {
+// spec too. Each is verified before it is deleted (see removeVerified); a
+// listed entry that is not a compat artifact of the image is kept with a
+// warning on w.
+func replaceOlder(ctx context.Context, sub *subject, pushed ocispec.Descriptor, w io.Writer) ([]ocispec.Descriptor, []Skipped, error) {
 	descs, err := sub.list(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("pushed %s, but could not list artifacts to replace older ones (nothing removed): %w", pushed.Digest, err)
+		return nil, nil, fmt.Errorf("pushed %s, but could not list artifacts to replace older ones (nothing removed): %w", pushed.Digest, err)
 	}
 	found := false
-	for _, d := range descs {
-		found = found || d.Digest == pushed.Digest
-	}
-	if !found {
-		return nil, fmt.Errorf("pushed %s, but %s does not list it among the image's referrers yet; older artifacts were kept", pushed.Digest, sub.img.Location)
-	}
-	var removed []ocispec.Descriptor
-	var errs []error
+	older := make([]ocispec.Descriptor, 0, len(descs))
 	for _, d := range descs {
 		if d.Digest == pushed.Digest {
+			found = true
 			continue
 		}
-		if err := removeOne(ctx, sub, d); err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		removed = append(removed, d)
+		older = append(older, d)
 	}
-	return removed, errors.Join(errs...)
+	if !found {
+		return nil, nil, fmt.Errorf("pushed %s, but %s does not list it among the image's referrers yet; older artifacts were kept", pushed.Digest, sub.img.Location)
+	}
+	res, err := removeVerified(ctx, sub, older, w)
+	if err != nil {
+		err = fmt.Errorf("pushed %s, but not every older artifact was removed: %w", pushed.Digest, err)
+	}
+	return append(res.Removed, res.Dangling...), res.Skipped, err
 }
 
 func printWarnings(w io.Writer, name string, problems []spec.Problem) {
 	for _, p := range problems {
 		if p.Severity == spec.SeverityWarning {
-			fmt.Fprintf(w, "%s: %s\n", name, p)
+			fmt.Fprintf(w, "%s: %s\n", safetext.Escape(name), safetext.Escape(p.String()))
 		}
 	}
 }

@@ -10,21 +10,13 @@ import (
 	"github.com/nfd-compat/nfd-compat/pkg/target"
 )
 
-// ImageOptions name an image and how to reach it.
-type ImageOptions struct {
-	Ref    string
-	Target target.Options
-	// Platform selects a platform's manifest when Ref is an index.
-	Platform *ocispec.Platform
-}
-
 // subject is an opened image and the descriptor its artifacts refer to.
 type subject struct {
 	img  *target.Image
 	desc ocispec.Descriptor
 }
 
-func openSubject(ctx context.Context, opts ImageOptions) (*subject, error) {
+func openSubject(ctx context.Context, opts target.ImageOptions) (*subject, error) {
 	img, err := target.Open(ctx, opts.Ref, opts.Target)
 	if err != nil {
 		return nil, err

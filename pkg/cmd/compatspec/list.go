@@ -2,6 +2,7 @@ package compatspec
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -11,12 +12,14 @@ import (
 
 	"github.com/nfd-compat/nfd-compat/pkg/artifact"
 	"github.com/nfd-compat/nfd-compat/pkg/output"
+	"github.com/nfd-compat/nfd-compat/pkg/safetext"
 	"github.com/nfd-compat/nfd-compat/pkg/spec"
+	"github.com/nfd-compat/nfd-compat/pkg/target"
 )
 
 // ListOptions are list-specs' inputs.
 type ListOptions struct {
-	Image  ImageOptions
+	Image  target.ImageOptions
 	Output output.Format
 	Stdout io.Writer
 }
@@ -30,6 +33,10 @@ type ListEntry struct {
 	Sets         []SetBrief `json:"sets,omitempty"`
 	// Error says why the artifact's spec could not be read, if it could not.
 	Error string `json:"error,omitempty"`
+	// Dangling means the referrers list names a manifest the registry no
+	// longer has (an interrupted or concurrent write); readers skip it and
+	// `remove-spec --digest` drops it from the list.
+	Dangling bool `json:"dangling,omitempty"`
 }
 
 // SetBrief is a compatibility set's tag and weight.
@@ -62,8 +69,11 @@ func List(ctx context.Context, opts ListOptions) error {
 		if err := output.Encode(opts.Stdout, opts.Output, res); err != nil {
 			return err
 		}
-	} else if err := listTable(opts.Stdout, res); err != nil {
-		return err
+	} else if len(descs) > 0 {
+		// No header over nothing: the exit-3 error says it all.
+		if err := listTable(opts.Stdout, res); err != nil {
+			return err
+		}
 	}
 	if len(descs) == 0 {
 		return sub.noArtifact()
@@ -76,8 +86,13 @@ func List(ctx context.Context, opts ListOptions) error {
 func describe(ctx context.Context, sub *subject, d ocispec.Descriptor) ListEntry {
 	e := ListEntry{Digest: d.Digest.String(), Created: createdString(d), ArtifactType: d.ArtifactType, Size: d.Size}
 	a, err := artifact.Fetch(ctx, sub.img.Store, d, sub.desc)
+	if errors.Is(err, artifact.ErrDangling) {
+		e.Dangling = true
+		e.Error = fmt.Sprintf("dangling: listed, but the manifest is gone; drop it with `remove-spec --digest %s`", d.Digest)
+		return e
+	}
 	if err != nil {
-		e.Error = err.Error()
+		e.Error = target.Explain(sub.img, err).Error()
 		return e
 	}
 	s, _, err := spec.Parse(a.Spec)
@@ -107,14 +122,17 @@ func listTable(w io.Writer, res ListResult) error {
 			sets = append(sets, fmt.Sprintf("%s:%d", tag, s.Weight))
 		}
 		col := strings.Join(sets, ",")
-		if e.Error != "" {
+		switch {
+		case e.Dangling:
+			col = e.Error
+		case e.Error != "":
 			col = "error: " + e.Error
 		}
 		created := e.Created
 		if created == "" {
 			created = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", e.Digest, created, e.ArtifactType, e.Size, col)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", safetext.Escape(e.Digest), safetext.Escape(created), safetext.Escape(e.ArtifactType), e.Size, safetext.Escape(col))
 	}
 	return tw.Flush()
 }

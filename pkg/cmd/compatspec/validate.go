@@ -10,6 +10,7 @@ import (
 
 	"github.com/nfd-compat/nfd-compat/pkg/artifact"
 	"github.com/nfd-compat/nfd-compat/pkg/output"
+	"github.com/nfd-compat/nfd-compat/pkg/safetext"
 	"github.com/nfd-compat/nfd-compat/pkg/spec"
 	"github.com/nfd-compat/nfd-compat/pkg/target"
 )
@@ -21,7 +22,7 @@ type ValidateOptions struct {
 	File     []byte
 	FileName string
 	// Image is set in image mode.
-	Image  *ImageOptions
+	Image  *target.ImageOptions
 	Digest string
 	Output output.Format
 	Stdout io.Writer
@@ -47,14 +48,22 @@ type ValidateReport struct {
 func Validate(ctx context.Context, opts ValidateOptions) error {
 	var rep ValidateReport
 	if opts.Image == nil {
-		rep.Results = []ValidateResult{checkSpec(opts.FileName, opts.File)}
-	} else {
-		sub, err := openSubject(ctx, *opts.Image)
+		r, err := checkSpec(ctx, opts.FileName, opts.File)
 		if err != nil {
 			return err
 		}
-		rep.Subject = &sub.desc
-		if rep.Results, err = checkArtifacts(ctx, sub, opts.Digest); err != nil {
+		rep.Results = []ValidateResult{r}
+	} else {
+		img, err := opts.Image.Open(ctx)
+		if err != nil {
+			return err
+		}
+		r, err := artifact.Resolve(ctx, img, artifact.LoadOptions{Platform: opts.Image.Platform, SubjectOnly: true})
+		if err != nil {
+			return err
+		}
+		rep.Subject = &r.Subjects[0]
+		if rep.Results, err = checkArtifacts(ctx, r, opts.Digest); err != nil {
 			return err
 		}
 	}
@@ -79,44 +88,56 @@ func Validate(ctx context.Context, opts ValidateOptions) error {
 	return nil
 }
 
-func checkArtifacts(ctx context.Context, sub *subject, digest string) ([]ValidateResult, error) {
-	descs, err := sub.list(ctx)
+// checkArtifacts checks every artifact of r's subject, or the one digest
+// selects; an artifact that breaks the format is a result, not an error.
+func checkArtifacts(ctx context.Context, r *artifact.Resolved, digest string) ([]ValidateResult, error) {
+	subject := r.Subjects[0]
+	descs, err := r.List(ctx, subject)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", r.Image.Name, err)
 	}
 	if len(descs) == 0 {
-		return nil, sub.noArtifact()
+		return nil, fmt.Errorf("%s (%s) has no compatibility artifact: attach one with `nfd-compat attach-spec`: %w", r.Image.Name, subject.Digest, artifact.ErrNoArtifact)
 	}
 	if digest != "" {
 		d, err := artifact.Select(descs, digest)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", sub.img.Name, err)
+			return nil, fmt.Errorf("%s: %w", r.Image.Name, err)
 		}
 		descs = []ocispec.Descriptor{d}
 	}
 	results := make([]ValidateResult, 0, len(descs))
 	for _, d := range descs {
-		a, err := artifact.Fetch(ctx, sub.img.Store, d, sub.desc)
+		a, err := r.Fetch(ctx, d, subject)
 		if err != nil {
 			if !errors.Is(err, artifact.ErrInvalidArtifact) {
-				return nil, target.Explain(sub.img, err)
+				return nil, fmt.Errorf("%s: %w", r.Image.Name, err)
 			}
 			results = append(results, ValidateResult{Source: d.Digest.String(), Problems: []spec.Problem{{
 				Path: "manifest", Severity: spec.SeverityError, Message: err.Error(),
 			}}})
 			continue
 		}
-		results = append(results, checkSpec(d.Digest.String(), a.Spec))
+		r, err := checkSpec(ctx, d.Digest.String(), a.Spec)
+		if err != nil {
+			return nil, err
+		}
+		results = append(results, r)
 	}
 	return results, nil
 }
 
-func checkSpec(source string, data []byte) ValidateResult {
-	_, problems, err := spec.Parse(data)
+// checkSpec parses and validates one spec. A check cut short by ctx is an
+// error, never a verdict: the spec is then not known to be valid.
+func checkSpec(ctx context.Context, source string, data []byte) (ValidateResult, error) {
+	_, problems, err := spec.ParseContext(ctx, data)
+	if err != nil && !errors.Is(err, spec.ErrInvalid) {
+		return ValidateResult{}, fmt.Errorf("%s: %w", source, err)
+	}
 	if problems == nil {
 		problems = []spec.Problem{}
 	}
-	return ValidateResult{Source: source, Valid: err == nil, Problems: problems}
+	return ValidateResult{Source: source, Valid: err == nil, Problems: problems}, nil
 }
 
 func validateTable(w io.Writer, rep ValidateReport) error {
@@ -125,7 +146,7 @@ func validateTable(w io.Writer, rep ValidateReport) error {
 		if !r.Valid {
 			state = "INVALID"
 		}
-		fmt.Fprintf(w, "%s: %s\n", r.Source, state)
+		fmt.Fprintf(w, "%s: %s\n", safetext.Escape(r.Source), state)
 		if len(r.Problems) == 0 {
 			continue
 		}
@@ -136,7 +157,7 @@ func validateTable(w io.Writer, rep ValidateReport) error {
 			if p.Line > 0 {
 				line = fmt.Sprint(p.Line)
 			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", line, p.Severity, p.Path, p.Message)
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", line, p.Severity, safetext.Escape(p.Path), safetext.Escape(p.Message))
 		}
 		if err := tw.Flush(); err != nil {
 			return err

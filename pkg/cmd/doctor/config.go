@@ -1,17 +1,13 @@
 package doctor
 
 import (
-	"context"
 	"fmt"
-	"io"
 	"os"
 	"slices"
 
 	srvconfig "github.com/containerd/containerd/v2/cmd/containerd/server/config"
 	"github.com/containerd/containerd/v2/defaults"
-	"github.com/containerd/log"
 	"github.com/pelletier/go-toml/v2"
-	"github.com/sirupsen/logrus"
 )
 
 // Plugin URIs doctor reads.
@@ -32,12 +28,10 @@ type ctrdConfig struct {
 	fileVersion int
 }
 
-// loadConfig reads the file and its imports as containerd does. Its
-// warnings (unknown keys) go nowhere: doctor reports what matters itself.
-func loadConfig(path string) (*ctrdConfig, error) {
-	quiet := logrus.New()
-	quiet.SetOutput(io.Discard)
-	ctx := log.WithLogger(context.Background(), logrus.NewEntry(quiet))
+// newCtrdConfig wraps the config policy.Load read with containerd's own
+// loader (the verifier's and containerd's view of the file) with the main
+// file's version.
+func newCtrdConfig(path string, cfg *srvconfig.Config) (*ctrdConfig, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -47,10 +41,6 @@ func loadConfig(path string) (*ctrdConfig, error) {
 	}
 	if err := toml.Unmarshal(b, &head); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	cfg := &srvconfig.Config{Version: 3}
-	if err := srvconfig.LoadConfig(ctx, path, cfg); err != nil {
-		return nil, err
 	}
 	return &ctrdConfig{Config: cfg, fileVersion: head.Version}, nil
 }

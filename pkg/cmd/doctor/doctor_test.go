@@ -17,6 +17,10 @@ type setup struct {
 	files map[string]string
 	// bin are bin_dir's entries (under DIR/bin) and their modes.
 	bin map[string]os.FileMode
+	// modes are set on files or directories after they are written.
+	modes map[string]os.FileMode
+	// old are files whose modification time is set an hour back.
+	old []string
 }
 
 const goodBindir = `
@@ -173,8 +177,39 @@ func TestDoctorConfigs(t *testing.T) {
 		{
 			name:  "bad policy",
 			setup: setup{config: "version = 3\n" + goodBindir + goodPolicy + "  on_missing = \"maybe\"\n  colour = \"red\"\n", bin: verifierOnly},
-			want:  map[string]Status{"policy": Fail, "timeout": Warn},
+			want:  map[string]Status{"policy": Fail, "timeout": OK},
 			says:  map[string]string{"policy": "colour"},
+		},
+		{
+			name:  "typo in warn mode",
+			setup: setup{config: "version = 3\n" + goodBindir + strings.Replace(goodPolicy, `"enforce"`, `"warn"`, 1) + "  on_eror = \"allow\"\n", bin: verifierOnly},
+			want:  map[string]Status{"policy": Warn, "timeout": OK, "cache-dir": OK},
+			says:  map[string]string{"policy": `unknown key "on_eror" in [plugins."io.containerd.image-verifier.v1.nfd-compat"] ignored (did you mean "on_error"?)`},
+		},
+		{
+			name:  "bad value in warn mode",
+			setup: setup{config: "version = 3\n" + goodBindir + strings.Replace(goodPolicy, `"enforce"`, `"warn"`, 1) + "  on_missing = \"nope\"\n", bin: verifierOnly},
+			want:  map[string]Status{"policy": Fail},
+			says:  map[string]string{"policy": "warns on every pull"},
+		},
+		{
+			name:  "bad value in enforce mode",
+			setup: setup{config: "version = 3\n" + goodBindir + goodPolicy + "  on_missing = \"nope\"\n", bin: verifierOnly},
+			want:  map[string]Status{"policy": Fail},
+			says:  map[string]string{"policy": "refuses every checked pull (enforce mode fails closed); excluded images still pass"},
+		},
+		{
+			name:  "cache_dir writable by others",
+			setup: setup{config: "version = 3\n" + goodBindir + goodPolicy, bin: verifierOnly, files: map[string]string{"cache/features/x.json": "{}"}, modes: map[string]os.FileMode{"cache": 0o777}},
+			want:  map[string]Status{"cache-dir": Fail},
+			says:  map[string]string{"cache-dir": "writable by group or others"},
+		},
+		{
+			name: "stale temp files",
+			setup: setup{config: "version = 3\n" + goodBindir + goodPolicy, bin: verifierOnly,
+				files: map[string]string{"cache/features/.x.json.tmp-1": ""}, modes: map[string]os.FileMode{"cache": 0o700, "cache/features": 0o700}, old: []string{"cache/features/.x.json.tmp-1"}},
+			want: map[string]Status{"cache-dir": Warn},
+			says: map[string]string{"cache-dir": "1 stale temporary file(s)"},
 		},
 		{
 			name: "policy from an import",
@@ -184,7 +219,7 @@ func TestDoctorConfigs(t *testing.T) {
 				bin:    verifierOnly,
 			},
 			want: map[string]Status{"config": OK, "policy": OK, "cache-dir": OK},
-			says: map[string]string{"policy": "conf.d/nfd-compat.toml", "config": "2 file(s) read"},
+			says: map[string]string{"policy": "mode=enforce", "config": "imports followed"},
 		},
 		{
 			name:  "no policy stanza",
@@ -228,6 +263,17 @@ func TestDoctorConfigs(t *testing.T) {
 			}
 			for name, mode := range c.setup.bin {
 				write(t, filepath.Join(dir, "bin", name), "#!/bin/sh\nexit 0\n", mode)
+			}
+			for name, mode := range c.setup.modes {
+				if err := os.Chmod(filepath.Join(dir, name), mode); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, name := range c.setup.old {
+				past := time.Now().Add(-time.Hour)
+				if err := os.Chtimes(filepath.Join(dir, name), past, past); err != nil {
+					t.Fatal(err)
+				}
 			}
 			results := Check(context.Background(), Options{
 				ConfigFile: cfg, Address: filepath.Join(dir, "no.sock"), SkipFeatures: true, Timeout: 200 * time.Millisecond,

@@ -12,6 +12,7 @@ import (
 	"github.com/nfd-compat/nfd-compat/pkg/features"
 	"github.com/nfd-compat/nfd-compat/pkg/output"
 	"github.com/nfd-compat/nfd-compat/pkg/policy"
+	"github.com/nfd-compat/nfd-compat/pkg/safetext"
 )
 
 // env is what the checks share: loaded once, read by many.
@@ -55,7 +56,17 @@ func Check(ctx context.Context, opts Options) []Result {
 	if e.timeout == 0 {
 		e.timeout = 5 * time.Second
 	}
-	e.cfg, e.cfgErr = loadConfig(opts.ConfigFile)
+	// One load, by the verifier's loader: doctor and nfd-compat-verifier
+	// see the same config and the same policy problems.
+	e.policy, e.policySrc, e.policyErr = policy.Load(opts.ConfigFile, false)
+	switch {
+	case e.policySrc.Missing:
+		e.cfgErr = fmt.Errorf("%s: %w", opts.ConfigFile, os.ErrNotExist)
+	case e.policySrc.Config == nil:
+		e.cfgErr = e.policyErr
+	default:
+		e.cfg, e.cfgErr = newCtrdConfig(opts.ConfigFile, e.policySrc.Config)
+	}
 	if e.cfgErr != nil {
 		e.cfg = nil
 	}
@@ -64,7 +75,6 @@ func Check(ctx context.Context, opts Options) []Result {
 		e.address = e.cfg.address()
 	}
 	e.daemon = askDaemon(ctx, e)
-	e.policy, e.policySrc, e.policyErr = loadPolicy(opts.ConfigFile, e.cfgErr)
 
 	results := []Result{checkConfig(e), checkDaemon(e), checkPlugins(e), checkCRI(e), checkBinDir(e),
 		checkVerifier(e), checkPolicy(e), checkTimeout(e), checkHosts(e), checkCacheDir(e)}
@@ -72,14 +82,6 @@ func Check(ctx context.Context, opts Options) []Result {
 		results = append(results, checkFeatures(ctx, e))
 	}
 	return results
-}
-
-// loadPolicy reads the stanza; without a config file the defaults apply.
-func loadPolicy(path string, cfgErr error) (*policy.Policy, *policy.Source, error) {
-	if errors.Is(cfgErr, os.ErrNotExist) {
-		return policy.Default(), nil, nil
-	}
-	return policy.Load(path)
 }
 
 func checkConfig(e *env) Result {
@@ -92,11 +94,7 @@ func checkConfig(e *env) Result {
 		r.Status, r.Message = Fail, fmt.Sprintf("%s: %v", e.opts.ConfigFile, e.cfgErr)
 		r.Fix = "fix the TOML; containerd refuses to start on it too"
 	default:
-		files := 1
-		if e.policySrc != nil && len(e.policySrc.Files) > 0 {
-			files = len(e.policySrc.Files)
-		}
-		r.Status, r.Message = OK, fmt.Sprintf("%s (version %d; %d file(s) read, imports followed)", e.opts.ConfigFile, e.cfg.fileVersion, files)
+		r.Status, r.Message = OK, fmt.Sprintf("%s (version %d; imports followed by containerd's loader)", e.opts.ConfigFile, e.cfg.fileVersion)
 	}
 	return r
 }
@@ -122,7 +120,7 @@ func render(w io.Writer, format output.Format, results []Result) error {
 	}
 	tw := output.NewTable(w)
 	for _, r := range results {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Status, r.Check, r.Message)
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Status, r.Check, safetext.Escape(r.Message))
 		if r.Fix != "" {
 			fmt.Fprintf(tw, "\t\tfix: %s\n", strings.ReplaceAll(r.Fix, "\n", " "))
 		}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nfd-compat/nfd-compat/pkg/cache"
 	"github.com/nfd-compat/nfd-compat/pkg/policy"
 )
 
@@ -116,22 +117,44 @@ func checkVerifier(e *env) Result {
 	return r
 }
 
-// checkPolicy: the stanza parses and validates as the verifier will read it.
+// checkPolicy: the stanza as the verifier reads it (policy.Load, the same
+// call): bad values fail, unknown keys warn, and the message says what the
+// verifier does about them.
 func checkPolicy(e *env) Result {
 	r := Result{Check: "policy"}
-	if e.policyErr != nil {
-		r.Status, r.Message = Fail, e.policyErr.Error()
-		r.Fix = fmt.Sprintf("fix [plugins.%q]; valid keys: %s", policy.PluginURI, strings.Join(policy.Keys(), ", "))
+	p := e.policy
+	if p == nil {
+		r.Status, r.Message = Fail, fmt.Sprintf("%v: the verifier refuses every pull until it can read the config", e.policyErr)
+		r.Fix = "fix the config file (the config check says more)"
 		return r
 	}
-	p := e.policy
+	var warnings []string
+	if e.policySrc != nil {
+		warnings = e.policySrc.Warnings
+	}
 	summary := fmt.Sprintf("mode=%s on_missing=%s on_error=%s timeout=%s", p.Mode, p.OnMissing, p.OnError, p.Timeout)
-	if e.policySrc == nil || e.policySrc.StanzaFile == "" {
+	switch {
+	case e.policyErr != nil:
+		does := "the verifier refuses every checked pull (enforce mode fails closed); excluded images still pass"
+		if p.Mode != policy.ModeEnforce {
+			does = "the verifier decides with the bad keys at their defaults and warns on every pull"
+		}
+		r.Status, r.Message = Fail, fmt.Sprintf("%v: %s (in effect: %s)", e.policyErr, does, summary)
+		r.Fix = fmt.Sprintf("fix [plugins.%q]; valid keys: %s", policy.PluginURI, strings.Join(policy.Keys(), ", "))
+		if len(warnings) > 0 {
+			r.Message += "; " + strings.Join(warnings, "; ")
+		}
+		return r
+	case len(warnings) > 0:
+		r.Status, r.Message = Warn, strings.Join(warnings, "; ")+" (in effect: "+summary+")"
+		r.Fix = "fix or remove the key; ignored keys change nothing, which is rarely what was meant"
+		return r
+	case e.policySrc == nil || !e.policySrc.Stanza:
 		r.Status, r.Message = Warn, "no policy stanza: the defaults apply ("+summary+")"
 		r.Fix = fmt.Sprintf("add [plugins.%q] to the config or an import (contrib/containerd/nfd-compat.toml)", policy.PluginURI)
 		return r
 	}
-	r.Status, r.Message = OK, fmt.Sprintf("%s (from %s)", summary, e.policySrc.StanzaFile)
+	r.Status, r.Message = OK, summary
 	if p.Mode == policy.ModeOff {
 		r.Status, r.Fix = Warn, `mode = "off" checks nothing: use "warn" to observe or "enforce" to refuse`
 	}
@@ -212,7 +235,9 @@ func checkHosts(e *env) Result {
 	return r
 }
 
-// checkCacheDir: the features and spec caches and the audit log live here.
+// checkCacheDir: the features and spec caches and the audit log live
+// here; the verifier bypasses a directory others could write to
+// (cache.Check, the verifier's own rule) and cleans stale temporary files.
 func checkCacheDir(e *env) Result {
 	r := Result{Check: "cache-dir"}
 	if e.policy == nil {
@@ -220,38 +245,36 @@ func checkCacheDir(e *env) Result {
 		return r
 	}
 	dir := e.policy.CacheDir
-	fi, err := os.Stat(dir)
-	if os.IsNotExist(err) {
-		parent := existingParent(dir)
-		if err := writable(parent); err != nil {
-			r.Status, r.Message = Fail, fmt.Sprintf("cache_dir %s does not exist and %s is not writable: %v", dir, parent, err)
-			r.Fix = fmt.Sprintf("mkdir -p %s (as the user containerd runs as)", dir)
-			return r
-		}
-		r.Status, r.Message = OK, fmt.Sprintf("cache_dir %s will be created on the first pull", dir)
+	rep := cache.Check(dir)
+	if err := rep.Err(); err != nil {
+		r.Status = Fail
+		r.Message = fmt.Sprintf("%v: the verifier does not use it (no caches, no audit.jsonl)", err)
+		r.Fix = fmt.Sprintf("make %s and its subdirectories owned by containerd's user and not writable by group or others (chown -R root: %s; chmod -R go-w %s), or set cache_dir elsewhere", dir, dir, dir)
 		return r
 	}
-	if err == nil && !fi.IsDir() {
-		err = fmt.Errorf("not a directory")
+	if rep.Missing {
+		parent := rep.Parent
+		if err := writable(parent); err != nil {
+			r.Status, r.Message = Fail, fmt.Sprintf("cache_dir %s does not exist and %s is not writable: %v", dir, parent, err)
+			r.Fix = fmt.Sprintf("mkdir -m 0700 -p %s (as the user containerd runs as)", dir)
+			return r
+		}
+		r.Status, r.Message = OK, fmt.Sprintf("cache_dir %s will be created (mode 0700) on the first pull", dir)
+		return r
 	}
-	if err == nil {
-		err = writable(dir)
-	}
-	if err != nil {
+	if err := writable(rep.Dir); err != nil {
 		r.Status, r.Message = Fail, fmt.Sprintf("cache_dir %s: %v", dir, err)
 		r.Fix = fmt.Sprintf("make %s a directory writable by containerd's user, or set cache_dir elsewhere", dir)
 		return r
 	}
-	r.Status, r.Message = OK, fmt.Sprintf("cache_dir %s is writable (audit log: %s)", dir, filepath.Join(dir, "audit.jsonl"))
-	return r
-}
-
-func existingParent(dir string) string {
-	for d := filepath.Dir(dir); ; d = filepath.Dir(d) {
-		if _, err := os.Stat(d); err == nil || d == filepath.Dir(d) {
-			return d
-		}
+	if n := len(rep.StaleTemps); n > 0 {
+		r.Status = Warn
+		r.Message = fmt.Sprintf("cache_dir %s holds %d stale temporary file(s) a killed writer left (e.g. %s)", dir, n, rep.StaleTemps[0])
+		r.Fix = "harmless; the next verifier run removes them"
+		return r
 	}
+	r.Status, r.Message = OK, fmt.Sprintf("cache_dir %s is writable and private (audit log: %s)", dir, filepath.Join(dir, "audit.jsonl"))
+	return r
 }
 
 // writable creates and removes a file in dir.

@@ -10,7 +10,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/nfd-compat/nfd-compat/pkg/artifact"
-	"github.com/nfd-compat/nfd-compat/pkg/cmd/validatenode"
+	"github.com/nfd-compat/nfd-compat/pkg/compat"
 	"github.com/nfd-compat/nfd-compat/pkg/policy"
 	"github.com/nfd-compat/nfd-compat/pkg/target"
 	"github.com/nfd-compat/nfd-compat/pkg/verifier"
@@ -52,7 +52,7 @@ func check(ctx context.Context, opts Options, img *image, desc ocispec.Descripto
 func refusal(o *verifier.Outcome) error {
 	switch o.Verdict {
 	case policy.Incompatible:
-		return fmt.Errorf("pull refused: %s: %w", o.Reason, validatenode.ErrIncompatible)
+		return fmt.Errorf("pull refused: %s: %w", o.Reason, compat.ErrIncompatible)
 	case policy.Missing:
 		if o.Err != nil {
 			return fmt.Errorf("pull refused: %s: %w", o.Reason, o.Err)

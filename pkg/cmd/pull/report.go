@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/nfd-compat/nfd-compat/pkg/output"
 	"github.com/nfd-compat/nfd-compat/pkg/policy"
+	"github.com/nfd-compat/nfd-compat/pkg/safetext"
 	"github.com/nfd-compat/nfd-compat/pkg/verifier"
 )
 
@@ -13,27 +15,27 @@ import (
 // expression, with what this host has for the failed ones.
 func printOutcome(w io.Writer, o *verifier.Outcome) error {
 	if o.Decision.Allow && !o.Decision.Warn {
-		_, err := fmt.Fprintln(w, o.Reason)
+		_, err := fmt.Fprintln(w, safetext.Escape(o.Reason))
 		return err
 	}
 	label := "REFUSED"
 	if o.Decision.Allow {
 		label = "WARNING"
 	}
-	fmt.Fprintf(w, "%s: %s\n\n", label, o.Reason)
-	fmt.Fprintf(w, "Image:    %s\n", o.Image)
-	fmt.Fprintf(w, "Digest:   %s\n", o.Digest)
+	fmt.Fprintf(w, "%s: %s\n\n", label, safetext.Escape(o.Reason))
+	fmt.Fprintf(w, "Image:    %s\n", safetext.Escape(o.Image))
+	fmt.Fprintf(w, "Digest:   %s\n", safetext.Escape(o.Digest))
 	if o.Artifact != "" {
-		fmt.Fprintf(w, "Artifact: %s (refers to %s)\n", o.Artifact, o.Subject)
+		fmt.Fprintf(w, "Artifact: %s (refers to %s)\n", safetext.Escape(o.Artifact), safetext.Escape(o.Subject))
 	}
 	fmt.Fprintf(w, "Verdict:  %s\n", o.Verdict)
 	if o.Err != nil {
-		fmt.Fprintf(w, "Error:    %v\n", o.Err)
+		fmt.Fprintf(w, "Error:    %s\n", safetext.EscapeText(o.Err.Error()))
 	}
 	fmt.Fprintf(w, "Decision: %s\n", o.Decision)
 	if o.Report == nil || (o.Verdict != policy.Incompatible && o.Verdict != policy.Compatible) {
 		return nil
 	}
 	fmt.Fprintln(w)
-	return o.Report.WriteTable(w, false)
+	return output.WriteReport(w, o.Report, false)
 }

@@ -15,7 +15,7 @@ import (
 
 // Run checks the image against this host and, if the policy allows it,
 // pulls it through containerd's transfer service. A refused image is
-// returned as an error wrapping validatenode.ErrIncompatible,
+// returned as an error wrapping compat.ErrIncompatible,
 // artifact.ErrNoArtifact or compat.ErrNoApplicableSet (exit 1 or 3), or
 // the check's error (exit 2).
 func Run(ctx context.Context, opts Options) error {

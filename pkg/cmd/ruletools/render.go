@@ -8,6 +8,7 @@ import (
 	"github.com/nfd-compat/nfd-compat/pkg/features"
 	"github.com/nfd-compat/nfd-compat/pkg/output"
 	"github.com/nfd-compat/nfd-compat/pkg/rules"
+	"github.com/nfd-compat/nfd-compat/pkg/safetext"
 )
 
 func runAndRender(objs []rules.Object, nodes []features.Node, format output.Format, w io.Writer) error {
@@ -40,9 +41,9 @@ func runAndRender(objs []rules.Object, nodes []features.Node, format output.Form
 }
 
 func nodeTable(w io.Writer, n rules.NodeResult) error {
-	fmt.Fprintf(w, "Node: %s", n.Node)
+	fmt.Fprintf(w, "Node: %s", safetext.Escape(n.Node))
 	if n.Source != "" {
-		fmt.Fprintf(w, " (%s)", n.Source)
+		fmt.Fprintf(w, " (%s)", safetext.Escape(n.Source))
 	}
 	fmt.Fprintln(w)
 	section(w, "Labels", n.Labels)
@@ -53,7 +54,7 @@ func nodeTable(w io.Writer, n rules.NodeResult) error {
 		fmt.Fprintln(w, "  none")
 	}
 	for _, t := range n.Taints {
-		fmt.Fprintf(w, "  %s\n", t.ToString())
+		fmt.Fprintf(w, "  %s\n", safetext.Escape(t.ToString()))
 	}
 	section(w, "Vars (rule.matched, not written to the node)", n.Vars)
 	if len(n.Groups) > 0 {
@@ -63,18 +64,18 @@ func nodeTable(w io.Writer, n rules.NodeResult) error {
 			if g.Member {
 				state = "member"
 			}
-			fmt.Fprintf(w, "  %s: %s\n", g.Object, state)
+			fmt.Fprintf(w, "  %s: %s\n", safetext.Escape(g.Object), state)
 		}
 	}
 	fmt.Fprintln(w)
 	tw := output.NewTable(w)
 	fmt.Fprintln(tw, "OBJECT\tRULE\tMATCHED\tERROR")
 	for _, r := range n.Rules {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Object, r.Rule, yesNo(r.Matched), r.Error)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", safetext.Escape(r.Object), safetext.Escape(r.Rule), yesNo(r.Matched), safetext.Escape(r.Error))
 	}
 	for _, g := range n.Groups {
 		for _, r := range g.Rules {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Object, r.Rule, yesNo(r.Matched), r.Error)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", safetext.Escape(r.Object), safetext.Escape(r.Rule), yesNo(r.Matched), safetext.Escape(r.Error))
 		}
 	}
 	if err := tw.Flush(); err != nil {
@@ -83,7 +84,7 @@ func nodeTable(w io.Writer, n rules.NodeResult) error {
 	if len(n.Problems) > 0 {
 		fmt.Fprintln(w, "\nProblems:")
 		for _, p := range n.Problems {
-			fmt.Fprintf(w, "  %s\n", p.String())
+			fmt.Fprintf(w, "  %s\n", safetext.Escape(p.String()))
 		}
 	}
 	return nil
@@ -101,7 +102,7 @@ func section(w io.Writer, title string, m map[string]string) {
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		fmt.Fprintf(w, "  %s=%s\n", k, m[k])
+		fmt.Fprintf(w, "  %s=%s\n", safetext.Escape(k), safetext.Escape(m[k]))
 	}
 }
 

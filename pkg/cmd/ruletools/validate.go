@@ -9,6 +9,7 @@ import (
 
 	"github.com/nfd-compat/nfd-compat/pkg/output"
 	"github.com/nfd-compat/nfd-compat/pkg/rules"
+	"github.com/nfd-compat/nfd-compat/pkg/safetext"
 	"github.com/nfd-compat/nfd-compat/pkg/spec"
 )
 
@@ -91,7 +92,7 @@ func validateTable(w io.Writer, rep ValidateReport) error {
 			if !o.Valid {
 				res = "INVALID"
 			}
-			fmt.Fprintf(tw, "%s\t%s:%d\t%d\t%s\n", o.Object, o.Source, o.Line, o.Rules, res)
+			fmt.Fprintf(tw, "%s\t%s:%d\t%d\t%s\n", safetext.Escape(o.Object), safetext.Escape(o.Source), o.Line, o.Rules, res)
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -100,7 +101,7 @@ func validateTable(w io.Writer, rep ValidateReport) error {
 	if len(rep.Problems) > 0 {
 		fmt.Fprintln(w)
 		for _, p := range rep.Problems {
-			fmt.Fprintln(w, p.String())
+			fmt.Fprintln(w, safetext.Escape(p.String()))
 		}
 	}
 	_, err := fmt.Fprintf(w, "\n%d objects, %d errors, %d warnings\n", len(rep.Objects), rep.Errors, rep.Warnings)

@@ -23,6 +23,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/nfd-compat/nfd-compat/pkg/cmd/validatenode"
+	"github.com/nfd-compat/nfd-compat/pkg/compat"
 	"github.com/nfd-compat/nfd-compat/pkg/features"
 	"github.com/nfd-compat/nfd-compat/pkg/output"
 )
@@ -103,7 +104,7 @@ func BenchmarkFleet(b *testing.B) {
 			opts := fleetOptions(dir)
 			cpu0 := cpuTime(b)
 			for b.Loop() {
-				if err := validatenode.Run(context.Background(), opts); err != nil && !errors.Is(err, validatenode.ErrIncompatible) {
+				if err := validatenode.Run(context.Background(), opts); err != nil && !errors.Is(err, compat.ErrIncompatible) {
 					b.Fatal(err)
 				}
 			}
@@ -185,7 +186,7 @@ func TestFleetHelperProcess(t *testing.T) {
 	if dir == "" {
 		t.Skip("only run by BenchmarkFleet")
 	}
-	if err := validatenode.Run(context.Background(), fleetOptions(dir)); err != nil && !errors.Is(err, validatenode.ErrIncompatible) {
+	if err := validatenode.Run(context.Background(), fleetOptions(dir)); err != nil && !errors.Is(err, compat.ErrIncompatible) {
 		t.Fatal(err)
 	}
 	status, err := os.ReadFile("/proc/self/status")

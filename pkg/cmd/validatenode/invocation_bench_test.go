@@ -11,7 +11,6 @@ import (
 	"github.com/nfd-compat/nfd-compat/internal/testimage"
 	"github.com/nfd-compat/nfd-compat/internal/testregistry"
 	"github.com/nfd-compat/nfd-compat/pkg/artifact"
-	"github.com/nfd-compat/nfd-compat/pkg/cmd/compatspec"
 	"github.com/nfd-compat/nfd-compat/pkg/cmd/validatenode"
 	"github.com/nfd-compat/nfd-compat/pkg/output"
 	"github.com/nfd-compat/nfd-compat/pkg/target"
@@ -42,7 +41,7 @@ func BenchmarkInvocation(b *testing.B) {
 		name string
 		opts validatenode.Options
 	}{
-		{"registry", validatenode.Options{Image: &compatspec.ImageOptions{Ref: reg.Ref("app", "v1"), Target: target.Options{PlainHTTP: true}, Platform: amd64}}},
+		{"registry", validatenode.Options{Image: &target.ImageOptions{Ref: reg.Ref("app", "v1"), Target: target.Options{PlainHTTP: true}, Platform: amd64}}},
 		{"spec", validatenode.Options{Spec: specYAML, SpecName: "demo-spec.yaml"}},
 	} {
 		b.Run(c.name, func(b *testing.B) {

@@ -1,23 +1,22 @@
 package validatenode
 
 import (
-	"errors"
 	"io"
 	"time"
 
 	"github.com/sirupsen/logrus"
 
 	"github.com/nfd-compat/nfd-compat/pkg/cluster"
-	"github.com/nfd-compat/nfd-compat/pkg/cmd/compatspec"
 	"github.com/nfd-compat/nfd-compat/pkg/features"
 	"github.com/nfd-compat/nfd-compat/pkg/output"
+	"github.com/nfd-compat/nfd-compat/pkg/target"
 )
 
 // Options are validate-node's inputs. Exactly one of Image and Spec is set.
 type Options struct {
 	// Image is where the spec comes from; its Platform overrides the host's
 	// when choosing an index's manifest.
-	Image *compatspec.ImageOptions
+	Image *target.ImageOptions
 	// Digest selects an artifact instead of the newest.
 	Digest string
 	// Spec is a local spec file's content (--spec), SpecName its name.
@@ -55,6 +54,3 @@ type Options struct {
 	Stdout io.Writer
 	Log    logrus.FieldLogger
 }
-
-// ErrIncompatible is returned when no node (or this host) is compatible.
-var ErrIncompatible = errors.New("image is incompatible")

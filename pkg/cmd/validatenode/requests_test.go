@@ -12,12 +12,11 @@ import (
 	"time"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
-	"oras.land/oras-go/v2/registry/remote"
 
+	"github.com/nfd-compat/nfd-compat/internal/testartifact"
 	"github.com/nfd-compat/nfd-compat/internal/testimage"
 	"github.com/nfd-compat/nfd-compat/internal/testregistry"
 	"github.com/nfd-compat/nfd-compat/pkg/artifact"
-	"github.com/nfd-compat/nfd-compat/pkg/cmd/compatspec"
 	"github.com/nfd-compat/nfd-compat/pkg/cmd/validatenode"
 	"github.com/nfd-compat/nfd-compat/pkg/output"
 	"github.com/nfd-compat/nfd-compat/pkg/target"
@@ -57,50 +56,19 @@ func TestRegistryRequests(t *testing.T) {
 	} {
 		t.Run(string(tc.kind), func(t *testing.T) {
 			reg := testregistry.Start(t, tc.kind)
-			// Each repository's spec differs, so that no two artifacts or
-			// specs share a digest and the cold counts are each image's own.
-			attach := func(r *remote.Repository, subject ocispec.Descriptor, note string, created time.Time) string {
-				spec := append(slices.Clone(specYAML), "# "+r.Reference.Repository+note+"\n"...)
-				d, err := artifact.Attach(ctx, r, subject, spec, artifact.AttachOptions{Created: created})
-				if err != nil {
-					t.Fatal(err)
-				}
-				return d.Digest.String()
-			}
-			img, err := testimage.Push(ctx, reg.Repo(t, "app"), "v1")
-			if err != nil {
-				t.Fatal(err)
-			}
-			appArtifact := attach(reg.Repo(t, "app"), img, "", time.Unix(1e9, 0))
-			idx, _, err := testimage.PushIndex(ctx, reg.Repo(t, "multi"), "v1", []string{"linux/amd64", "linux/arm64"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			multiArtifact := attach(reg.Repo(t, "multi"), idx, "", time.Unix(1e9, 0))
-			// The spec on the amd64 manifest of an index, as attach-spec --platform puts it.
-			_, manifests, err := testimage.PushIndex(ctx, reg.Repo(t, "perplatform"), "v1", []string{"linux/amd64", "linux/arm64"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			perPlatformArtifact := attach(reg.Repo(t, "perplatform"), manifests[0], "", time.Unix(1e9, 0))
-
+			cases := testartifact.Push(t, reg, "../../../examples/gpu-spec.yaml")
+			app := cases[0]
 			check := func(phase, cacheDir string, want counts) {
 				t.Helper()
-				for _, c := range []struct {
-					ref, artifact string
-					want          int64
-				}{
-					{reg.Ref("app", "v1"), appArtifact, want.image},
-					{reg.Ref("multi", "v1"), multiArtifact, want.indexSpec},
-					{reg.Ref("perplatform", "v1"), perPlatformArtifact, want.platformSpec},
-				} {
+				for _, c := range cases {
+					want := map[string]int64{"app": want.image, "multi": want.indexSpec, "perplatform": want.platformSpec}[c.Name]
 					before := reg.Requests()
-					res := validate(t, c.ref, amd64, cacheDir)
-					if got := reg.Requests() - before; got != c.want {
-						t.Errorf("%s: %s: %d registry requests, want %d", phase, c.ref, got, c.want)
+					res := validate(t, c.Ref, amd64, cacheDir)
+					if got := reg.Requests() - before; got != want {
+						t.Errorf("%s: %s: %d registry requests, want %d", phase, c.Ref, got, want)
 					}
-					if res.Artifact != c.artifact {
-						t.Errorf("%s: %s: artifact %s, want %s", phase, c.ref, res.Artifact, c.artifact)
+					if res.Artifact != c.Artifact {
+						t.Errorf("%s: %s: artifact %s, want %s", phase, c.Ref, res.Artifact, c.Artifact)
 					}
 				}
 			}
@@ -119,10 +87,14 @@ func TestRegistryRequests(t *testing.T) {
 			// A newer spec attached after the cached runs: the referrers
 			// are asked every time, so it is seen (and its manifest and
 			// blob fetched once, then cached).
-			newer := attach(reg.Repo(t, "app"), img, " newer", time.Unix(2e9, 0))
+			d, err := artifact.Attach(ctx, reg.Repo(t, "app"), app.Root, append(slices.Clone(specYAML), "# newer\n"...), artifact.AttachOptions{Created: time.Unix(2e9, 0)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			newer := d.Digest.String()
 			for i, want := range []int64{tc.warm.image + 2, tc.warm.image} {
 				before := reg.Requests()
-				res := validate(t, reg.Ref("app", "v1"), amd64, cacheDir)
+				res := validate(t, app.Ref, amd64, cacheDir)
 				if got := reg.Requests() - before; got != want {
 					t.Errorf("after a new artifact, run %d: %d registry requests, want %d", i+1, got, want)
 				}
@@ -192,7 +164,7 @@ func TestCacheVerifiedOnRead(t *testing.T) {
 func validateOptions(ref string, platform *ocispec.Platform, cacheDir string, out *bytes.Buffer) validatenode.Options {
 	return validatenode.Options{
 		CacheDir: cacheDir,
-		Image:    &compatspec.ImageOptions{Ref: ref, Target: target.Options{PlainHTTP: true}, Platform: platform},
+		Image:    &target.ImageOptions{Ref: ref, Target: target.Options{PlainHTTP: true}, Platform: platform},
 		// A fixture instead of discovery: the test is about the registry.
 		FeatureFiles: []string{"../../features/testdata/nvidia-gpu.json"},
 		Output:       output.JSON,

@@ -12,10 +12,11 @@ import (
 	"github.com/nfd-compat/nfd-compat/pkg/features"
 	"github.com/nfd-compat/nfd-compat/pkg/output"
 	"github.com/nfd-compat/nfd-compat/pkg/spec"
+	"github.com/nfd-compat/nfd-compat/pkg/target"
 )
 
 // Run loads the spec, gets the features of this host (or of the nodes in
-// FeatureFiles), evaluates and prints. It returns ErrIncompatible when no
+// FeatureFiles), evaluates and prints. It returns compat.ErrIncompatible when no
 // node is compatible, and errors wrapping artifact.ErrNoArtifact or
 // compat.ErrNoApplicableSet when there is nothing to evaluate.
 func Run(ctx context.Context, opts Options) error {
@@ -26,7 +27,7 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	err := run(ctx, opts)
 	if errors.Is(err, context.DeadlineExceeded) && opts.Timeout > 0 {
-		return fmt.Errorf("gave up after --timeout %s (raise it if the registry or this host is just slow): %w", opts.Timeout, err)
+		return target.GaveUp(opts.Timeout, err)
 	}
 	return err
 }
@@ -44,7 +45,11 @@ func run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
-	reports := evaluateAll(src, nodes, opts.Tags)
+	reports := evaluateAll(ctx, src, nodes, opts.Tags)
+	if err := ctx.Err(); err != nil {
+		// No verdict from a cut-short evaluation.
+		return fmt.Errorf("evaluating the spec stopped: %w", context.Cause(ctx))
+	}
 	if err := render(opts, src, reports, fleet); err != nil {
 		return err
 	}
@@ -58,7 +63,7 @@ func run(ctx context.Context, opts Options) error {
 			return fmt.Errorf("node %s: %s", r.Node, r.Error)
 		}
 	}
-	return ErrIncompatible
+	return compat.ErrIncompatible
 }
 
 // loadNodes discovers this host, or loads the feature files.
@@ -89,7 +94,7 @@ func loadNodes(ctx context.Context, opts Options, s *spec.Spec) ([]features.Node
 }
 
 // evaluateAll evaluates every node concurrently; results keep node order.
-func evaluateAll(src *specSource, nodes []features.Node, tags []string) []NodeReport {
+func evaluateAll(ctx context.Context, src *specSource, nodes []features.Node, tags []string) []NodeReport {
 	reports := make([]NodeReport, len(nodes))
 	work := make(chan int)
 	var wg sync.WaitGroup
@@ -98,7 +103,7 @@ func evaluateAll(src *specSource, nodes []features.Node, tags []string) []NodeRe
 		go func() {
 			defer wg.Done()
 			for i := range work {
-				reports[i] = evaluateNode(src, nodes[i], tags)
+				reports[i] = evaluateNode(ctx, src, nodes[i], tags)
 			}
 		}()
 	}
@@ -110,13 +115,13 @@ func evaluateAll(src *specSource, nodes []features.Node, tags []string) []NodeRe
 	return reports
 }
 
-func evaluateNode(src *specSource, n features.Node, tags []string) NodeReport {
+func evaluateNode(ctx context.Context, src *specSource, n features.Node, tags []string) NodeReport {
 	r := NodeReport{Node: n.Name, Source: n.Source}
 	if n.Features == nil { // a cluster node without NodeFeature objects
 		r.Error = n.Source
 		return r
 	}
-	rep, err := compat.Evaluate(src.spec, n.Features, compat.Options{Tags: tags})
+	rep, err := compat.EvaluateContext(ctx, src.spec, n.Features, compat.Options{Tags: tags})
 	if err != nil {
 		r.Error = err.Error()
 		return r

@@ -2,6 +2,7 @@ package validatenode
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,7 +10,6 @@ import (
 	"github.com/nfd-compat/nfd-compat/pkg/artifact"
 	"github.com/nfd-compat/nfd-compat/pkg/cache"
 	"github.com/nfd-compat/nfd-compat/pkg/spec"
-	"github.com/nfd-compat/nfd-compat/pkg/target"
 )
 
 // specSource is the spec to evaluate and where it came from.
@@ -22,47 +22,40 @@ type specSource struct {
 
 func loadSpec(ctx context.Context, opts Options) (*specSource, error) {
 	if opts.Image == nil {
-		return parseSpec(opts, &specSource{name: opts.SpecName}, opts.Spec)
+		return parseSpec(ctx, opts, &specSource{name: opts.SpecName}, opts.Spec)
 	}
-	img, err := target.Open(ctx, opts.Image.Ref, opts.Image.Target)
+	img, err := opts.Image.Open(ctx)
 	if err != nil {
 		return nil, err
 	}
-	root, store, err := resolveRoot(ctx, img)
+	l, err := artifact.Load(ctx, img, artifact.LoadOptions{
+		Platform: opts.Image.Platform, Digest: opts.Digest, Cache: openCache(opts), Log: opts.Log,
+	})
 	if err != nil {
 		return nil, err
 	}
-	if blobs := openCache(opts); blobs != nil {
-		store = cache.NewStore(blobs, store, opts.Log)
-	}
-	platform := opts.Image.Platform
-	if platform == nil {
-		platform = target.HostPlatform()
-	}
-	found, err := artifact.Find(ctx, store, root, platform, opts.Digest)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", img.Name, err)
-	}
-	a, err := artifact.Fetch(ctx, store, found.Artifact, found.Subject)
-	if err != nil {
-		return nil, err
-	}
-	src := &specSource{image: img.Name, artifact: found.Artifact.Digest.String(), name: found.Artifact.Digest.String()}
-	return parseSpec(opts, src, a.Spec)
+	d := l.Artifact.Descriptor.Digest.String()
+	src := &specSource{spec: l.Spec, image: img.Name, artifact: d, name: d}
+	warnProblems(opts, d, l.Problems)
+	return src, nil
 }
 
-func parseSpec(opts Options, src *specSource, data []byte) (*specSource, error) {
-	s, problems, err := spec.Parse(data)
+func parseSpec(ctx context.Context, opts Options, src *specSource, data []byte) (*specSource, error) {
+	s, problems, err := spec.ParseContext(ctx, data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", src.name, err)
 	}
-	if opts.Log != nil {
-		for _, p := range problems {
-			opts.Log.Warnf("%s: %s", src.name, p)
-		}
-	}
+	warnProblems(opts, src.name, problems)
 	src.spec = s
 	return src, nil
+}
+
+func warnProblems(opts Options, name string, problems []spec.Problem) {
+	if opts.Log != nil {
+		for _, p := range problems {
+			opts.Log.Warnf("%s: %s", name, p)
+		}
+	}
 }
 
 // DefaultCacheDir is where validate-node caches by default:
@@ -77,27 +70,34 @@ func DefaultCacheDir() string {
 }
 
 // openCache returns the blob cache of opts.CacheDir, or nil: no cache
-// asked for, an OCI layout (already on local disk), or a directory that
-// cannot be written (then the run is uncached, which only costs requests).
+// asked for, an OCI layout (already on local disk), a directory that
+// cannot be written (then the run is uncached, which only costs requests),
+// or one another user could write to (cache.Open: bypassed with a warning,
+// as the verifier does, since its content could be planted).
 func openCache(opts Options) *cache.Blobs {
 	if opts.CacheDir == "" || opts.Image.Target.OCILayout {
 		return nil
 	}
-	blobs := &cache.Blobs{Dir: opts.CacheDir}
-	dir := filepath.Join(opts.CacheDir, "blobs")
-	err := os.MkdirAll(dir, 0o750)
+	err := cache.Open(opts.CacheDir)
 	if err == nil {
 		var f *os.File
-		if f, err = os.CreateTemp(dir, ".probe-*"); err == nil {
-			f.Close()
-			err = os.Remove(f.Name())
+		dir := filepath.Join(opts.CacheDir, "blobs")
+		if err = os.MkdirAll(dir, 0o700); err == nil {
+			if f, err = os.CreateTemp(dir, ".probe-*"); err == nil {
+				f.Close()
+				err = os.Remove(f.Name())
+			}
 		}
 	}
 	if err != nil {
 		if opts.Log != nil {
-			opts.Log.WithError(err).Debugf("cache directory %s is not writable: running without the cache", opts.CacheDir)
+			if errors.Is(err, cache.ErrUntrusted) {
+				opts.Log.WithError(err).Warnf("not using the cache directory %s: running without the cache", opts.CacheDir)
+			} else {
+				opts.Log.WithError(err).Debugf("cache directory %s is not writable: running without the cache", opts.CacheDir)
+			}
 		}
 		return nil
 	}
-	return blobs
+	return &cache.Blobs{Dir: opts.CacheDir}
 }

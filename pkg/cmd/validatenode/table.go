@@ -7,13 +7,14 @@ import (
 
 	"github.com/nfd-compat/nfd-compat/pkg/compat"
 	"github.com/nfd-compat/nfd-compat/pkg/output"
+	"github.com/nfd-compat/nfd-compat/pkg/safetext"
 )
 
 func sourceLine(src *specSource) string {
 	if src.image != "" {
-		return fmt.Sprintf("%s (artifact %s)", src.image, src.artifact)
+		return safetext.Escape(fmt.Sprintf("%s (artifact %s)", src.image, src.artifact))
 	}
-	return src.name
+	return safetext.Escape(src.name)
 }
 
 // hostTable prints one node's report: the verdict first, then every set,
@@ -21,13 +22,13 @@ func sourceLine(src *specSource) string {
 func hostTable(w io.Writer, src *specSource, r NodeReport, color bool) error {
 	p := output.Color(color)
 	fmt.Fprintf(w, "Image:   %s\n", sourceLine(src))
-	fmt.Fprintf(w, "Node:    %s\n", r.Node)
+	fmt.Fprintf(w, "Node:    %s\n", safetext.Escape(r.Node))
 	if r.Report == nil {
-		_, err := fmt.Fprintf(w, "Verdict: %s\n", p.Red("error: "+r.Error))
+		_, err := fmt.Fprintf(w, "Verdict: %s\n", p.Red("error: "+safetext.Escape(r.Error)))
 		return err
 	}
-	fmt.Fprintf(w, "Verdict: %s\n\n", p.Bold(verdictLine(r.Report)))
-	return r.WriteTable(w, color)
+	fmt.Fprintf(w, "Verdict: %s\n\n", p.Bold(safetext.Escape(verdictLine(r.Report))))
+	return output.WriteReport(w, r.Report, color)
 }
 
 func verdictLine(r *compat.Report) string {
@@ -47,12 +48,12 @@ func fleetTable(w io.Writer, src *specSource, reports []NodeReport, color bool) 
 	for _, r := range reports {
 		switch {
 		case r.Report == nil:
-			fmt.Fprintf(tw, "%s\t%s\t-\t%s\n", r.Node, p.Red("error"), r.Error)
+			fmt.Fprintf(tw, "%s\t%s\t-\t%s\n", safetext.Escape(r.Node), p.Red("error"), safetext.Escape(r.Error))
 		case r.Compatible:
 			ok++
-			fmt.Fprintf(tw, "%s\t%s\t%s\t\n", r.Node, p.Green("compatible"), r.BestSet.String())
+			fmt.Fprintf(tw, "%s\t%s\t%s\t\n", safetext.Escape(r.Node), p.Green("compatible"), safetext.Escape(r.BestSet.String()))
 		default:
-			fmt.Fprintf(tw, "%s\t%s\t-\t%s\n", r.Node, p.Red("incompatible"), firstFailures(r.Report, 2))
+			fmt.Fprintf(tw, "%s\t%s\t-\t%s\n", safetext.Escape(r.Node), p.Red("incompatible"), safetext.Escape(firstFailures(r.Report, 2)))
 		}
 	}
 	if err := tw.Flush(); err != nil {

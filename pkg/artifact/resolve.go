@@ -1,4 +1,4 @@
-package validatenode
+package artifact
 
 import (
 	"bytes"
@@ -20,8 +20,8 @@ import (
 // the store to look for artifacts in. On a registry (a
 // registry.ReferenceFetcher) it GETs the manifest by reference instead of
 // HEADing it: still one request, but it brings the content, which the
-// returned store serves from memory. artifact.Find reads an index right
-// after to pick the platform's manifest, so an index costs one request less
+// returned store serves from memory. Find reads an index right after to
+// pick the platform's manifest, so an index costs one request less
 // (upstream's nfd never reads the index, so without this we made two more
 // requests than it on an index, one more with it). Other stores (OCI
 // layouts, hosts.toml mirror sets) resolve as Image.Resolve does.
@@ -47,12 +47,12 @@ func resolveRoot(ctx context.Context, img *target.Image) (ocispec.Descriptor, co
 	if err != nil {
 		return ocispec.Descriptor{}, nil, fmt.Errorf("%s: read manifest %s: %w", img.Name, desc.Digest, err)
 	}
-	return desc, &rootStore{Store: img.Store, root: desc, data: data}, nil
+	return desc, &rootStore{ReadOnlyGraphStorage: img.Store, root: desc, data: data}, nil
 }
 
 // rootStore is a store whose root manifest is already in memory.
 type rootStore struct {
-	target.Store
+	content.ReadOnlyGraphStorage
 	root ocispec.Descriptor
 	data []byte
 }
@@ -61,16 +61,17 @@ func (s *rootStore) Fetch(ctx context.Context, d ocispec.Descriptor) (io.ReadClo
 	if d.Digest == s.root.Digest && d.Size == s.root.Size {
 		return io.NopCloser(bytes.NewReader(s.data)), nil
 	}
-	return s.Store.Fetch(ctx, d)
+	return s.ReadOnlyGraphStorage.Fetch(ctx, d)
 }
 
 // Referrers keeps the store's referrers API visible to registry.Referrers
-// (target.Store does not name it, so embedding alone would hide it).
+// (content.ReadOnlyGraphStorage does not name it, so embedding alone would
+// hide it).
 func (s *rootStore) Referrers(ctx context.Context, d ocispec.Descriptor, artifactType string, fn func([]ocispec.Descriptor) error) error {
-	if rl, ok := s.Store.(registry.ReferrerLister); ok {
+	if rl, ok := s.ReadOnlyGraphStorage.(registry.ReferrerLister); ok {
 		return rl.Referrers(ctx, d, artifactType, fn)
 	}
-	descs, err := registry.Referrers(ctx, s.Store, d, artifactType)
+	descs, err := registry.Referrers(ctx, s.ReadOnlyGraphStorage, d, artifactType)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,122 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"oras.land/oras-go/v2/content/oci"
+
+	"github.com/nfd-compat/nfd-compat/internal/testimage"
+)
+
+func run(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	cmd := New()
+	cmd.SetArgs(args)
+	var out, errOut bytes.Buffer
+	cmd.SetIn(strings.NewReader(""))
+	cmd.SetOut(&out)
+	cmd.SetErr(&errOut)
+	code = Exit(&errOut, cmd.Execute())
+	return out.String(), errOut.String(), code
+}
+
+// layout writes an OCI layout with image v1 and returns DIR and the
+// image's manifest blob path.
+func layout(t *testing.T) (dir, manifestBlob string) {
+	t.Helper()
+	dir = t.TempDir()
+	store, err := oci.New(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := testimage.Push(context.Background(), store, "v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, filepath.Join(dir, "blobs", d.Digest.Algorithm().String(), d.Digest.Encoded())
+}
+
+// TestUsageExitCodes: values that cannot be right are usage errors (exit
+// 2) with a message naming the flag, before any registry is asked.
+func TestUsageExitCodes(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	spec := filepath.Join("..", "..", "examples", "gpu-spec.yaml")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"get-spec", "reg.invalid/app:v1", "--digest", "sha256:zz"}, `--digest: invalid digest "sha256:zz"`},
+		{[]string{"get-spec", "reg.invalid/app:v1", "--digest", "f3ef"}, "write ALGORITHM:HEX, e.g. sha256:f3ef"},
+		{[]string{"remove-spec", "reg.invalid/app:v1", "--digest", "sha256:zz"}, "not a lower-case hex digit"},
+		{[]string{"validate-node", "--spec", spec, "--digest", "f3ef"}, "--digest: invalid digest"},
+		{[]string{"list-specs", "reg.invalid/app:v1", "--timeout", "-1s"}, "--timeout -1s: give a positive duration"},
+		{[]string{"validate-node", "--spec", spec, "--timeout", "-1s"}, "--timeout -1s"},
+		{[]string{"validate-node", "--spec", spec, "--cache-dir", file}, "is a file, not a directory"},
+		{[]string{"validate-node", "--spec", spec, "--cache-dir", filepath.Join(file, "sub")}, "--cache-dir " + filepath.Join(file, "sub")},
+	} {
+		_, stderr, code := run(t, tc.args...)
+		if code != ExitError || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want exit %d and %q", tc.args, code, stderr, ExitError, tc.want)
+		}
+	}
+}
+
+// TestListSpecsNoArtifactNoHeader: an image without artifacts gets the
+// exit-3 error, not an empty table first.
+func TestListSpecsNoArtifactNoHeader(t *testing.T) {
+	dir, _ := layout(t)
+	stdout, stderr, code := run(t, "list-specs", "--oci-layout", dir+":v1")
+	if code != ExitNoArtifact || stdout != "" || !strings.Contains(stderr, "has no compatibility artifact") {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+}
+
+// TestAttachIncompleteLayout: a layout whose index.json names an image
+// manifest it does not hold is an error (exit 2) and nothing is written.
+func TestAttachIncompleteLayout(t *testing.T) {
+	dir, blob := layout(t)
+	if err := os.Remove(blob); err != nil {
+		t.Fatal(err)
+	}
+	before := tree(t, dir)
+	_, stderr, code := run(t, "attach-spec", "--oci-layout", dir+":v1", filepath.Join("..", "..", "examples", "gpu-spec.yaml"))
+	if code != ExitError || !strings.Contains(stderr, "is missing: the layout is incomplete") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+	if after := tree(t, dir); after != before {
+		t.Errorf("the layout changed:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+}
+
+// tree lists dir's files with their sizes.
+func tree(t *testing.T, dir string) string {
+	t.Helper()
+	var b strings.Builder
+	err := filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		b.WriteString(strings.TrimPrefix(p, dir) + " " + fi.Mode().String())
+		if !fi.IsDir() {
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			b.WriteString(" " + string(data))
+		}
+		b.WriteString("\n")
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}

@@ -1,0 +1,119 @@
+package testartifact
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"slices"
+	"testing"
+	"time"
+
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"oras.land/oras-go/v2/registry/remote"
+
+	"github.com/nfd-compat/nfd-compat/internal/testimage"
+	"github.com/nfd-compat/nfd-compat/internal/testregistry"
+	"github.com/nfd-compat/nfd-compat/pkg/artifact"
+)
+
+// AMD64 is the platform the fixtures' per-platform spec is attached to.
+var AMD64 = &ocispec.Platform{OS: "linux", Architecture: "amd64"}
+
+// Case is one pushed image: its reference, the descriptor containerd
+// would pass for it, and the artifact a loader must pick.
+type Case struct {
+	Name     string // app, multi or perplatform
+	Ref      string
+	Root     ocispec.Descriptor
+	Artifact string
+}
+
+// Push pushes the three images into reg with specFile (each repository's
+// copy made unique by a comment, so that no two share a digest) attached.
+func Push(t testing.TB, reg *testregistry.Registry, specFile string) []Case {
+	t.Helper()
+	ctx := context.Background()
+	specYAML, err := os.ReadFile(specFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	attach := func(r *remote.Repository, subject ocispec.Descriptor) string {
+		spec := append(slices.Clone(specYAML), "# "+r.Reference.Repository+"\n"...)
+		d, err := artifact.Attach(ctx, r, subject, spec, artifact.AttachOptions{Created: time.Unix(1e9, 0)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d.Digest.String()
+	}
+	img, err := testimage.Push(ctx, reg.Repo(t, "app"), "v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx, _, err := testimage.PushIndex(ctx, reg.Repo(t, "multi"), "v1", []string{"linux/amd64", "linux/arm64"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pidx, manifests, err := testimage.PushIndex(ctx, reg.Repo(t, "perplatform"), "v1", []string{"linux/amd64", "linux/arm64"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	short := func(d ocispec.Descriptor) ocispec.Descriptor {
+		return ocispec.Descriptor{MediaType: d.MediaType, Digest: d.Digest, Size: d.Size}
+	}
+	return []Case{
+		{"app", reg.Ref("app", "v1"), short(img), attach(reg.Repo(t, "app"), img)},
+		{"multi", reg.Ref("multi", "v1"), short(idx), attach(reg.Repo(t, "multi"), idx)},
+		{"perplatform", reg.Ref("perplatform", "v1"), short(pidx), attach(reg.Repo(t, "perplatform"), manifests[0])},
+	}
+}
+
+// Dangling pushes repo:v1 with two artifacts of specFile, the newer one's
+// manifest then deleted behind the referrers tag index's back (as a writer
+// killed between the two, or a concurrent remove, leaves it). It returns
+// the image's reference and descriptor, and the older and the newer
+// (dangling) artifact's digests. On a registry with the referrers API the
+// newer one simply disappears from the list.
+func Dangling(t testing.TB, reg *testregistry.Registry, repo, specFile string) (ref string, img ocispec.Descriptor, older, newer string) {
+	t.Helper()
+	ctx := context.Background()
+	specYAML, err := os.ReadFile(specFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := reg.Repo(t, repo)
+	img, err = testimage.Push(ctx, r, "v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var descs []ocispec.Descriptor
+	for i, created := range []time.Time{time.Unix(1e9, 0), time.Unix(2e9, 0)} {
+		spec := append(slices.Clone(specYAML), "# "+repo+" artifact "+string(rune('0'+i))+"\n"...)
+		d, err := artifact.Attach(ctx, r, img, spec, artifact.AttachOptions{Created: created})
+		if err != nil {
+			t.Fatal(err)
+		}
+		descs = append(descs, d)
+	}
+	DeleteManifest(t, reg, repo, descs[1].Digest.String())
+	img = ocispec.Descriptor{MediaType: img.MediaType, Digest: img.Digest, Size: img.Size}
+	return reg.Ref(repo, "v1"), img, descs[0].Digest.String(), descs[1].Digest.String()
+}
+
+// DeleteManifest deletes repo's manifest dgst with a plain DELETE request,
+// leaving the referrers tag index untouched (oras-go's Delete would update
+// it).
+func DeleteManifest(t testing.TB, reg *testregistry.Registry, repo, dgst string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodDelete, "http://"+reg.Host+"/v2/"+repo+"/manifests/"+dgst, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted && resp.StatusCode != http.StatusOK {
+		t.Fatalf("DELETE %s@%s: %s", repo, dgst, resp.Status)
+	}
+}
