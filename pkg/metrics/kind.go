@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"oras.land/oras-go/v2/errdef"
 	"oras.land/oras-go/v2/registry/remote/errcode"
 )
 
@@ -44,6 +45,9 @@ func RegistryErrorKind(err error) (string, bool) {
 			return KindStatus5xx, true
 		}
 		return KindOther, true
+	}
+	if errors.Is(err, errdef.ErrNotFound) { // oras-go's for a 404 on a manifest
+		return KindNotFound, true
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return KindTimeout, true
