@@ -35,7 +35,9 @@ pull decision of nfd-compat-verifier or containerd-nfd, and print:
 
 cache_dir is the policy's (the stanza in --config). Lines that are not
 records (a torn write, garbage) are counted and skipped. The file is streamed:
-memory does not grow with its size.`,
+memory does not grow with its size.
+
+Exit codes: 0 summary printed, 2 no audit log or a read error.`,
 		Example: `  sudo nfd-compat audit --since 7d
   nfd-compat audit --file audit.jsonl -o json`,
 		Args: cobra.NoArgs,
