@@ -228,3 +228,14 @@ func TestTextfileTrust(t *testing.T) {
 		}
 	})
 }
+
+// BenchmarkTextfileAdd is what a decision of the bindir verifier pays
+// for its metrics: lock, read, add, write, rename.
+func BenchmarkTextfileAdd(b *testing.B) {
+	tf := &Textfile{Dir: filepath.Join(b.TempDir(), "cache")}
+	for i := 0; i < b.N; i++ {
+		if err := tf.Add(decision(i)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
