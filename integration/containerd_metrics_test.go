@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -97,4 +98,47 @@ func grepNFD(text string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// TestContainerdAuditWarnWeek: after warn-mode pulls through a real
+// containerd, `nfd-compat audit` names what enforce would have refused,
+// and the metrics count those pulls as warn.
+func TestContainerdAuditWarnWeek(t *testing.T) {
+	ep := entryPoints()[0] // bindir: the stock containerd setup
+	bins := needBins(t, ep.need, "nfd-compat")
+	im := seedImages(t)
+	p := basePolicy(im)
+	p.Mode = "warn"
+	d := containerdtest.Start(t, bins, ep.opts(bins, p))
+	d.TrustPlainHTTP(t, im.reg.Host)
+	pullOK(t, d, im.gpu)
+	pullOK(t, d, im.ok)
+	// A second pull of a stored image is decided again (ctr re-resolves).
+	pullOK(t, d, im.gpu)
+
+	ctx := context.Background()
+	r := d.NFDCompat(ctx, "audit", "--cache-dir", d.CacheDir, "--since", "1h")
+	if r.Err != nil {
+		t.Fatalf("nfd-compat audit: %s", fmtResult(r))
+	}
+	for _, want := range []string{"Enforce mode would have refused", "app/gpu:v1", "incompatible with this host", "Recent warnings"} {
+		if !strings.Contains(r.Stdout, want) {
+			t.Fatalf("nfd-compat audit lacks %q:\n%s", want, r.Stdout)
+		}
+	}
+	r = d.NFDCompat(ctx, "audit", "--cache-dir", d.CacheDir, "-o", "json")
+	var s auditcmd.Summary
+	if err := json.Unmarshal([]byte(r.Stdout), &s); err != nil || r.Err != nil {
+		t.Fatalf("audit -o json: %v\n%s", err, fmtResult(r))
+	}
+	if len(s.WouldRefuse) != 1 || s.WouldRefuse[0].Count != 2 || !strings.HasPrefix(s.WouldRefuse[0].Image, im.gpu) || s.Records != 3 {
+		t.Fatalf("audit -o json: %+v", s)
+	}
+	set := metrics.NewSet()
+	if _, err := set.ReadText(strings.NewReader(d.MetricsTextfile())); err != nil {
+		t.Fatal(err)
+	}
+	if n := set.Snapshot().Decisions[metrics.DecisionKey{Decision: "warn", Verdict: "incompatible", Mode: "warn"}]; n != 2 {
+		t.Fatalf("warn/incompatible/warn = %d, want 2:\n%s", n, d.MetricsTextfile())
+	}
 }
