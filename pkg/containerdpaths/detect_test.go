@@ -120,3 +120,16 @@ func TestDetectFileIsNotASocket(t *testing.T) {
 		t.Fatalf("a plain file at the stock socket path: %+v", f)
 	}
 }
+
+// BenchmarkDetect is what nfd-compat-verifier pays per pull for finding
+// its config (a few stat calls).
+func BenchmarkDetect(b *testing.B) {
+	root := b.TempDir()
+	etc := filepath.Join(root, "var/lib/rancher/k3s/agent/etc/containerd")
+	if err := os.MkdirAll(etc, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		Detect(root)
+	}
+}
