@@ -26,7 +26,9 @@ func doctorCommand() *cobra.Command {
 		Long: `Check, one line each (ok, warn or FAIL, with the fix):
 
   node             which containerd this is: stock, k3s or RKE2, found by
-                   which socket and config exist (flags override)
+                   which socket and config exist (flags override); on
+                   k3s/RKE2 warns when the generated config.toml and its
+                   template disagree on the policy stanza
   config           containerd's config.toml parses (imports followed)
   containerd       the daemon answers and is 2.1 or newer
   verifier-plugin  the daemon loaded the bindir verifier (or nfd-compat built in)

@@ -1,10 +1,15 @@
 package doctor
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/nfd-compat/nfd-compat/pkg/containerdpaths"
+	"github.com/nfd-compat/nfd-compat/pkg/policy"
 )
 
 // checkNode says which containerd doctor looks at: the one found on the
@@ -22,6 +27,10 @@ func checkNode(e *env) Result {
 	}
 	if len(over) > 0 {
 		r.Message += "; checking " + strings.Join(over, ", ") + " instead"
+	}
+	if msg, fix := templateDrift(e); msg != "" {
+		r.Status, r.Message, r.Fix = Warn, r.Message+"; "+msg, fix
+		return r
 	}
 	if len(n.Others) > 0 {
 		r.Status = Warn
@@ -47,4 +56,31 @@ func (e *env) template() string {
 		return ""
 	}
 	return n.Template
+}
+
+// templateDrift compares the generated config with its template on k3s and
+// RKE2: a stanza only in config.toml is lost at the next start (k3s
+// regenerates it), one only in the template is not in effect until then.
+func templateDrift(e *env) (msg, fix string) {
+	t := e.template()
+	if t == "" || e.policySrc == nil || e.policySrc.Missing {
+		return "", ""
+	}
+	inUse := t
+	b, err := os.ReadFile(t)
+	if errors.Is(err, fs.ErrNotExist) { // k3s falls back to the version 2 template
+		inUse = filepath.Join(filepath.Dir(t), "config.toml.tmpl")
+		b, err = os.ReadFile(inUse)
+	}
+	inTemplate := err == nil && strings.Contains(string(b), policy.PluginURI)
+	unit := e.opts.Node.Services[0]
+	switch {
+	case e.policySrc.Stanza && !inTemplate:
+		return fmt.Sprintf("the policy stanza is in %s but not in its template %s: %s overwrites it at its next start", e.opts.ConfigFile, t, e.opts.Node.Distro),
+			"run contrib/containerd/install-verifier.sh (it writes the stanza into the template), or move the tables into " + t
+	case !e.policySrc.Stanza && inTemplate:
+		return fmt.Sprintf("%s has the policy stanza but %s, generated from it, does not yet", inUse, e.opts.ConfigFile),
+			"systemctl restart " + unit + " (or its agent unit) to regenerate it"
+	}
+	return "", ""
 }

@@ -16,7 +16,7 @@ import (
 // is not served by the module proxy, so it cannot be built): doctor is
 // checked against k3s's file layout under a temp root, with a listening
 // unix socket at k3s's socket path.
-func k3sNode(t *testing.T, config string) (root string, node containerdpaths.Found) {
+func k3sNode(t *testing.T, config, tmpl string) (root string, node containerdpaths.Found) {
 	t.Helper()
 	root = t.TempDir()
 	etc := filepath.Join(root, "var/lib/rancher/k3s/agent/etc/containerd")
@@ -25,6 +25,11 @@ func k3sNode(t *testing.T, config string) (root string, node containerdpaths.Fou
 	}
 	if config != "" {
 		if err := os.WriteFile(filepath.Join(etc, "config.toml"), []byte(strings.ReplaceAll(config, "{{DIR}}", root)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if tmpl != "" {
+		if err := os.WriteFile(filepath.Join(etc, containerdpaths.TemplateName), []byte(tmpl), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -52,7 +57,7 @@ func byCheck(results []Result) map[string]Result {
 // socket (its config.toml has no [grpc] address: k3s passes it by flag),
 // and prints which containerd it picked.
 func TestDoctorK3sNode(t *testing.T) {
-	root, node := k3sNode(t, "version = 3\n"+goodBindir+goodPolicy)
+	root, node := k3sNode(t, "version = 3\n"+goodBindir+goodPolicy, "{{ template \"base\" . }}\n"+goodBindir+goodPolicy)
 	if node.Distro != containerdpaths.K3s {
 		t.Fatalf("detected %+v", node)
 	}
@@ -79,7 +84,7 @@ func TestDoctorK3sNode(t *testing.T) {
 // Before k3s first started there is no config.toml: the fix is the
 // template, not `containerd config default`.
 func TestDoctorK3sNoConfigYet(t *testing.T) {
-	_, node := k3sNode(t, "")
+	_, node := k3sNode(t, "", "")
 	res := byCheck(Check(context.Background(), Options{ConfigFile: node.Config, Node: &node, Timeout: time.Second, SkipFeatures: true}))
 	c := res["config"]
 	if c.Status != Fail || !strings.Contains(c.Fix, node.Template) || !strings.Contains(c.Fix, "install-verifier.sh") {
@@ -91,7 +96,7 @@ func TestDoctorK3sNoConfigYet(t *testing.T) {
 // containerd on the node is a warning naming how to point each verifier
 // at its own config.
 func TestDoctorNodeOverriddenAndOthers(t *testing.T) {
-	root, _ := k3sNode(t, "version = 3\n")
+	root, _ := k3sNode(t, "version = 3\n", "")
 	stock := filepath.Join(root, containerdpaths.StockConfig)
 	if err := os.MkdirAll(filepath.Dir(stock), 0o755); err != nil {
 		t.Fatal(err)
@@ -105,5 +110,26 @@ func TestDoctorNodeOverriddenAndOthers(t *testing.T) {
 	if n.Status != Warn || !strings.Contains(n.Message, "checking config "+stock) || !strings.Contains(n.Message, "also found containerd") ||
 		!strings.Contains(n.Fix, "CONTAINERD_NFD_COMPAT_CONFIG="+node.Config) {
 		t.Fatalf("node: %+v", n)
+	}
+}
+
+// k3s regenerates config.toml from the template: a stanza only in
+// config.toml is lost at the next start, one only in the template (or in
+// the version 2 template k3s falls back to) is not in effect yet.
+func TestDoctorK3sTemplateDrift(t *testing.T) {
+	_, node := k3sNode(t, "version = 3\n"+goodBindir+goodPolicy, "")
+	n := byCheck(Check(context.Background(), Options{ConfigFile: node.Config, Node: &node, Timeout: time.Second, SkipFeatures: true}))["node"]
+	if n.Status != Warn || !strings.Contains(n.Message, "overwrites it at its next start") || !strings.Contains(n.Fix, "install-verifier.sh") {
+		t.Fatalf("stanza only in config.toml: %+v", n)
+	}
+
+	root, node := k3sNode(t, "version = 3\n", "")
+	v2 := filepath.Join(root, "var/lib/rancher/k3s/agent/etc/containerd/config.toml.tmpl")
+	if err := os.WriteFile(v2, []byte("{{ template \"base\" . }}\n"+goodPolicy), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	n = byCheck(Check(context.Background(), Options{ConfigFile: node.Config, Node: &node, Timeout: time.Second, SkipFeatures: true}))["node"]
+	if n.Status != Warn || !strings.Contains(n.Message, v2+" has the policy stanza") || !strings.Contains(n.Fix, "systemctl restart k3s") {
+		t.Fatalf("stanza only in the template: %+v", n)
 	}
 }
