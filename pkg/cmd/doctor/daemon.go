@@ -71,6 +71,12 @@ func checkDaemon(e *env) Result {
 		return r
 	}
 	v, err := semver.NewVersion(strings.TrimPrefix(d.version, "v"))
+	if err == nil && strings.HasPrefix(v.Prerelease(), "k3s") {
+		// k3s and RKE2 ship containerd releases with a -k3sN build suffix
+		// (v2.2.3-k3s1): the release itself, not a pre-release of it.
+		rel, _ := v.SetPrerelease("")
+		v = &rel
+	}
 	switch {
 	case err != nil:
 		r.Status, r.Message = Warn, fmt.Sprintf("reachable at %s, version %q is not a release version", d.address, d.version)

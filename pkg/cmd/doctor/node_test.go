@@ -133,3 +133,14 @@ func TestDoctorK3sTemplateDrift(t *testing.T) {
 		t.Fatalf("stanza only in the template: %+v", n)
 	}
 }
+
+// k3s's containerd reports versions like v2.1.0-k3s1: the release, not a
+// pre-release older than it.
+func TestDoctorK3sContainerdVersion(t *testing.T) {
+	for version, want := range map[string]Status{"v2.1.0-k3s1": OK, "v2.2.3-k3s1": OK, "v2.0.4-k3s2": Fail, "v2.1.0-rc.1": Fail} {
+		r := checkDaemon(&env{daemon: &daemon{address: "/run/k3s/containerd/containerd.sock", version: version}})
+		if r.Status != want {
+			t.Errorf("%s: %+v, want %s", version, r, want)
+		}
+	}
+}
