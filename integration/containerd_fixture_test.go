@@ -43,7 +43,7 @@ type ctrdImages struct {
 func seedImages(t *testing.T) *ctrdImages {
 	t.Helper()
 	release := make(chan struct{})
-	// Armed once seeded: attach-spec lists the referrers too.
+	// Armed once seeded: attach-spec itself lists referrers before it pushes.
 	var armed atomic.Bool
 	reg := testregistry.Start(t, testregistry.GGCRReferrers, hangReferrers("/v2/app/slow/", &armed, release))
 	t.Cleanup(func() { close(release) })
@@ -74,7 +74,7 @@ func seedImages(t *testing.T) *ctrdImages {
 }
 
 // hangReferrers makes requests for referrers (and referrers tags) under
-// prefix hang until the client gives up or release is closed.
+// prefix hang, once armed, until the client gives up or release is closed.
 func hangReferrers(prefix string, armed *atomic.Bool, release <-chan struct{}) testregistry.Middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
