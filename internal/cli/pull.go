@@ -74,6 +74,7 @@ refused for having no compatibility artifact (on_missing=deny).`,
 				return err
 			}
 			logger := log.Logger(cmd.ErrOrStderr())
+			ctrd.logPick(fs, logger)
 			policy, err := pol.load(fs, logger)
 			if err != nil {
 				return err

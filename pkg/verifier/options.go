@@ -11,6 +11,7 @@ import (
 
 	"github.com/nfd-compat/nfd-compat/pkg/cache"
 	"github.com/nfd-compat/nfd-compat/pkg/features"
+	"github.com/nfd-compat/nfd-compat/pkg/metrics"
 	"github.com/nfd-compat/nfd-compat/pkg/policy"
 	"github.com/nfd-compat/nfd-compat/pkg/target"
 )
@@ -22,6 +23,7 @@ type Options struct {
 	// Target says how to reach registries. An empty HostsDir becomes the
 	// policy's config_path (hosts.toml, as CRI reads it); credentials come
 	// from DockerConfig (see DockerConfigPath) unless Credentials are set.
+	// A nil Target.Log becomes Log.
 	Target target.Options
 	// Platform is the platform whose manifest's artifacts are looked at
 	// first in an index; nil means this host's.
@@ -44,6 +46,8 @@ type Options struct {
 	// MaxConcurrent bounds the checks that parse and evaluate at once;
 	// others wait (within their timeout). 0 means GOMAXPROCS.
 	MaxConcurrent int
+	// Observer, when set, is told of every decision (metrics).
+	Observer metrics.Observer
 }
 
 // Verifier checks images at pull time. It is safe for concurrent use.
@@ -80,6 +84,11 @@ func New(opts Options) (*Verifier, error) {
 		l := logrus.New()
 		l.SetOutput(stderr())
 		log = l
+	}
+	if opts.Target.Log == nil {
+		// containerd's hosts.toml messages: warnings as warnings, the
+		// rest at Debug, so stderr keeps one line per decision.
+		opts.Target.Log = log
 	}
 	// A cache_dir another user could write to is bypassed, never an
 	// error: its features, specs and audit log could be planted, but a pull

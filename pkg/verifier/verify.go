@@ -34,7 +34,7 @@ func (v *Verifier) Verify(ctx context.Context, name string, desc ocispec.Descrip
 // verdict is error.
 func (v *Verifier) Check(ctx context.Context, name string, desc ocispec.Descriptor) (*Outcome, error) {
 	start := time.Now()
-	o := &Outcome{Image: name, Normalized: policy.Normalize(name), Digest: desc.Digest.String()}
+	o := &Outcome{Image: name, Normalized: target.Normalize(name), Digest: desc.Digest.String()}
 	if ok, why := v.pol.Checked(name); !ok {
 		o.Verdict, o.Why = policy.Skipped, why
 	} else if err := v.pol.Invalid(); err != nil && v.pol.Mode == policy.ModeEnforce {
@@ -151,7 +151,7 @@ func (v *Verifier) check(ctx context.Context, name string, desc ocispec.Descript
 	if err := desc.Digest.Validate(); err != nil {
 		return c, fmt.Errorf("descriptor of %s has no valid digest (%q): %w", name, desc.Digest, err)
 	}
-	img, err := target.Open(withContainerdLog(ctx, v.log), name, v.opts.Target)
+	img, err := target.Open(ctx, name, v.opts.Target)
 	if err != nil {
 		return c, err
 	}

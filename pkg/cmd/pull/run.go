@@ -45,10 +45,12 @@ func Run(ctx context.Context, opts Options) error {
 	if opts.Containerd.Namespace == "" {
 		opts.Containerd.Namespace = namespaces.Default
 	}
-	name, err := target.Normalize(opts.Ref)
+	ref, err := target.ParseReference(opts.Ref)
 	if err != nil {
 		return err
 	}
+	// The name containerd stores the image under, as nerdctl pulls it.
+	name := ref.DockerRef()
 
 	c, err := connect(ctx, opts.Containerd)
 	if err != nil {
