@@ -5,6 +5,7 @@
 // the pull and 1 to refuse it, and prints the reason on stdout. The policy
 // is [plugins."io.containerd.image-verifier.v1.nfd-compat"] in
 // $NFD_COMPAT_CONFIG or /etc/containerd/config.toml (policy.ConfigFile).
+// The protocol is pkg/verifier/bindir; this is only its main.
 package main
 
 import (
@@ -13,12 +14,12 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/nfd-compat/nfd-compat/pkg/verifier"
+	"github.com/nfd-compat/nfd-compat/pkg/verifier/bindir"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := verifier.RunBinDir(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+	code := bindir.Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
 	stop()
 	os.Exit(code)
 }

@@ -40,11 +40,7 @@ func check(ctx context.Context, opts Options, img *image, desc ocispec.Descripto
 	if err != nil {
 		return nil, err
 	}
-	o, _ := v.Check(ctx, img.name, desc)
-	if o == nil {
-		return nil, fmt.Errorf("check of %s gave no outcome", img.name)
-	}
-	return o, nil
+	return v.Decide(ctx, img.name, desc), nil
 }
 
 // refusal is the error for a pull the policy refused, wrapping what
