@@ -36,7 +36,7 @@ func plantGPU(t *testing.T, dir string) {
 		t.Fatal(err)
 	}
 	c := &cache.Features{Dir: dir, TTL: policy.DefaultFeaturesTTL}
-	key := cache.FeaturesKey{Sources: features.SourcesForDomains(spec.Domains(s)), HostRoot: "|"}
+	key := cache.FeaturesKey{Sources: features.SourcesForDomains(spec.Domains(s))}
 	if err := c.Put(key, gpuFeatures()); err != nil {
 		t.Fatal(err)
 	}
