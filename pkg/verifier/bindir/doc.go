@@ -7,12 +7,14 @@
 // code (ExitAllow, ExitRefuse, ExitUsage). cmd/nfd-compat-verifier is only
 // its main.
 //
-// It lives in pkg/verifier/bindir, as containerd keeps its bindir client in
-// pkg/imageverifier/bindir next to the verifier interface in
-// pkg/imageverifier: it is a protocol adapter over one core, the sibling of
-// the in-process adapter in plugins/imageverifier (where containerd keeps
-// plugin registrations). It is not under plugins/imageverifier because the
-// bindir executable registers no containerd plugin and must not link
-// containerd's plugin machinery; the two adapters share only pkg/verifier
-// (the decision, verifier.LogPolicyProblems, verifier.DockerConfigPath).
+// It lives in pkg/verifier/bindir, beside the core it adapts, as
+// containerd keeps its bindir verifier in pkg/imageverifier/bindir beside
+// the ImageVerifier interface in pkg/imageverifier. It is not under
+// plugins/imageverifier: plugins/ is where containerd (and this project)
+// keep plugin registrations, and the bindir executable registers nothing;
+// it is a separate process speaking a protocol. The two adapters, this one
+// and the in-process plugin, are siblings that call the same core
+// (Verifier.Judge) and share only what is in pkg/verifier
+// (verifier.LogPolicyProblems, verifier.DockerConfigPath); the core imports
+// neither (cmd/nfd-compat's TestImportRules).
 package bindir
