@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nfd-compat/nfd-compat/internal/testfiles"
 	"github.com/nfd-compat/nfd-compat/internal/testimage"
 	"github.com/nfd-compat/nfd-compat/pkg/cmd/compatspec"
 	"github.com/nfd-compat/nfd-compat/pkg/spec"
@@ -192,7 +193,7 @@ func TestRemoveKeepsOtherReferrers(t *testing.T) {
 // TestInvalidSpecNeverPushed: nothing reaches the registry for a bad spec.
 func TestInvalidSpecNeverPushed(t *testing.T) {
 	ctx := context.Background()
-	bad := writeFile(t, "bad.yaml", "version: v1alpha1\ncompatibilities:\n- rules:\n  - name: r\n    matchFeatures:\n    - feature: cpu.cpuid\n      matchExpressions:\n        AVX2: {op: In}\n")
+	bad := testfiles.Write(t, t.TempDir(), "bad.yaml", "version: v1alpha1\ncompatibilities:\n- rules:\n  - name: r\n    matchFeatures:\n    - feature: cpu.cpuid\n      matchExpressions:\n        AVX2: {op: In}\n")
 	for _, p := range places(t) {
 		t.Run(p.name, func(t *testing.T) {
 			img, err := testimage.Push(ctx, p.store(t, "invalid"), "v1")

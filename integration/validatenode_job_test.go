@@ -13,6 +13,7 @@ import (
 
 	"github.com/nfd-compat/nfd-compat/internal/cli"
 	"github.com/nfd-compat/nfd-compat/internal/testenv"
+	"github.com/nfd-compat/nfd-compat/internal/testfiles"
 )
 
 const jobFile = "../contrib/kubernetes/validate-node-job.yaml"
@@ -179,7 +180,7 @@ func TestValidateNodeJobHostRoot(t *testing.T) {
 		}
 	}
 
-	spec := writeFile(t, "job-host.yaml", `version: v1alpha1
+	spec := testfiles.Write(t, t.TempDir(), "job-host.yaml", `version: v1alpha1
 compatibilities:
 - rules:
   - name: fixture host

@@ -10,6 +10,7 @@ import (
 
 	nodevalidator "sigs.k8s.io/node-feature-discovery/pkg/client-nfd/compat/node-validator"
 
+	"github.com/nfd-compat/nfd-compat/internal/testfiles"
 	"github.com/nfd-compat/nfd-compat/internal/testimage"
 	"github.com/nfd-compat/nfd-compat/pkg/cmd/validatenode"
 )
@@ -80,7 +81,7 @@ func TestValidateNodeRegistryDown(t *testing.T) {
 
 // TestValidateNodeHostRoot: --host-root reads the fixture tree, not this host.
 func TestValidateNodeHostRoot(t *testing.T) {
-	spec := writeFile(t, "fixtureos.yaml", `version: v1alpha1
+	spec := testfiles.Write(t, t.TempDir(), "fixtureos.yaml", `version: v1alpha1
 compatibilities:
 - rules:
   - name: os

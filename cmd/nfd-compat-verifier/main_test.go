@@ -17,6 +17,7 @@ import (
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/nfd-compat/nfd-compat/internal/containerdtest"
 	"github.com/nfd-compat/nfd-compat/internal/testimage"
 	"github.com/nfd-compat/nfd-compat/internal/testregistry"
 	"github.com/nfd-compat/nfd-compat/pkg/artifact"
@@ -24,16 +25,8 @@ import (
 	"github.com/nfd-compat/nfd-compat/pkg/verifier"
 )
 
-// build compiles the verifier as containerd would find it in bin_dir.
-func build(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "nfd-compat-verifier")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
+// verifierBin is the verifier as containerd would find it in bin_dir.
+var verifierBin = containerdtest.Command{Name: "nfd-compat-verifier"}
 
 type image struct {
 	name string
@@ -120,7 +113,7 @@ func auditLines(t *testing.T, cacheDir string) []verifier.AuditEntry {
 }
 
 func TestBinDirProtocol(t *testing.T) {
-	bin := build(t)
+	bin := verifierBin.Path(t)
 	reg := testregistry.Start(t, testregistry.GGCRReferrers)
 	ok, gpu, plain := push(t, reg, "ok", "demo-spec.yaml"), push(t, reg, "gpu", "gpu-spec.yaml"), push(t, reg, "plain", "")
 
@@ -184,7 +177,7 @@ func TestFiftyVerifiersAtOnce(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts 50 processes")
 	}
-	bin := build(t)
+	bin := verifierBin.Path(t)
 	reg := testregistry.Start(t, testregistry.GGCRReferrers)
 	var imgs []image
 	for i := range 50 {

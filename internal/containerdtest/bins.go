@@ -68,19 +68,9 @@ func build() (Bins, error) {
 	if err != nil {
 		return bins, err
 	}
-	prebuilt := os.Getenv(BinDirEnv)
-	if prebuilt != "" && !filepath.IsAbs(prebuilt) {
-		return bins, fmt.Errorf("%s=%q must be an absolute path", BinDirEnv, prebuilt)
-	}
-	have := func(name string) string {
-		if prebuilt == "" {
-			return ""
-		}
-		p := filepath.Join(prebuilt, name)
-		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
-			return p
-		}
-		return ""
+	have, err := prebuiltBins()
+	if err != nil {
+		return bins, err
 	}
 	cache, err := cacheDir()
 	if err != nil {
@@ -126,13 +116,12 @@ func build() (Bins, error) {
 		if *c.dst = have(c.name); *c.dst != "" {
 			continue
 		}
-		pkg := "./cmd/" + c.name
 		if _, err := os.Stat(filepath.Join(root, "cmd", c.name)); err != nil && c.optional {
-			bins.Missing[c.name] = fmt.Sprintf("%s does not exist yet", pkg)
+			bins.Missing[c.name] = fmt.Sprintf("./cmd/%s does not exist yet", c.name)
 			continue
 		}
 		out := filepath.Join(ours, c.name)
-		if err := goBuild(root, out, []string{"CGO_ENABLED=1"}, c.tags, pkg); err != nil {
+		if err := buildOurs(root, out, c.name, c.tags); err != nil {
 			if c.optional {
 				bins.Missing[c.name] = err.Error()
 				continue
@@ -151,6 +140,80 @@ func build() (Bins, error) {
 		}
 	}
 	return bins, nil
+}
+
+// Command is one of this module's commands for a test that needs only it
+// (not containerd): $NFD_COMPAT_BIN_DIR's when there is one, else built once
+// per process. Keep one per test package.
+type Command struct {
+	// Name is the directory under cmd/, e.g. "nfd-compat-verifier".
+	Name string
+	// Tags are build tags (containerd-nfd needs containerd's).
+	Tags string
+
+	once sync.Once
+	path string
+	err  error
+}
+
+// Path returns the command's path, building it on first use; a failure to
+// build fails the test.
+func (c *Command) Path(t testing.TB) string {
+	t.Helper()
+	c.once.Do(func() { c.path, c.err = c.build() })
+	if c.err != nil {
+		t.Fatalf("containerdtest: %s: %v", c.Name, c.err)
+	}
+	return c.path
+}
+
+func (c *Command) build() (string, error) {
+	have, err := prebuiltBins()
+	if err != nil {
+		return "", err
+	}
+	if p := have(c.Name); p != "" {
+		return p, nil
+	}
+	root, err := moduleRoot()
+	if err != nil {
+		return "", err
+	}
+	cache, err := cacheDir()
+	if err != nil {
+		return "", err
+	}
+	removeStale(cache, "ours-*", 6*time.Hour)
+	dir, err := os.MkdirTemp(cache, "ours-")
+	if err != nil {
+		return "", err
+	}
+	out := filepath.Join(dir, c.Name)
+	return out, buildOurs(root, out, c.Name, c.Tags)
+}
+
+// prebuiltBins returns a lookup of $NFD_COMPAT_BIN_DIR's executables: the
+// path of name there, or "" (also when the variable is not set).
+func prebuiltBins() (func(name string) string, error) {
+	prebuilt := os.Getenv(BinDirEnv)
+	if prebuilt != "" && !filepath.IsAbs(prebuilt) {
+		return nil, fmt.Errorf("%s=%q must be an absolute path", BinDirEnv, prebuilt)
+	}
+	return func(name string) string {
+		if prebuilt == "" {
+			return ""
+		}
+		p := filepath.Join(prebuilt, name)
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
+			return p
+		}
+		return ""
+	}, nil
+}
+
+// buildOurs builds ./cmd/name of the module at root into out.
+func buildOurs(root, out, name, tags string) error {
+	return goBuild(root, out, []string{"CGO_ENABLED=1"}, tags, "./cmd/"+name)
 }
 
 // removeStale removes what matches pattern in dir and is older than age:

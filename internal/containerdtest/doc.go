@@ -5,5 +5,8 @@
 // and starts a daemon as root with its own root, state, socket, hosts.toml
 // directory, image-verifier bin_dir and nfd-compat policy under a temp dir.
 //
+// A test that needs only one of our commands (the verifier's bindir
+// protocol tests) takes it with Command, without building containerd.
+//
 // Daemons need root: RequireRoot skips a test with a clear message otherwise.
 package containerdtest

@@ -14,6 +14,8 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/client-go/util/flowcontrol"
 	nfdv1alpha1 "sigs.k8s.io/node-feature-discovery/api/nfd/v1alpha1"
+
+	"github.com/nfd-compat/nfd-compat/pkg/features"
 )
 
 // DefaultPageSize is how many objects one list request asks for.
@@ -21,7 +23,7 @@ const DefaultPageSize = 500
 
 // DefaultNFDNamespace is nfd-master's default namespace; its NodeFeature
 // objects come first when a node's objects are merged.
-const DefaultNFDNamespace = "node-feature-discovery"
+const DefaultNFDNamespace = features.DefaultNFDNamespace
 
 // Options say how to reach the cluster.
 type Options struct {

@@ -2,6 +2,6 @@
 // NFD: the NodeFeature objects nfd-worker (and third parties) publish, listed
 // in all namespaces with client-go's REST client decoding into NFD's types,
 // selected by NFD's nfd.node.kubernetes.io/node-name label, paginated, and
-// merged per node as nfd-master merges them. Nodes (for a node selector) are
-// listed as metadata only.
+// merged per node as nfd-master merges them (features.MergeNodeFeatures).
+// Nodes (for a node selector) are listed as metadata only.
 package cluster

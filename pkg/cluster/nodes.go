@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/labels"
@@ -85,37 +84,18 @@ func (c *Client) AllNodes(ctx context.Context) ([]features.Node, error) {
 	return nodes, nil
 }
 
-// merge merges a node's NodeFeature objects as nfd-master's
-// getAndMergeNodeFeatures does: objects in NFD's namespace first, then by
-// name, then by namespace; later objects overwrite earlier ones feature by
-// feature. Source lists the objects as namespace/name in merge order.
+// merge merges a node's NodeFeature objects with features.MergeNodeFeatures
+// (nfd-master's order and merge). Source lists the objects as
+// namespace/name in merge order.
 func merge(node string, objs []nfdv1alpha1.NodeFeature, nfdNamespace string) features.Node {
-	sort.SliceStable(objs, func(i, j int) bool {
-		a, b := &objs[i], &objs[j]
-		if (a.Namespace == nfdNamespace) != (b.Namespace == nfdNamespace) {
-			return a.Namespace == nfdNamespace
-		}
-		if a.Name != b.Name {
-			return a.Name < b.Name
-		}
-		return a.Namespace < b.Namespace
-	})
-	// The objects are this call's own (fresh from the API), so no deep copy.
-	spec := &objs[0].Spec
-	names := []string{objs[0].Namespace + "/" + objs[0].Name}
-	for i := 1; i < len(objs); i++ {
-		objs[i].Spec.MergeInto(spec)
-		names = append(names, objs[i].Namespace+"/"+objs[i].Name)
+	ptrs := make([]*nfdv1alpha1.NodeFeature, len(objs))
+	for i := range objs {
+		ptrs[i] = &objs[i]
 	}
-	f := spec.Features
-	if f.Flags == nil {
-		f.Flags = map[string]nfdv1alpha1.FlagFeatureSet{}
+	f, order := features.MergeNodeFeatures(ptrs, nfdNamespace)
+	names := make([]string, len(order))
+	for k, i := range order {
+		names[k] = objs[i].Namespace + "/" + objs[i].Name
 	}
-	if f.Attributes == nil {
-		f.Attributes = map[string]nfdv1alpha1.AttributeFeatureSet{}
-	}
-	if f.Instances == nil {
-		f.Instances = map[string]nfdv1alpha1.InstanceFeatureSet{}
-	}
-	return features.Node{Name: node, Source: "NodeFeature " + strings.Join(names, ", "), Features: &f}
+	return features.Node{Name: node, Source: "NodeFeature " + strings.Join(names, ", "), Features: f}
 }

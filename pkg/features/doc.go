@@ -1,7 +1,13 @@
 // Package features is a host's node features in NFD's own model
 // (nfdv1alpha1.Features): discovery with NFD's feature sources, and loading
 // and saving features as upstream `nfd export features` JSON or as NodeFeature
-// objects.
+// objects. It owns the NFD object plumbing the cluster and rules packages
+// share: Normalize (missing top-level maps filled in) and MergeNodeFeatures
+// (a node's NodeFeature objects merged as nfd-master merges them). Files are
+// decoded by one general path (decode.go, on pkg/kubefile's documents and
+// Lists) and two fast paths that accept only what it accepts: exported
+// features JSON in one pass (decode_json.go) and NodeFeature YAML from
+// yaml.Node trees (decode_yaml.go).
 //
 // NFD keeps its feature sources, their configuration, its host path prefixes
 // and klog's output in process-wide variables. This package is the one place

@@ -3,22 +3,20 @@ package features
 import (
 	"bytes"
 	"context"
-	"flag"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/nfd-compat/nfd-compat/internal/testfiles"
 )
 
-// update regenerates testdata/this-host.json from this machine:
+// TestThisHostFixture checks that this-host.json is what Write makes of a
+// Discover with the default sources; -update regenerates it from this host:
 //
 //	go test ./pkg/features -run TestThisHostFixture -update
-var update = flag.Bool("update", false, "regenerate testdata/this-host.json from this host")
-
-// TestThisHostFixture checks that this-host.json is what Write makes of a
-// Discover with the default sources (and rewrites it with -update).
 func TestThisHostFixture(t *testing.T) {
 	path := filepath.Join("testdata", "this-host.json")
-	if *update {
+	if testfiles.Update() {
 		f, err := Discover(context.Background(), DiscoverOptions{})
 		if err != nil {
 			t.Fatal(err)
@@ -27,9 +25,7 @@ func TestThisHostFixture(t *testing.T) {
 		if err := Write(&buf, f); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		testfiles.Write(t, "testdata", "this-host.json", buf.String())
 	}
 	nodes, err := Load(path)
 	if err != nil {

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -28,10 +27,6 @@ type Node struct {
 	// Features never is nil and has non-nil top-level maps.
 	Features *Features
 }
-
-// nfdNamespace is nfd-master's default namespace; as nfd-master does, objects
-// there come first when a node's NodeFeatures are merged.
-const nfdNamespace = "node-feature-discovery"
 
 // loadExts are the file name extensions LoadPaths picks from a directory.
 var loadExts = []string{".json", ".yaml", ".yml"}
@@ -261,30 +256,20 @@ func exportName(path string) string {
 	return strings.TrimSuffix(base, filepath.Ext(base))
 }
 
-// mergeNodeFeatures merges a node's NodeFeature objects as nfd-master's
-// getAndMergeNodeFeatures does: objects in NFD's namespace first, then by name,
-// then by namespace; later objects overwrite earlier ones feature by feature.
-// It returns the features and the distinct files in merge order.
+// mergeNodeFeatures merges a node's NodeFeature objects (MergeNodeFeatures,
+// with nfd-master's default namespace) and returns the features and the
+// distinct files in merge order.
 func mergeNodeFeatures(objs []fileItem) (*Features, []string) {
-	sorted := slices.Clone(objs)
-	sort.SliceStable(sorted, func(i, j int) bool {
-		a, b := sorted[i].nodeFeature, sorted[j].nodeFeature
-		if (a.Namespace == nfdNamespace) != (b.Namespace == nfdNamespace) {
-			return a.Namespace == nfdNamespace
-		}
-		if a.Name != b.Name {
-			return a.Name < b.Name
-		}
-		return a.Namespace < b.Namespace
-	})
-	spec := sorted[0].nodeFeature.Spec.DeepCopy()
-	files := []string{sorted[0].file}
-	for _, o := range sorted[1:] {
-		o.nodeFeature.Spec.DeepCopy().MergeInto(spec)
-		if !slices.Contains(files, o.file) {
-			files = append(files, o.file)
+	nfs := make([]*nfdv1alpha1.NodeFeature, len(objs))
+	for i := range objs {
+		nfs[i] = objs[i].nodeFeature
+	}
+	f, order := MergeNodeFeatures(nfs, DefaultNFDNamespace)
+	var files []string
+	for _, i := range order {
+		if !slices.Contains(files, objs[i].file) {
+			files = append(files, objs[i].file)
 		}
 	}
-	var f nfdv1alpha1.Features = spec.Features
-	return normalize(&f), files
+	return f, files
 }

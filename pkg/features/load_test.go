@@ -8,17 +8,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
-)
 
-// writeFile writes content to name under dir and returns its path.
-func writeFile(t *testing.T, dir, name, content string) string {
-	t.Helper()
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
+	"github.com/nfd-compat/nfd-compat/internal/testfiles"
+)
 
 func loadOne(t *testing.T, path string) Node {
 	t.Helper()
@@ -131,7 +123,7 @@ func TestLoadNodeFeatureYAML(t *testing.T) {
 func TestLoadNodeFeatureJSON(t *testing.T) {
 	// The same object as kubectl -o json prints it.
 	yml := loadOne(t, "testdata/nodefeature.yaml")
-	p := writeFile(t, t.TempDir(), "wk.json", `{
+	p := testfiles.Write(t, t.TempDir(), "wk.json", `{
     "apiVersion": "nfd.k8s-sigs.io/v1alpha1",
     "kind": "NodeFeature",
     "metadata": {"name": "nf-1", "namespace": "node-feature-discovery",
@@ -146,7 +138,7 @@ func TestLoadNodeFeatureJSON(t *testing.T) {
 		t.Error("JSON and YAML NodeFeature differ")
 	}
 	// Without the label the object name is the node name.
-	p = writeFile(t, t.TempDir(), "x.yaml", "apiVersion: nfd.k8s-sigs.io/v1alpha1\nkind: NodeFeature\nmetadata:\n  name: plain\nspec:\n  features: {}\n")
+	p = testfiles.Write(t, t.TempDir(), "x.yaml", "apiVersion: nfd.k8s-sigs.io/v1alpha1\nkind: NodeFeature\nmetadata:\n  name: plain\nspec:\n  features: {}\n")
 	if n := loadOne(t, p); n.Name != "plain" || n.Features.Flags == nil {
 		t.Errorf("node = %+v", n)
 	}
@@ -180,7 +172,7 @@ func TestLoadList(t *testing.T) {
 		t.Error("cpu-node kernel minor is not 15")
 	}
 	// A typed NodeFeatureList whose items omit apiVersion and kind.
-	p := writeFile(t, t.TempDir(), "l.yaml", `apiVersion: nfd.k8s-sigs.io/v1alpha1
+	p := testfiles.Write(t, t.TempDir(), "l.yaml", `apiVersion: nfd.k8s-sigs.io/v1alpha1
 kind: NodeFeatureList
 metadata: {}
 items:
@@ -212,7 +204,7 @@ spec:
 	}
 	dir := t.TempDir()
 	// Written in "wrong" order: third-party objects first.
-	p := writeFile(t, dir, "merge.yaml", doc("zz-vendor", "gpu-operator", "ThirdParty", "vendor.b")+"---\n"+
+	p := testfiles.Write(t, dir, "merge.yaml", doc("zz-vendor", "gpu-operator", "ThirdParty", "vendor.b")+"---\n"+
 		doc("aa-vendor", "gpu-operator", "AA", "vendor.a")+"---\n"+
 		doc("node-x", "node-feature-discovery", "Intel", "nfd.own"))
 	n := loadOne(t, p)
@@ -231,8 +223,8 @@ spec:
 
 	// Across files in LoadPaths too.
 	dir2 := t.TempDir()
-	writeFile(t, dir2, "1.yaml", doc("node-x", "node-feature-discovery", "Intel", "nfd.own"))
-	writeFile(t, dir2, "2.yaml", doc("zz-vendor", "gpu-operator", "ThirdParty", "vendor.b"))
+	testfiles.Write(t, dir2, "1.yaml", doc("node-x", "node-feature-discovery", "Intel", "nfd.own"))
+	testfiles.Write(t, dir2, "2.yaml", doc("zz-vendor", "gpu-operator", "ThirdParty", "vendor.b"))
 	nodes, err := LoadPaths([]string{dir2})
 	if err != nil {
 		t.Fatal(err)
@@ -267,7 +259,7 @@ func TestLoadPaths(t *testing.T) {
 	}
 
 	dir := t.TempDir()
-	writeFile(t, dir, "notes.txt", "ignored")
+	testfiles.Write(t, dir, "notes.txt", "ignored")
 	if _, err := LoadPaths([]string{dir}); err == nil || !strings.Contains(err.Error(), "no *.json") {
 		t.Errorf("empty dir: err = %v", err)
 	}
@@ -275,12 +267,12 @@ func TestLoadPaths(t *testing.T) {
 		t.Error("LoadPaths(nil) gave no error")
 	}
 	// The same node twice is an error naming both files.
-	writeFile(t, dir, "a.json", `{"flags": {}}`)
+	testfiles.Write(t, dir, "a.json", `{"flags": {}}`)
 	sub := filepath.Join(dir, "sub")
 	if err := os.Mkdir(sub, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	writeFile(t, sub, "a.json", `{"flags": {}}`)
+	testfiles.Write(t, sub, "a.json", `{"flags": {}}`)
 	if _, err := LoadPaths([]string{dir, sub}); err == nil || !strings.Contains(err.Error(), "described twice") {
 		t.Errorf("duplicate node: err = %v", err)
 	}
@@ -309,7 +301,7 @@ func TestLoadBadFiles(t *testing.T) {
 		"nonstrkey.yaml": {"flags:\n  1: {elements: {}}\n", ""},
 	}
 	for name, c := range cases {
-		p := writeFile(t, dir, name, c.content)
+		p := testfiles.Write(t, dir, name, c.content)
 		nodes, err := Load(p)
 		if err == nil {
 			if c.want == "" {

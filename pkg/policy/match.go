@@ -6,14 +6,14 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/distribution/reference"
+	"github.com/nfd-compat/nfd-compat/pkg/target"
 )
 
 // Image patterns (exclude, include) are globs in which '*' matches any run
 // of characters, '/' and ':' included, and every other character matches
 // itself. A pattern matches an image when it matches the whole of either
 // the name containerd passes (e.g. "registry.k8s.io/pause:3.10") or its
-// normalized form, which names the registry and the tag:
+// normalized form (target.Normalize), which names the registry and the tag:
 //
 //	nginx                  -> docker.io/library/nginx:latest
 //	ghcr.io/x/app@sha256:… -> ghcr.io/x/app@sha256:…
@@ -44,20 +44,10 @@ func (p *Policy) Checked(name string) (bool, string) {
 	return false, "not in include " + quoteAll(p.Include)
 }
 
-// Normalize returns the normalized form of an image name (registry and tag
-// spelled out), or name itself when it is not a valid reference.
-func Normalize(name string) string {
-	named, err := reference.ParseNormalizedNamed(name)
-	if err != nil {
-		return name
-	}
-	return reference.TagNameOnly(named).String()
-}
-
 // imageNames are the spellings of name a pattern may match: as given,
-// normalized, and for REF:TAG@DIGEST (how pinned pulls such as nfd-compat
-// pull name the image) the same without the digest, so an exact pattern for
-// a tag still matches its pinned pull.
+// normalized (target.Normalize), and for REF:TAG@DIGEST (how pinned pulls
+// such as nfd-compat pull name the image) the same without the digest, so
+// an exact pattern for a tag still matches its pinned pull.
 func imageNames(name string) []string {
 	names := []string{name}
 	add := func(n string) {
@@ -65,17 +55,16 @@ func imageNames(name string) []string {
 			names = append(names, n)
 		}
 	}
-	add(Normalize(name))
-	if named, err := reference.ParseNormalizedNamed(name); err == nil {
-		_, digested := named.(reference.Digested)
-		if tagged, ok := named.(reference.Tagged); ok && digested {
-			if i := strings.LastIndex(name, "@"); i > 0 {
-				add(name[:i])
-			}
-			if t, err := reference.WithTag(reference.TrimNamed(named), tagged.Tag()); err == nil {
-				add(t.String())
-			}
+	ref, err := target.ParseReference(name)
+	if err != nil {
+		return names
+	}
+	add(ref.String())
+	if ref.Tag != "" && ref.Digest != "" {
+		if i := strings.LastIndex(name, "@"); i > 0 {
+			add(name[:i])
 		}
+		add(ref.Tagged())
 	}
 	return names
 }

@@ -6,28 +6,19 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	ctdconfig "github.com/containerd/containerd/v2/cmd/containerd/server/config"
-)
 
-func write(t *testing.T, dir, name, body string) string {
-	t.Helper()
-	p := filepath.Join(dir, name)
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
+	"github.com/nfd-compat/nfd-compat/internal/testfiles"
+)
 
 func TestLoadMissingStanzaGivesDefaults(t *testing.T) {
 	for _, v := range []string{"2", "3"} {
-		p := write(t, t.TempDir(), "config.toml", "version = "+v+"\n[plugins.\"io.containerd.image-verifier.v1.bindir\"]\n  bin_dir = \"/x\"\n")
+		p := testfiles.Write(t, t.TempDir(), "config.toml", "version = "+v+"\n[plugins.\"io.containerd.image-verifier.v1.bindir\"]\n  bin_dir = \"/x\"\n")
 		pol, src, err := Load(p, true)
 		if err != nil {
 			t.Fatalf("version %s: %v", v, err)
@@ -44,7 +35,7 @@ func TestLoadMissingStanzaGivesDefaults(t *testing.T) {
 }
 
 func TestLoadFullStanza(t *testing.T) {
-	p := write(t, t.TempDir(), "config.toml", `version = 2
+	p := testfiles.Write(t, t.TempDir(), "config.toml", `version = 2
 [plugins."io.containerd.image-verifier.v1.nfd-compat"]
   mode = "warn"
   on_missing = "deny"
@@ -74,22 +65,22 @@ func TestLoadFullStanza(t *testing.T) {
 // against containerd's plugin decoding).
 func TestLoadImports(t *testing.T) {
 	dir := t.TempDir()
-	main := write(t, dir, "config.toml", `version = 3
+	main := testfiles.Write(t, dir, "config.toml", `version = 3
 imports = ["conf.d/*.toml", "`+filepath.Join(dir, "abs.toml")+`"]
 [plugins."io.containerd.image-verifier.v1.nfd-compat"]
   mode = "warn"
   tags = ["a"]
   exclude = ["a"]
 `)
-	write(t, dir, "conf.d/10-nfd.toml", `[plugins."io.containerd.image-verifier.v1.nfd-compat"]
+	testfiles.Write(t, dir, "conf.d/10-nfd.toml", `[plugins."io.containerd.image-verifier.v1.nfd-compat"]
   on_missing = "deny"
   timeout = "3s"
 `)
-	write(t, dir, "conf.d/20-other.toml", `imports = ["../config.toml"]
+	testfiles.Write(t, dir, "conf.d/20-other.toml", `imports = ["../config.toml"]
 [plugins."io.containerd.image-verifier.v1.bindir"]
   bin_dir = "/opt/x"
 `)
-	write(t, dir, "abs.toml", "version = 3\n[plugins.\"io.containerd.image-verifier.v1.nfd-compat\"]\n  exclude = [\"b\"]\n")
+	testfiles.Write(t, dir, "abs.toml", "version = 3\n[plugins.\"io.containerd.image-verifier.v1.nfd-compat\"]\n  exclude = [\"b\"]\n")
 	pol, src, err := Load(main, true)
 	if err != nil {
 		t.Fatal(err)
@@ -132,7 +123,7 @@ func TestLoadErrors(t *testing.T) {
 		{`features_ttl = "-1m"`, []string{"features_ttl"}},
 		{`cache_dir = 3`, []string{"cache_dir = 3", "quoted path"}},
 	} {
-		p := write(t, t.TempDir(), "config.toml", "version = 3\n[plugins.\"io.containerd.image-verifier.v1.nfd-compat\"]\n"+tc.body+"\n")
+		p := testfiles.Write(t, t.TempDir(), "config.toml", "version = 3\n[plugins.\"io.containerd.image-verifier.v1.nfd-compat\"]\n"+tc.body+"\n")
 		pol, _, err := Load(p, true)
 		if !errors.Is(err, ErrInvalid) {
 			t.Errorf("%s: error %v, want ErrInvalid", tc.body, err)
@@ -158,18 +149,18 @@ func TestLoadErrors(t *testing.T) {
 		t.Errorf("missing default file: %+v %+v %v", pol, src, err)
 	}
 	// A missing import is an error even for the default file.
-	p := write(t, t.TempDir(), "config.toml", "version = 3\nimports = [\"missing.toml\"]\n")
+	p := testfiles.Write(t, t.TempDir(), "config.toml", "version = 3\nimports = [\"missing.toml\"]\n")
 	if _, _, err := Load(p, false); err == nil || !strings.Contains(err.Error(), "missing.toml") {
 		t.Errorf("missing import: %v", err)
 	}
 	// Bad TOML names the file and line, in an import too.
-	p = write(t, t.TempDir(), "config.toml", "version = 3\n[plugins\n")
+	p = testfiles.Write(t, t.TempDir(), "config.toml", "version = 3\n[plugins\n")
 	if pol, _, err := Load(p, true); err == nil || pol != nil || !strings.Contains(err.Error(), "config.toml:2") {
 		t.Errorf("bad TOML: %v", err)
 	}
 	dir := t.TempDir()
-	p = write(t, dir, "config.toml", "version = 3\nimports = [\"conf.d/*.toml\"]\n")
-	write(t, dir, "conf.d/x.toml", "a = \n")
+	p = testfiles.Write(t, dir, "config.toml", "version = 3\nimports = [\"conf.d/*.toml\"]\n")
+	testfiles.Write(t, dir, "conf.d/x.toml", "a = \n")
 	if _, _, err := Load(p, true); err == nil || !strings.Contains(err.Error(), filepath.Join(dir, "conf.d", "x.toml")+":1") {
 		t.Errorf("bad TOML in an import: %v", err)
 	}
@@ -178,7 +169,7 @@ func TestLoadErrors(t *testing.T) {
 // TestUnknownKeysWarn: a typo is a warning naming the nearest key, never an
 // error, and changes nothing else.
 func TestUnknownKeysWarn(t *testing.T) {
-	p := write(t, t.TempDir(), "config.toml", `version = 3
+	p := testfiles.Write(t, t.TempDir(), "config.toml", `version = 3
 [plugins."io.containerd.image-verifier.v1.nfd-compat"]
   mode = "warn"
   on_eror = "allow"
@@ -210,7 +201,7 @@ func TestPluginDecodeAgrees(t *testing.T) {
 		`mode = "block"` + "\n" + `exclude = ["registry.k8s.io/pause*", ""]`,
 		`timeout = 5` + "\n" + `tags = "gpu"`,
 	} {
-		p := write(t, t.TempDir(), "config.toml", "version = 3\n[plugins.\"io.containerd.image-verifier.v1.nfd-compat\"]\n"+body+"\n")
+		p := testfiles.Write(t, t.TempDir(), "config.toml", "version = 3\n[plugins.\"io.containerd.image-verifier.v1.nfd-compat\"]\n"+body+"\n")
 		pol, src, lerr := Load(p, true)
 		var cfg ctdconfig.Config
 		if err := ctdconfig.LoadConfig(context.Background(), p, &cfg); err != nil {
@@ -395,5 +386,23 @@ func TestDecide(t *testing.T) {
 	}
 	if s := (Decision{Allow: false, By: "mode=enforce"}).String(); s != "refused by mode=enforce" {
 		t.Error(s)
+	}
+}
+
+// The names a pattern is matched against: as given, target.Normalize's
+// form, and for a pinned REF:TAG@DIGEST the tag it was pinned from.
+func TestImageNames(t *testing.T) {
+	const dgst = "sha256:0000000000000000000000000000000000000000000000000000000000000000"
+	for in, want := range map[string][]string{
+		"nginx":                      {"nginx", "docker.io/library/nginx:latest"},
+		"docker.io/library/nginx:1":  {"docker.io/library/nginx:1"},
+		"registry.k8s.io/pause:3.10": {"registry.k8s.io/pause:3.10"},
+		"x/app@" + dgst:              {"x/app@" + dgst, "docker.io/x/app@" + dgst},
+		"nginx:1.27@" + dgst:         {"nginx:1.27@" + dgst, "docker.io/library/nginx:1.27@" + dgst, "nginx:1.27", "docker.io/library/nginx:1.27"},
+		"not a reference":            {"not a reference"},
+	} {
+		if got := imageNames(in); !slices.Equal(got, want) {
+			t.Errorf("imageNames(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

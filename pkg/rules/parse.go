@@ -5,12 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
 	nfdv1alpha1 "sigs.k8s.io/node-feature-discovery/api/nfd/v1alpha1"
 
+	"github.com/nfd-compat/nfd-compat/pkg/kubefile"
 	"github.com/nfd-compat/nfd-compat/pkg/spec"
 )
 
@@ -57,22 +56,23 @@ func (o *Object) ID() string {
 }
 
 // Parse reads NodeFeatureRule and NodeFeatureGroup objects from YAML (several
-// documents allowed) or JSON, also inside List, NodeFeatureRuleList and
-// NodeFeatureGroupList. Decoding is strict: an unknown or mistyped field is a
-// problem of its object, which is then left out. A document that is not one
-// of these kinds is a problem too. source names the file in problems.
+// documents allowed) or JSON (a file starting with "{"), also inside List,
+// NodeFeatureRuleList and NodeFeatureGroupList (kubefile reads the
+// documents and lists). Decoding is strict: an unknown or mistyped field is
+// a problem of its object, which is then left out. A document that is not
+// one of these kinds is a problem too. source names the file in problems.
 func Parse(data []byte, source string) ([]Object, []Problem) {
 	if len(data) > MaxSize {
 		return nil, []Problem{{Source: source, Severity: spec.SeverityError, Message: fmt.Sprintf("file is %d bytes, over the %d byte limit; split it", len(data), MaxSize)}}
 	}
-	docs, err := splitYAML(data)
+	docs, err := kubefile.Split(data)
 	if err != nil {
-		return nil, []Problem{{Source: source, Severity: spec.SeverityError, Message: err.Error() + "; fix the YAML syntax"}}
+		return nil, []Problem{{Source: source, Severity: spec.SeverityError, Message: err.Error() + "; fix the syntax"}}
 	}
 	var objs []Object
 	var ps []Problem
 	for _, d := range docs {
-		o, p := decodeDoc(d.json, source, d.line)
+		o, p := decodeDoc(d, source)
 		objs = append(objs, o...)
 		ps = append(ps, p...)
 	}
@@ -82,99 +82,48 @@ func Parse(data []byte, source string) ([]Object, []Problem) {
 	return objs, ps
 }
 
-type doc struct {
-	json []byte
-	line int
-}
-
-// splitYAML returns every non-empty document as JSON with its start line.
-func splitYAML(data []byte) (docs []doc, err error) {
-	defer func() {
-		// Third-party parser: a crash on hostile input is an error, not a panic.
-		if r := recover(); r != nil {
-			docs, err = nil, fmt.Errorf("the YAML parser failed on this input: %v", r)
-		}
-	}()
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	for {
-		var n yaml.Node
-		err := dec.Decode(&n)
-		if errors.Is(err, io.EOF) {
-			return docs, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("invalid YAML: %s", strings.TrimPrefix(err.Error(), "yaml: "))
-		}
-		if len(n.Content) == 0 || (n.Content[0].Kind == yaml.ScalarNode && n.Content[0].Tag == "!!null") {
-			continue
-		}
-		var v any
-		if err := n.Decode(&v); err != nil {
-			return nil, fmt.Errorf("invalid YAML at line %d: %s", n.Line, strings.TrimPrefix(err.Error(), "yaml: "))
-		}
-		b, err := json.Marshal(v)
-		if err != nil {
-			return nil, fmt.Errorf("document at line %d cannot be read as JSON (non-string keys?): %v", n.Line, err)
-		}
-		docs = append(docs, doc{json: b, line: n.Content[0].Line})
-	}
-}
-
-func decodeDoc(raw []byte, source string, line int) ([]Object, []Problem) {
+func decodeDoc(d kubefile.Document, source string) ([]Object, []Problem) {
+	line := d.Line
 	bad := func(format string, args ...any) []Problem {
 		return []Problem{{Source: source, Line: line, Severity: spec.SeverityError, Message: fmt.Sprintf(format, args...)}}
 	}
-	var probe struct {
-		APIVersion string                `json:"apiVersion"`
-		Kind       string                `json:"kind"`
-		Metadata   struct{ Name string } `json:"metadata"`
-		Items      []json.RawMessage     `json:"items"`
+	h, items, err := d.Objects()
+	if err != nil {
+		return nil, bad("%v; expected a NodeFeatureRule or NodeFeatureGroup, or a List of them", err)
 	}
-	if err := json.Unmarshal(raw, &probe); err != nil {
-		return nil, bad("not a Kubernetes object (%v); expected a NodeFeatureRule or NodeFeatureGroup", err)
-	}
-	switch probe.Kind {
-	case KindRule, KindGroup:
-		o, p := decodeObject(raw, probe.Kind, "", source, line)
+	switch {
+	case h.Kind == KindRule || h.Kind == KindGroup:
+		o, p := decodeObject(items[0], source, line)
 		if o == nil {
 			return nil, p
 		}
 		return []Object{*o}, p
-	case "List", KindRule + "List", KindGroup + "List":
+	case h.List:
 		var objs []Object
 		var ps []Problem
-		for i, item := range probe.Items {
-			var k struct{ Kind string }
-			_ = json.Unmarshal(item, &k)
-			kind := k.Kind
-			if kind == "" && probe.Kind != "List" {
-				kind = strings.TrimSuffix(probe.Kind, "List")
-			}
-			if kind != KindRule && kind != KindGroup {
-				ps = append(ps, bad("%s item %d has kind %q; only NodeFeatureRule and NodeFeatureGroup are read", probe.Kind, i+1, kind)...)
+		for _, item := range items {
+			if item.Kind != KindRule && item.Kind != KindGroup {
+				ps = append(ps, bad("%s item %d has kind %q; only NodeFeatureRule and NodeFeatureGroup are read", h.Kind, item.Item, item.Kind)...)
 				continue
 			}
-			// A typed list's items may omit apiVersion: the list's applies.
-			listVersion := ""
-			if probe.Kind != "List" {
-				listVersion = probe.APIVersion
-			}
-			o, p := decodeObject(item, kind, listVersion, source, line)
+			o, p := decodeObject(item, source, line)
 			ps = append(ps, p...)
 			if o != nil {
 				objs = append(objs, *o)
 			}
 		}
 		return objs, ps
-	case "":
+	case h.Kind == "":
 		return nil, bad("document has no kind; expected kind: NodeFeatureRule or NodeFeatureGroup (apiVersion: %s)", apiVersion)
 	}
-	return nil, bad("kind %q (%s) is not NodeFeatureRule or NodeFeatureGroup; remove it from the file or check the kind", probe.Kind, probe.Metadata.Name)
+	return nil, bad("kind %q (%s) is not NodeFeatureRule or NodeFeatureGroup; remove it from the file or check the kind", h.Kind, h.Name)
 }
 
 // decodeObject strictly decodes one object. Type problems are reported but
 // the object is kept when it decodes.
-func decodeObject(raw []byte, kind, listVersion, source string, line int) (*Object, []Problem) {
+// The apiVersion may come from the typed list item is in.
+func decodeObject(item kubefile.Object, source string, line int) (*Object, []Problem) {
+	raw, kind := item.JSON, item.Kind
 	o := &Object{Source: source, Line: line}
 	var target any
 	if kind == KindRule {
@@ -194,8 +143,8 @@ func decodeObject(raw []byte, kind, listVersion, source string, line int) (*Obje
 	}
 	var ps []Problem
 	a := at{obj: o}
-	if v := typeMeta(o); v != apiVersion && !(v == "" && listVersion == apiVersion) {
-		ps = append(ps, a.errorf("apiVersion", "%q is not NFD's API version; use %q", v, apiVersion))
+	if item.APIVersion != apiVersion {
+		ps = append(ps, a.errorf("apiVersion", "%q is not NFD's API version; use %q", typeMeta(o), apiVersion))
 	}
 	return o, ps
 }

@@ -248,15 +248,5 @@ func copyFeatures(f *features.Features) *nfdv1alpha1.Features {
 	if f == nil {
 		return nfdv1alpha1.NewFeatures()
 	}
-	c := f.DeepCopy()
-	if c.Flags == nil {
-		c.Flags = map[string]nfdv1alpha1.FlagFeatureSet{}
-	}
-	if c.Attributes == nil {
-		c.Attributes = map[string]nfdv1alpha1.AttributeFeatureSet{}
-	}
-	if c.Instances == nil {
-		c.Instances = map[string]nfdv1alpha1.InstanceFeatureSet{}
-	}
-	return c
+	return features.Normalize(f.DeepCopy())
 }

@@ -3,14 +3,13 @@ package spec
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+	"github.com/nfd-compat/nfd-compat/internal/testfiles"
+)
 
 // TestGolden pins the full []Problem JSON of the broken specs in testdata.
 func TestGolden(t *testing.T) {
@@ -32,20 +31,7 @@ func TestGolden(t *testing.T) {
 			if err := enc.Encode(problems); err != nil {
 				t.Fatal(err)
 			}
-			got := buf.Bytes()
-			golden := strings.TrimSuffix(in, ".yaml") + ".problems.json"
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			wantJSON, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if !bytes.Equal(got, wantJSON) {
-				t.Errorf("problems differ from %s (run with -update if the change is intended):\n%s", golden, got)
-			}
+			testfiles.Golden(t, strings.TrimSuffix(in, ".yaml")+".problems.json", buf.Bytes())
 		})
 	}
 }

@@ -1,12 +1,16 @@
 package target
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
 	"net/http"
 	"os"
 
+	"github.com/containerd/containerd/v2/core/remotes/docker"
+	"oras.land/oras-go/v2/registry"
+	"oras.land/oras-go/v2/registry/remote"
 	"oras.land/oras-go/v2/registry/remote/auth"
 	"oras.land/oras-go/v2/registry/remote/credentials"
 )
@@ -25,32 +29,85 @@ func (c Credentials) String() string { return fmt.Sprintf("credentials for %q", 
 // GoString covers %#v.
 func (c Credentials) GoString() string { return c.String() }
 
-func newClient(host string, opts Options) (*auth.Client, error) {
+// newRepository is the one place a registry client is built, for every
+// endpoint of every path (one host from Options, or each host hosts.toml
+// lists): an oras-go repository for parsed at endpoint h, talking h's
+// scheme through h's transport (TLS, dial settings) with h's path prefix,
+// headers and ns query (hostTransport), retried, authenticated with cred
+// and a token cache of its own.
+func newRepository(parsed registry.Reference, h docker.RegistryHost, cred auth.CredentialFunc) (*remote.Repository, error) {
+	repo, err := remote.NewRepository(h.Host + "/" + parsed.Repository)
+	if err != nil {
+		return nil, fmt.Errorf("endpoint %s://%s for %s: %w", h.Scheme, h.Host, parsed.Registry, err)
+	}
+	repo.Reference.Reference = parsed.Reference
+	repo.PlainHTTP = h.Scheme == "http"
+	repo.MaxMetadataBytes = MaxMetadata
+	// On registries without the referrers API, oras-go keeps the referrers
+	// list in a sha256-<hex> tag. By default it deletes the replaced list by
+	// digest, and when the last referrer goes it pushes nothing; registries
+	// that keep serving a tag whose manifest was deleted by digest
+	// (go-containerregistry's) then resurrect removed artifacts. Always
+	// pushing the new (possibly empty) list over the tag is right everywhere;
+	// the old list is left to the registry's garbage collection.
+	repo.SkipReferrersGC = true
+	base := http.DefaultTransport
+	if h.Client != nil && h.Client.Transport != nil {
+		base = h.Client.Transport
+	}
+	rt := &hostTransport{base: base, host: h.Host, path: h.Path, header: h.Header}
+	if isProxy(h.Host, parsed.Registry) {
+		rt.ns = parsed.Registry
+	}
+	client := &auth.Client{
+		Client:     &http.Client{Transport: retryingTransport(rt)},
+		Cache:      auth.NewCache(),
+		Credential: cred,
+	}
+	client.SetUserAgent("nfd-compat")
+	repo.Client = client
+	return repo, nil
+}
+
+// plainHost is the one endpoint of a registry reached without hosts.toml:
+// the registry itself, over HTTPS (HTTP with PlainHTTP) with the TLS
+// setup Insecure and CAFile ask for, able to do everything.
+func plainHost(parsed registry.Reference, opts Options) (docker.RegistryHost, error) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	cfg, err := tlsConfig(opts)
 	if err != nil {
-		return nil, err
+		return docker.RegistryHost{}, err
 	}
 	if cfg != nil {
 		tr.TLSClientConfig = cfg
 	}
-	client := &auth.Client{
-		Client: &http.Client{Transport: retryingTransport(tr)},
-		Cache:  auth.NewCache(),
+	scheme := "https"
+	if opts.PlainHTTP {
+		scheme = "http"
 	}
-	client.SetUserAgent("nfd-compat")
-	switch {
-	case opts.Credentials != nil:
-		c := opts.Credentials
-		client.Credential = auth.StaticCredential(host, auth.Credential{Username: c.Username, Password: c.Password, AccessToken: c.Token})
-	default:
-		store, err := dockerStore(opts.DockerConfig)
-		if err != nil {
-			return nil, err
-		}
-		client.Credential = credentials.Credential(store)
+	return docker.RegistryHost{
+		Client:       &http.Client{Transport: tr},
+		Host:         parsed.Registry,
+		Scheme:       scheme,
+		Path:         "/v2",
+		Capabilities: docker.HostCapabilityPull | docker.HostCapabilityResolve | docker.HostCapabilityPush | docker.HostCapabilityReferrers,
+	}, nil
+}
+
+// credentialFunc answers every endpoint of the image: the static
+// Credentials when given (the user gave them for this image's registry and
+// its mirrors), else docker config.json and its credential helpers, looked
+// up by the endpoint's host name.
+func credentialFunc(opts Options) (auth.CredentialFunc, error) {
+	if c := opts.Credentials; c != nil {
+		cred := auth.Credential{Username: c.Username, Password: c.Password, AccessToken: c.Token}
+		return func(context.Context, string) (auth.Credential, error) { return cred, nil }, nil
 	}
-	return client, nil
+	store, err := dockerStore(opts.DockerConfig)
+	if err != nil {
+		return nil, err
+	}
+	return credentials.Credential(store), nil
 }
 
 func dockerStore(path string) (credentials.Store, error) {

@@ -20,23 +20,38 @@ import (
 	"oras.land/oras-go/v2/content"
 	"oras.land/oras-go/v2/registry/remote"
 
+	"github.com/nfd-compat/nfd-compat/internal/testfiles"
 	"github.com/nfd-compat/nfd-compat/internal/testimage"
 	"github.com/nfd-compat/nfd-compat/internal/testregistry"
 )
 
-// recorder remembers request paths and queries.
+// recorder remembers request paths and queries, and the User-Agent of
+// the requests that carried basic credentials.
 type recorder struct {
-	mu   sync.Mutex
-	reqs []string
+	mu     sync.Mutex
+	reqs   []string
+	agents []string
 }
 
 func (r *recorder) mw(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		r.mu.Lock()
 		r.reqs = append(r.reqs, req.URL.RequestURI())
+		if _, _, ok := req.BasicAuth(); ok {
+			r.agents = append(r.agents, req.UserAgent())
+		}
 		r.mu.Unlock()
 		next.ServeHTTP(w, req)
 	})
+}
+
+// authAgents returns the User-Agents seen with credentials and forgets them.
+func (r *recorder) authAgents() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	a := r.agents
+	r.agents = nil
+	return a
 }
 
 func (r *recorder) all() string {
@@ -57,13 +72,7 @@ func stripPrefix(prefix string) testregistry.Middleware {
 
 func writeHosts(t *testing.T, root, host, body string) {
 	t.Helper()
-	dir := filepath.Join(root, hostDirName(host))
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "hosts.toml"), []byte(body), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	testfiles.Write(t, root, filepath.Join(hostDirName(host), "hosts.toml"), body)
 }
 
 // hostDirName is containerd's host directory name: host:port -> host_port_.

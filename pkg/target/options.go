@@ -5,11 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
+	"github.com/sirupsen/logrus"
 	"oras.land/oras-go/v2/content/oci"
-	"oras.land/oras-go/v2/registry"
-	"oras.land/oras-go/v2/registry/remote"
 )
 
 // Options say where and how to reach an image.
@@ -30,10 +28,15 @@ type Options struct {
 	// HostsDir is containerd's hosts.toml directory (CRI's registry
 	// config_path, e.g. /etc/containerd/certs.d; several separated by ':').
 	// Set, the registry's endpoints, mirrors, TLS and plain HTTP come from
-	// <dir>/<host>/hosts.toml as containerd reads it (see openHosts);
+	// <dir>/<host>/hosts.toml as containerd reads it (see configuredHosts);
 	// PlainHTTP, Insecure and CAFile then act as defaults for hosts that
 	// hosts.toml does not configure.
 	HostsDir string
+	// Log receives what containerd's libraries log while Open reads
+	// hosts.toml: their warnings and errors as warnings, the rest at Debug.
+	// Nil sends warnings and errors to stderr and drops the rest. Open
+	// never takes a logger from its context.
+	Log logrus.FieldLogger
 }
 
 // Open opens ref as an image.
@@ -42,44 +45,6 @@ func Open(ctx context.Context, ref string, opts Options) (*Image, error) {
 		return openLayout(ctx, ref)
 	}
 	return openRemote(ctx, ref, opts)
-}
-
-func openRemote(ctx context.Context, ref string, opts Options) (*Image, error) {
-	parsed, err := registry.ParseReference(ref)
-	if err != nil {
-		return nil, fmt.Errorf("invalid image reference %q: expected REGISTRY/REPOSITORY[:TAG|@DIGEST] (for an OCI layout directory add --oci-layout): %w", ref, err)
-	}
-	if parsed.Reference == "" {
-		parsed.Reference = "latest"
-	}
-	if opts.HostsDir != "" {
-		return openHosts(ctx, parsed, opts)
-	}
-	repo, err := remote.NewRepository(parsed.String())
-	if err != nil {
-		return nil, fmt.Errorf("invalid image reference %q: %w", ref, err)
-	}
-	repo.PlainHTTP = opts.PlainHTTP
-	repo.MaxMetadataBytes = MaxMetadata
-	// On registries without the referrers API, oras-go keeps the referrers
-	// list in a sha256-<hex> tag. By default it deletes the replaced list by
-	// digest, and when the last referrer goes it pushes nothing; registries
-	// that keep serving a tag whose manifest was deleted by digest
-	// (go-containerregistry's) then resurrect removed artifacts. Always
-	// pushing the new (possibly empty) list over the tag is right everywhere;
-	// the old list is left to the registry's garbage collection.
-	repo.SkipReferrersGC = true
-	client, err := newClient(parsed.Registry, opts)
-	if err != nil {
-		return nil, err
-	}
-	repo.Client = client
-	return &Image{
-		Store:     repo,
-		Reference: parsed.Reference,
-		Name:      parsed.String(),
-		Location:  "registry " + parsed.Registry,
-	}, nil
 }
 
 // openLayout opens DIR[:TAG|@DIGEST]. The directory must already be an OCI
@@ -103,18 +68,4 @@ func openLayout(ctx context.Context, ref string) (*Image, error) {
 	// is untagged (pushed by digest). The artifact's own blobs stay on disk.
 	store.AutoGC = false
 	return &Image{Store: store, Reference: reference, Name: ref, Location: "OCI layout " + dir}, nil
-}
-
-// SplitLayoutReference splits DIR[:TAG|@DIGEST] the way the ORAS CLI does:
-// a digest after the last '@', else a tag after the last ':' that is not part
-// of the directory path.
-func SplitLayoutReference(ref string) (dir, reference string) {
-	if i := strings.LastIndex(ref, "@"); i >= 0 {
-		return ref[:i], ref[i+1:]
-	}
-	i := strings.LastIndex(ref, ":")
-	if i < 0 || strings.ContainsRune(ref[i+1:], '/') {
-		return ref, ""
-	}
-	return ref[:i], ref[i+1:]
 }

@@ -22,6 +22,7 @@ type Options struct {
 	// Target says how to reach registries. An empty HostsDir becomes the
 	// policy's config_path (hosts.toml, as CRI reads it); credentials come
 	// from DockerConfig (see DockerConfigPath) unless Credentials are set.
+	// A nil Target.Log becomes Log.
 	Target target.Options
 	// Platform is the platform whose manifest's artifacts are looked at
 	// first in an index; nil means this host's.
@@ -80,6 +81,11 @@ func New(opts Options) (*Verifier, error) {
 		l := logrus.New()
 		l.SetOutput(stderr())
 		log = l
+	}
+	if opts.Target.Log == nil {
+		// containerd's hosts.toml messages: warnings as warnings, the
+		// rest at Debug, so stderr keeps one line per decision.
+		opts.Target.Log = log
 	}
 	// A cache_dir another user could write to is bypassed, never an
 	// error: its features, specs and audit log could be planted, but a pull

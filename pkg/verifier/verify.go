@@ -35,7 +35,7 @@ func (v *Verifier) Judge(ctx context.Context, name string, desc ocispec.Descript
 // missing when the tags left no set), never a separate error.
 func (v *Verifier) Decide(ctx context.Context, name string, desc ocispec.Descriptor) *Outcome {
 	start := time.Now()
-	o := &Outcome{Image: name, Normalized: policy.Normalize(name), Digest: desc.Digest.String()}
+	o := &Outcome{Image: name, Normalized: target.Normalize(name), Digest: desc.Digest.String()}
 	if ok, why := v.pol.Checked(name); !ok {
 		o.Verdict, o.Why = policy.Skipped, why
 	} else if err := v.pol.Invalid(); err != nil && v.pol.Mode == policy.ModeEnforce {
@@ -153,7 +153,7 @@ func (v *Verifier) evaluate(ctx context.Context, name string, desc ocispec.Descr
 	if err := desc.Digest.Validate(); err != nil {
 		return c, fmt.Errorf("descriptor of %s has no valid digest (%q): %w", name, desc.Digest, err)
 	}
-	img, err := target.Open(withContainerdLog(ctx, v.log), name, v.opts.Target)
+	img, err := target.Open(ctx, name, v.opts.Target)
 	if err != nil {
 		return c, err
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"testing"
@@ -12,32 +11,13 @@ import (
 
 	"oras.land/oras-go/v2/content/oci"
 
+	"github.com/nfd-compat/nfd-compat/internal/testfiles"
 	"github.com/nfd-compat/nfd-compat/internal/testimage"
 	"github.com/nfd-compat/nfd-compat/pkg/cmd/compatspec"
 	"github.com/nfd-compat/nfd-compat/pkg/output"
 	"github.com/nfd-compat/nfd-compat/pkg/spec"
 	"github.com/nfd-compat/nfd-compat/pkg/target"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
-
-// golden compares got with testdata/name, rewriting it with -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("output differs from %s (run with -update if intended):\n%s", path, got)
-	}
-}
 
 // layoutImage makes a deterministic image with two artifacts in an OCI
 // layout, so digests in the golden files are stable.
@@ -76,7 +56,7 @@ func TestGoldenList(t *testing.T) {
 		if err := compatspec.List(context.Background(), compatspec.ListOptions{Image: img, Output: f, Stdout: &out}); err != nil {
 			t.Fatal(err)
 		}
-		golden(t, "list-specs."+string(f), out.Bytes())
+		testfiles.Golden(t, filepath.Join("testdata", "list-specs."+string(f)), out.Bytes())
 	}
 }
 
@@ -91,13 +71,13 @@ func TestGoldenValidateSpec(t *testing.T) {
 		if !errors.Is(err, spec.ErrInvalid) {
 			t.Fatalf("Validate of a broken spec: %v, want ErrInvalid", err)
 		}
-		golden(t, "validate-spec-broken."+string(f), out.Bytes())
+		testfiles.Golden(t, filepath.Join("testdata", "validate-spec-broken."+string(f)), out.Bytes())
 	}
 	var out bytes.Buffer
 	if err := compatspec.Validate(context.Background(), compatspec.ValidateOptions{Image: ptr(layoutImage(t)), Output: output.Table, Stdout: &out}); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "validate-spec-image.table", out.Bytes())
+	testfiles.Golden(t, filepath.Join("testdata", "validate-spec-image.table"), out.Bytes())
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -4,17 +4,15 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/nfd-compat/nfd-compat/internal/testfiles"
 	"github.com/nfd-compat/nfd-compat/pkg/cmd/ruletools"
 	"github.com/nfd-compat/nfd-compat/pkg/output"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 const features = "../../features/testdata/"
 
@@ -25,28 +23,6 @@ func file(t *testing.T, name string) ruletools.File {
 		t.Fatal(err)
 	}
 	return ruletools.File{Name: name, Data: data}
-}
-
-// golden compares got with testdata/golden/name, or rewrites it with -update.
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	p := filepath.Join("testdata", "golden", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from the golden file (go test -update rewrites it):\n--- got\n%s\n--- want\n%s", name, got, want)
-	}
 }
 
 func TestValidate(t *testing.T) {
@@ -75,7 +51,7 @@ func TestValidate(t *testing.T) {
 			if !errors.Is(err, tc.wantErr) || (tc.wantErr == nil) != (err == nil) {
 				t.Fatalf("err = %v, want %v", err, tc.wantErr)
 			}
-			golden(t, "validate-"+name, out.String())
+			testfiles.Golden(t, filepath.Join("testdata", "golden", "validate-"+name), out.Bytes())
 		})
 	}
 }
@@ -107,7 +83,7 @@ func TestDryRun(t *testing.T) {
 			if err != nil && got == "" {
 				got = err.Error() + "\n"
 			}
-			golden(t, "dryrun-"+tc.name+"."+string(tc.format), got)
+			testfiles.Golden(t, filepath.Join("testdata", "golden", "dryrun-"+tc.name+"."+string(tc.format)), []byte(got))
 		})
 	}
 }

@@ -3,17 +3,15 @@ package schedule_test
 import (
 	"bytes"
 	"context"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/nfd-compat/nfd-compat/internal/testfiles"
 	"github.com/nfd-compat/nfd-compat/pkg/cmd/schedule"
 	"github.com/nfd-compat/nfd-compat/pkg/output"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 // TestGolden pins what schedule prints for the examples.
 func TestGolden(t *testing.T) {
@@ -37,23 +35,7 @@ func TestGolden(t *testing.T) {
 				Output: tc.format, Stdout: &out}); err != nil {
 				t.Fatal(err)
 			}
-			p := filepath.Join("testdata", name)
-			if *update {
-				if err := os.MkdirAll("testdata", 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(p, out.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(p)
-			if err != nil {
-				t.Fatalf("%v (go test -update writes it)", err)
-			}
-			if out.String() != string(want) {
-				t.Errorf("output differs from %s (go test -update rewrites it):\n%s", p, out.String())
-			}
+			testfiles.Golden(t, filepath.Join("testdata", name), out.Bytes())
 		})
 	}
 }

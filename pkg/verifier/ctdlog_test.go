@@ -1,0 +1,50 @@
+package verifier
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/containerd/log"
+	"github.com/sirupsen/logrus"
+
+	"github.com/nfd-compat/nfd-compat/internal/testregistry"
+)
+
+// What containerd logs while the verifier reads hosts.toml goes to the
+// verifier's log, its Info at Debug, whatever logger the caller's context
+// carries (containerd's own, in the plugin): the log keeps one line per
+// decision.
+func TestContainerdLogInVerifierLog(t *testing.T) {
+	reg := testregistry.Start(t, testregistry.GGCRReferrers)
+	name, desc := pushImage(t, reg, "app", "v1", "")
+	var ctxLog strings.Builder
+	cl := logrus.New()
+	cl.SetOutput(&ctxLog)
+	cl.SetLevel(logrus.DebugLevel)
+	ctx := log.WithLogger(context.Background(), logrus.NewEntry(cl))
+
+	v, h := newVerifier(t, nil)
+	if _, err := v.Check(ctx, name, desc); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(h.log.String(), "will try HTTPS first") {
+		t.Errorf("containerd's Info reached the verifier's Info log:\n%s", h.log)
+	}
+	if ctxLog.Len() != 0 {
+		t.Errorf("the context's logger was used:\n%s", ctxLog.String())
+	}
+
+	debug := logrus.New()
+	var dbg strings.Builder
+	debug.SetOutput(&dbg)
+	debug.SetLevel(logrus.DebugLevel)
+	v, err := New(Options{Policy: v.Policy(), Log: debug, Target: docker(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Check(ctx, name, desc); err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, dbg.String(), "level=debug msg=\"host will try HTTPS first")
+}
