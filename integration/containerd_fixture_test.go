@@ -39,13 +39,13 @@ type ctrdImages struct {
 
 // seedImages starts a registry (referrers API) whose referrers queries for
 // repository "app/slow" hang until the client gives up: the registry
-// "stops answering after the image manifest" for the verifier only. The
-// hang starts once the images are seeded: attach-spec lists referrers too.
+// "stops answering after the image manifest" for the verifier only.
 func seedImages(t *testing.T) *ctrdImages {
 	t.Helper()
 	release := make(chan struct{})
-	var hang atomic.Bool
-	reg := testregistry.Start(t, testregistry.GGCRReferrers, hangReferrers("/v2/app/slow/", &hang, release))
+	// Armed once seeded: attach-spec itself lists referrers before it pushes.
+	var armed atomic.Bool
+	reg := testregistry.Start(t, testregistry.GGCRReferrers, hangReferrers("/v2/app/slow/", &armed, release))
 	t.Cleanup(func() { close(release) })
 	im := &ctrdImages{reg: reg}
 	p := registryPlace(reg)
@@ -69,17 +69,16 @@ func seedImages(t *testing.T) *ctrdImages {
 	}
 	im.multi = reg.Ref("app/multi", "v1")
 	must(t, 0, "attach-spec", "--plain-http", "--platform", hostPlatform, im.multi, gpuSpec)
-	hang.Store(true)
+	armed.Store(true)
 	return im
 }
 
 // hangReferrers makes requests for referrers (and referrers tags) under
-// prefix hang, once hang is set, until the client gives up or release is
-// closed.
-func hangReferrers(prefix string, hang *atomic.Bool, release <-chan struct{}) testregistry.Middleware {
+// prefix hang, once armed, until the client gives up or release is closed.
+func hangReferrers(prefix string, armed *atomic.Bool, release <-chan struct{}) testregistry.Middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if hang.Load() && strings.HasPrefix(r.URL.Path, prefix) && (strings.Contains(r.URL.Path, "/referrers/") || strings.Contains(r.URL.Path, "/manifests/sha256-")) {
+			if armed.Load() && strings.HasPrefix(r.URL.Path, prefix) && (strings.Contains(r.URL.Path, "/referrers/") || strings.Contains(r.URL.Path, "/manifests/sha256-")) {
 				select {
 				case <-r.Context().Done():
 				case <-release:

@@ -69,6 +69,7 @@ no compatibility artifact (on_missing=deny).`,
 				return err
 			}
 			logger := log.Logger(cmd.ErrOrStderr())
+			ctrd.logPick(fs, logger)
 			policy, err := pol.load(fs, logger)
 			if err != nil {
 				return err
