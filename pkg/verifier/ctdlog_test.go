@@ -9,6 +9,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/nfd-compat/nfd-compat/internal/testregistry"
+	"github.com/nfd-compat/nfd-compat/pkg/policy"
 )
 
 // What containerd logs while the verifier reads hosts.toml goes to the
@@ -25,8 +26,8 @@ func TestContainerdLogInVerifierLog(t *testing.T) {
 	ctx := log.WithLogger(context.Background(), logrus.NewEntry(cl))
 
 	v, h := newVerifier(t, nil)
-	if _, err := v.Check(ctx, name, desc); err != nil {
-		t.Fatal(err)
+	if o := v.Decide(ctx, name, desc); o.Verdict == policy.Error {
+		t.Fatal(o.Reason)
 	}
 	if strings.Contains(h.log.String(), "will try HTTPS first") {
 		t.Errorf("containerd's Info reached the verifier's Info log:\n%s", h.log)
@@ -43,8 +44,8 @@ func TestContainerdLogInVerifierLog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := v.Check(ctx, name, desc); err != nil {
-		t.Fatal(err)
+	if o := v.Decide(ctx, name, desc); o.Verdict == policy.Error {
+		t.Fatal(o.Reason)
 	}
 	mustContain(t, dbg.String(), "level=debug msg=\"host will try HTTPS first")
 }

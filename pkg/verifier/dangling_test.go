@@ -17,7 +17,7 @@ func TestDanglingArtifactSkipped(t *testing.T) {
 	reg := testregistry.Start(t, testregistry.Distribution)
 	ref, desc, older, newer := testartifact.Dangling(t, reg, "app", "../../examples/gpu-spec.yaml")
 	v, h := newVerifier(t, func(p *policy.Policy) { p.OnError = policy.Deny })
-	o, _ := v.Check(context.Background(), ref, desc)
+	o := v.Decide(context.Background(), ref, desc)
 	if o.Verdict == policy.Error || o.Verdict == policy.Missing || o.Artifact != older {
 		t.Fatalf("verdict %s, artifact %s (want the older %s): %v", o.Verdict, o.Artifact, older, o.Err)
 	}
