@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"go.yaml.in/yaml/v3"
 	corev1 "k8s.io/api/core/v1"
@@ -36,12 +35,7 @@ var podSpecPaths = map[string][]string{
 //
 // A manifest without any workload is an error.
 func Patch(manifest []byte, res *Result, labelPrefix string) ([]byte, []string, error) {
-	if labelPrefix == "" {
-		labelPrefix = DefaultLabelPrefix
-	}
-	ours := func(key string) bool {
-		return strings.HasPrefix(key, labelPrefix+"/"+repoPart(res.Repository)+".")
-	}
+	ours := owns(res, labelPrefix)
 	dec := yaml.NewDecoder(bytes.NewReader(manifest))
 	var docs []*yaml.Node
 	for {

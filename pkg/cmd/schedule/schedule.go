@@ -2,7 +2,6 @@ package schedule
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -201,57 +200,5 @@ func cleanYAML(v any) ([]byte, error) {
 	return yaml.Marshal(p)
 }
 
-// pruned is v as generic JSON without the empty fields prune drops.
-func pruned(v any) (any, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	var raw any
-	if err := json.Unmarshal(b, &raw); err != nil {
-		return nil, err
-	}
-	return prune(raw), nil
-}
-
-// prunable are the fields dropped when empty: NFD gives them no meaning
-// when empty. Other empty values (an empty label value, an expression with
-// no op) are kept as written.
-var prunable = map[string]bool{
-	"labels": true, "annotations": true, "vars": true, "extendedResources": true, "taints": true,
-	"matchAny": true, "matchFeatures": true, "labelsTemplate": true, "varsTemplate": true,
-	"type": true, "value": true,
-}
-
-func prune(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		for k, e := range x {
-			e = prune(e)
-			if e == nil || (prunable[k] && isEmpty(e)) {
-				delete(x, k)
-				continue
-			}
-			x[k] = e
-		}
-		return x
-	case []any:
-		for i := range x {
-			x[i] = prune(x[i])
-		}
-		return x
-	}
-	return v
-}
-
-func isEmpty(v any) bool {
-	switch x := v.(type) {
-	case string:
-		return x == ""
-	case map[string]any:
-		return len(x) == 0
-	case []any:
-		return len(x) == 0
-	}
-	return false
-}
+// pruned is v as generic JSON without NFD's empty fields (gen.Pruned).
+func pruned(v any) (any, error) { return gen.Pruned(v) }
