@@ -34,7 +34,7 @@ func TestNoHeavyOrTestOnlyDeps(t *testing.T) {
 	allowed := map[string]map[string]string{
 		".": {"testing": "github.com/containerd/go-cni's testutils.go is no _test file; nerdctl's pkg/api/types (the options of nerdctl's pull, run by nfd-compat pull) imports go-cni. testing registers its flags only in testing.Init; nfd-compat-verifier stays free of it"},
 	}
-	for _, bin := range []string{".", "../nfd-compat-verifier"} {
+	for _, bin := range []string{".", "../nfd-compat-verifier", "../nfd-compat-webhook"} {
 		out, err := exec.Command(goBin, "list", "-deps", bin).Output()
 		if err != nil {
 			t.Fatalf("go list %s: %v", bin, err)

@@ -1,0 +1,132 @@
+// Command nfd-compat-webhook is nfd-compat's mutating admission webhook
+// (pkg/webhook): it serves POST /mutate over TLS (certificate and key
+// reloaded when they change), /healthz and /readyz, and shuts down
+// gracefully on SIGTERM. See docs/webhook.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/sirupsen/logrus"
+	"k8s.io/client-go/dynamic"
+
+	"github.com/nfd-compat/nfd-compat/pkg/cluster"
+	"github.com/nfd-compat/nfd-compat/pkg/policy"
+	"github.com/nfd-compat/nfd-compat/pkg/target"
+	"github.com/nfd-compat/nfd-compat/pkg/webhook"
+)
+
+type list []string
+
+func (l *list) String() string     { return strings.Join(*l, ",") }
+func (l *list) Set(s string) error { *l = append(*l, strings.Split(s, ",")...); return nil }
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "nfd-compat-webhook:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	fs := flag.NewFlagSet("nfd-compat-webhook", flag.ContinueOnError)
+	pol := policy.Default()
+	pol.Timeout = policy.Duration(webhook.DefaultTimeout)
+	var (
+		addr                               = fs.String("listen", ":8443", "address to serve HTTPS on")
+		certFile                           = fs.String("tls-cert-file", "/etc/nfd-compat-webhook/tls/tls.crt", "serving certificate (PEM), reloaded when it changes")
+		keyFile                            = fs.String("tls-key-file", "/etc/nfd-compat-webhook/tls/tls.key", "its private key (PEM)")
+		kubecfg                            = fs.String("kubeconfig", "", "kubeconfig; empty: in-cluster configuration")
+		mode                               = fs.String("mode", string(pol.Mode), "enforce, warn or off")
+		onMissing                          = fs.String("on-missing", string(pol.OnMissing), "an image without a compatibility spec: allow or deny")
+		onError                            = fs.String("on-error", string(pol.OnError), "an image that cannot be checked: allow or deny")
+		timeout                            = fs.Duration("timeout", pol.Timeout.Std(), "bound of one decision; keep it under the webhook's timeoutSeconds")
+		prefix                             = fs.String("label-prefix", "", "set label prefix (nfd-master needs it in -extra-label-ns); empty: compat.nfd-compat.io")
+		ttl                                = fs.Duration("cache-ttl", webhook.DefaultCacheTTL, "how long an image's answer and an applied rule are reused")
+		entries                            = fs.Int("cache-entries", webhook.DefaultCacheEntries, "bound of each in-memory cache")
+		dockerCfg                          = fs.String("docker-config", "", "docker config.json with registry credentials")
+		caFile                             = fs.String("registry-ca-file", "", "PEM bundle trusted for registries besides the system roots")
+		plainHTTP                          = fs.Bool("registry-plain-http", false, "talk plain HTTP to registries")
+		platform                           = fs.String("platform", "linux/amd64", "platform whose manifest and spec an index is judged by")
+		debug                              = fs.Bool("debug", false, "log at debug level")
+		include, exclude, tags, registries list
+		namespaces                         = list{"kube-system"}
+	)
+	fs.Var(&include, "include", "image pattern to check (repeatable; empty: all)")
+	fs.Var(&exclude, "exclude", "image pattern never checked (repeatable)")
+	fs.Var(&tags, "tags", "compatibility set tags considered (repeatable; empty: all)")
+	fs.Var(&registries, "allow-registry", "registry host pattern the webhook may contact (repeatable; none: no image is fetched)")
+	fs.Var(&namespaces, "exclude-namespace", "namespace whose pods are never touched (repeatable; kube-system and $POD_NAMESPACE always)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q: nfd-compat-webhook takes flags only", fs.Arg(0))
+	}
+	log := logrus.New()
+	log.SetFormatter(&logrus.JSONFormatter{})
+	if *debug {
+		log.SetLevel(logrus.DebugLevel)
+	}
+	pol.Mode, pol.OnMissing, pol.OnError, pol.Timeout = policy.Mode(*mode), policy.Action(*onMissing), policy.Action(*onError), policy.Duration(*timeout)
+	pol.Include, pol.Exclude, pol.Tags = include, exclude, tags
+	if ns := os.Getenv("POD_NAMESPACE"); ns != "" {
+		namespaces = append(namespaces, ns)
+	}
+	p, err := target.ParsePlatform(*platform)
+	if err != nil {
+		return fmt.Errorf("-platform: %w", err)
+	}
+	cfg, err := cluster.RESTConfig(cluster.Options{Kubeconfig: *kubecfg})
+	if err != nil {
+		return err
+	}
+	cfg.UserAgent = "nfd-compat-webhook"
+	dc, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return fmt.Errorf("client for %s: %w", cfg.Host, err)
+	}
+	wh, err := webhook.New(webhook.Config{Policy: pol, AllowedRegistries: registries, ExcludeNamespaces: namespaces,
+		LabelPrefix: *prefix, Platform: p, CacheTTL: *ttl, CacheEntries: *entries, Dynamic: dc, Log: log,
+		Target: target.Options{DockerConfig: *dockerCfg, CAFile: *caFile, PlainHTTP: *plainHTTP, Log: log}})
+	if err != nil {
+		return err
+	}
+	if len(registries) == 0 {
+		log.Warn("no -allow-registry: the webhook contacts no registry, every checked image is decided by on_error")
+	}
+	certs, err := webhook.NewCertReloader(*certFile, *keyFile)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	srv := webhook.NewServer(*addr, wh, certs, log)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServeTLS("", "") }()
+	log.WithField("listen", *addr).Info("nfd-compat-webhook serving")
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,214 @@
+package webhook
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	admissionv1 "k8s.io/api/admission/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/nfd-compat/nfd-compat/pkg/policy"
+	"github.com/nfd-compat/nfd-compat/pkg/safetext"
+	"github.com/nfd-compat/nfd-compat/pkg/schedule"
+	"github.com/nfd-compat/nfd-compat/pkg/target"
+)
+
+// ImageDecision is what was decided for one image of a pod.
+type ImageDecision struct {
+	Image string `json:"image"`
+	// Artifact is the compatibility artifact's digest and Rule the
+	// NodeFeatureRule applied for it; Sets are the set labels the pod
+	// requires one of.
+	Artifact string         `json:"artifact,omitempty"`
+	Rule     string         `json:"rule,omitempty"`
+	Sets     []string       `json:"sets,omitempty"`
+	Verdict  policy.Verdict `json:"verdict"`
+	// Decision is policy.Decision's "allowed by X" / "refused by X".
+	Decision string `json:"decision"`
+	Reason   string `json:"reason,omitempty"`
+
+	allow, warn bool
+	placement   *placement
+}
+
+// Decision is the pod annotation DecisionAnnotation.
+type Decision struct {
+	Mode   policy.Mode     `json:"mode"`
+	Images []ImageDecision `json:"images"`
+}
+
+// Admit answers one AdmissionRequest. Anything but a Pod CREATE is allowed
+// untouched, as are pods with nodeName set and pods of excluded
+// namespaces; so is a pod none of whose images has a spec (unless
+// on_missing=deny refuses it).
+func (w *Webhook) Admit(ctx context.Context, req *admissionv1.AdmissionRequest) *admissionv1.AdmissionResponse {
+	resp := &admissionv1.AdmissionResponse{UID: req.UID, Allowed: true}
+	if req.Kind.Kind != "Pod" || req.Kind.Group != "" || req.Operation != admissionv1.Create || req.SubResource != "" {
+		return resp
+	}
+	var pod corev1.Pod
+	if err := json.Unmarshal(req.Object.Raw, &pod); err != nil {
+		return refuse(resp, fmt.Sprintf("nfd-compat: the admission request's object is not a Pod: %v", err))
+	}
+	ns := req.Namespace
+	if ns == "" {
+		ns = pod.Namespace
+	}
+	pol := w.cfg.Policy
+	if pol.Mode == policy.ModeOff || pod.Spec.NodeName != "" || w.cfg.namespaceExcluded(ns) {
+		return resp
+	}
+	ctx, cancel := context.WithTimeout(ctx, pol.Timeout.Std())
+	defer cancel()
+	decisions := w.decideImages(ctx, podImages(&pod))
+	log := w.cfg.Log.WithField("pod", ns+"/"+podName(&pod))
+
+	touched := false
+	var refusals []string
+	for i := range decisions {
+		d := &decisions[i]
+		touched = touched || d.placement != nil || d.Verdict == policy.Error
+		if !d.allow {
+			refusals = append(refusals, d.Image+": "+d.Decision+": "+d.Reason)
+		}
+		if d.warn {
+			resp.Warnings = append(resp.Warnings, safetext.Escape(fmt.Sprintf("nfd-compat: %s: %s (%s)", d.Image, d.Reason, d.Decision)))
+		}
+	}
+	if len(refusals) > 0 {
+		log.Warnf("refused: %s", strings.Join(refusals, "; "))
+		return refuse(resp, "nfd-compat: "+strings.Join(refusals, "; "))
+	}
+	if !touched {
+		return resp
+	}
+	aff := pod.Spec.Affinity
+	if pol.Mode == policy.ModeEnforce {
+		var err error
+		if aff, err = w.affinity(&pod, decisions); err != nil {
+			// Too many terms: the pod cannot be placed as asked.
+			dec := pol.Decide(policy.Error)
+			log.Warnf("%v: %s", err, dec)
+			if !dec.Allow {
+				return refuse(resp, "nfd-compat: "+err.Error()+": "+dec.String())
+			}
+			resp.Warnings = append(resp.Warnings, safetext.Escape("nfd-compat: "+err.Error()+" ("+dec.String()+"); no node affinity added"))
+			aff = pod.Spec.Affinity
+		}
+	} else {
+		for _, d := range decisions {
+			if d.placement != nil {
+				resp.Warnings = append(resp.Warnings, safetext.Escape(fmt.Sprintf("nfd-compat: mode=warn: %s would be placed on nodes with one of the labels %s", d.Image, strings.Join(d.Sets, ", "))))
+			}
+		}
+	}
+	ann, err := json.Marshal(Decision{Mode: pol.Mode, Images: decisions})
+	if err != nil {
+		return refuse(resp, "nfd-compat: "+err.Error())
+	}
+	patch, err := podPatch(&pod, aff, string(ann))
+	if err != nil {
+		return refuse(resp, "nfd-compat: "+err.Error())
+	}
+	pt := admissionv1.PatchTypeJSONPatch
+	resp.Patch, resp.PatchType = patch, &pt
+	log.WithField("decision", string(ann)).Info("admitted")
+	return resp
+}
+
+func refuse(resp *admissionv1.AdmissionResponse, msg string) *admissionv1.AdmissionResponse {
+	resp.Allowed = false
+	resp.Result = &metav1.Status{Status: metav1.StatusFailure, Reason: metav1.StatusReasonForbidden, Code: 403, Message: safetext.Escape(msg)}
+	return resp
+}
+
+func podName(p *corev1.Pod) string {
+	if p.Name != "" {
+		return p.Name
+	}
+	return p.GenerateName + "*"
+}
+
+// podImages are the images of the init containers and containers, each once.
+func podImages(p *corev1.Pod) []string {
+	var out []string
+	for _, cs := range [][]corev1.Container{p.Spec.InitContainers, p.Spec.Containers} {
+		for _, c := range cs {
+			if c.Image != "" && !slices.Contains(out, c.Image) {
+				out = append(out, c.Image)
+			}
+		}
+	}
+	return out
+}
+
+// decideImages decides every image at once, each bounded by ctx.
+func (w *Webhook) decideImages(ctx context.Context, images []string) []ImageDecision {
+	out := make([]ImageDecision, len(images))
+	var wg sync.WaitGroup
+	for i, img := range images {
+		wg.Go(func() { out[i] = w.decideImage(ctx, img) })
+	}
+	wg.Wait()
+	return out
+}
+
+func (w *Webhook) decideImage(ctx context.Context, image string) ImageDecision {
+	pol := w.cfg.Policy
+	d := ImageDecision{Image: safetext.Escape(image)}
+	verdict, reason := policy.Compatible, ""
+	var p *placement
+	if ok, why := pol.Checked(image); !ok {
+		verdict, reason = policy.Skipped, why
+	} else if ref, err := target.ParseReference(image); err != nil {
+		verdict, reason = policy.Error, err.Error()
+	} else if !w.cfg.registryAllowed(ref.Registry) {
+		verdict, reason = policy.Error, fmt.Sprintf("%v: %s (allow it with -allow-registry)", ErrRegistryNotAllowed, ref.Registry)
+	} else if p, _, err = w.lookup(ctx, ref.String()); err != nil {
+		verdict, reason = policy.Error, err.Error()
+		if missing(err) {
+			verdict = policy.Missing
+		}
+		if errors.Is(err, context.DeadlineExceeded) {
+			reason = "no answer within the policy's timeout " + pol.Timeout.String() + ": " + reason
+		}
+		p = nil
+	} else if err := w.ensureRule(ctx, p); err != nil {
+		verdict, reason, p = policy.Error, err.Error(), nil
+	}
+	dec := pol.Decide(verdict)
+	d.Verdict, d.Decision, d.Reason, d.allow, d.warn = verdict, dec.String(), safetext.Escape(reason), dec.Allow, dec.Warn
+	if p != nil {
+		d.placement, d.Artifact, d.Rule = p, p.Artifact, p.Result.NodeFeatureRule.Name
+		for _, s := range p.Result.Sets {
+			d.Sets = append(d.Sets, s.Label)
+		}
+	}
+	return d
+}
+
+// affinity is the pod's affinity with every placed image's merged in.
+func (w *Webhook) affinity(pod *corev1.Pod, decisions []ImageDecision) (*corev1.Affinity, error) {
+	aff := pod.Spec.Affinity.DeepCopy()
+	if aff == nil {
+		aff = &corev1.Affinity{}
+	}
+	na := aff.NodeAffinity
+	for _, d := range decisions {
+		if d.placement == nil {
+			continue
+		}
+		na = schedule.MergeNodeAffinity(na, d.placement.Result, w.cfg.LabelPrefix)
+		if n := len(na.RequiredDuringSchedulingIgnoredDuringExecution.NodeSelectorTerms); n > MaxRequiredTerms {
+			return nil, fmt.Errorf("the images' compatibility sets combined with the pod's node affinity make more than %d required node selector terms", MaxRequiredTerms)
+		}
+	}
+	aff.NodeAffinity = na
+	return aff, nil
+}

@@ -1,0 +1,130 @@
+package webhook
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/sirupsen/logrus"
+	"k8s.io/client-go/dynamic"
+
+	"github.com/nfd-compat/nfd-compat/pkg/policy"
+	"github.com/nfd-compat/nfd-compat/pkg/target"
+)
+
+// Defaults of Config.
+const (
+	DefaultCacheTTL     = time.Minute
+	DefaultCacheEntries = 4096
+	DefaultFieldManager = "nfd-compat-webhook"
+	// DefaultTimeout is under the manifests' timeoutSeconds (10): the
+	// webhook answers (by on_error) before the API server gives up on it.
+	DefaultTimeout = 5 * time.Second
+	// MaxRequiredTerms bounds the required node selector terms of a pod:
+	// images' sets multiply (every existing term times every set of every
+	// image). A pod past it is decided by on_error.
+	MaxRequiredTerms = 64
+)
+
+// ErrConfig is wrapped by every error of Config.Validate.
+var ErrConfig = errors.New("invalid webhook configuration")
+
+// Config is what the webhook decides by.
+type Config struct {
+	// Policy: mode, on_missing, on_error, tags, include/exclude image
+	// patterns and timeout, as on the node (pkg/policy). Its cache_dir,
+	// features_ttl and config_path are not used.
+	Policy *policy.Policy
+	// AllowedRegistries are glob patterns (policy.Match) of registry hosts
+	// the webhook may contact, e.g. "registry.example.com",
+	// "*.internal:5000". An image of any other registry is not fetched:
+	// its verdict is an error, decided by on_error. Empty allows none.
+	AllowedRegistries []string
+	// ExcludeNamespaces are namespaces whose pods are never touched.
+	ExcludeNamespaces []string
+	// LabelPrefix of the set labels; empty: schedule.DefaultLabelPrefix.
+	// nfd-master must be allowed to write it (-extra-label-ns).
+	LabelPrefix string
+	// Target is how registries are reached (docker config, CA, hosts.toml).
+	Target target.Options
+	// Platform chooses an index's manifest and its spec; nil: linux/amd64.
+	Platform *ocispec.Platform
+	// CacheTTL is how long an image's answer (spec, or none) and an
+	// applied rule are reused; CacheEntries bounds each cache.
+	CacheTTL     time.Duration
+	CacheEntries int
+	// Dynamic applies NodeFeatureRules; FieldManager names the webhook in
+	// their managed fields.
+	Dynamic      dynamic.Interface
+	FieldManager string
+	Log          logrus.FieldLogger
+	// Now is the clock; nil: time.Now.
+	Now func() time.Time
+}
+
+// Validate checks the configuration and fills defaults.
+func (c *Config) Validate() error {
+	var problems []string
+	if c.Policy == nil {
+		c.Policy = policy.Default()
+		c.Policy.Timeout = policy.Duration(DefaultTimeout)
+	}
+	if err := c.Policy.Validate(); err != nil {
+		problems = append(problems, err.Error())
+	}
+	if c.Dynamic == nil {
+		problems = append(problems, "no Kubernetes client to apply NodeFeatureRules with")
+	}
+	for _, p := range c.AllowedRegistries {
+		if p == "" || strings.ContainsAny(p, " /\t") {
+			problems = append(problems, fmt.Sprintf("allowed registry %q: give a host[:port] pattern such as registry.example.com or *.example.com", p))
+		}
+	}
+	if c.CacheTTL < 0 {
+		problems = append(problems, fmt.Sprintf("cache TTL %v: must be zero (no caching) or positive", c.CacheTTL))
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("%w: %s", ErrConfig, strings.Join(problems, "; "))
+	}
+	if c.CacheEntries <= 0 {
+		c.CacheEntries = DefaultCacheEntries
+	}
+	if c.FieldManager == "" {
+		c.FieldManager = DefaultFieldManager
+	}
+	if c.Platform == nil {
+		c.Platform = &ocispec.Platform{OS: "linux", Architecture: "amd64"}
+	}
+	if c.Log == nil {
+		l := logrus.New()
+		l.Out = io.Discard
+		c.Log = l
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return nil
+}
+
+// registryAllowed reports whether the webhook may contact the registry of
+// an image.
+func (c *Config) registryAllowed(registry string) bool {
+	for _, p := range c.AllowedRegistries {
+		if policy.Match(p, registry) {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Config) namespaceExcluded(ns string) bool {
+	for _, n := range c.ExcludeNamespaces {
+		if n == ns {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,18 @@
+// Package webhook is nfd-compat's mutating admission webhook (KEP-1845
+// Phase 2): for each Pod CREATE it loads the compatibility spec of every
+// container and init container image (artifact.Load), makes sure the
+// NodeFeatureRule that `nfd-compat schedule` would emit for the artifact
+// exists (schedule.ApplyRule, the rule named and labelled by the artifact's
+// digest), and answers with a JSONPatch that adds a required node affinity
+// "some set of every image passes" merged into the pod's own
+// (schedule.MergeNodeAffinity), the preferred terms of the sets' weights,
+// and an annotation saying what was decided. The policy speaks the node's
+// words (pkg/policy: mode, on_missing, on_error, include/exclude) plus the
+// webhook's own: excluded namespaces and the registries it may contact.
+// Answers are cached in memory (bounded, with a TTL, concurrent lookups of
+// one image coalesced), so many replicas of an image cost one registry
+// lookup and one rule apply.
+//
+// The package knows no command line: cmd/nfd-compat-webhook reads flags,
+// serves TLS (CertReloader) and the health endpoints.
+package webhook

@@ -1,0 +1,93 @@
+package webhook
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/nfd-compat/nfd-compat/pkg/artifact"
+	"github.com/nfd-compat/nfd-compat/pkg/schedule"
+	"github.com/nfd-compat/nfd-compat/pkg/target"
+	compatv1alpha1 "sigs.k8s.io/node-feature-discovery/api/image-compatibility/v1alpha1"
+)
+
+// ErrNoSets is the answer for an image whose spec has no set left after
+// the policy's tags; like no artifact at all, on_missing decides.
+var ErrNoSets = errors.New("no compatibility set of the policy's tags")
+
+// ErrRegistryNotAllowed is the answer for an image of a registry the
+// webhook may not contact (Config.AllowedRegistries); on_error decides.
+var ErrRegistryNotAllowed = errors.New("registry not in the webhook's allowed registries")
+
+// placement is what an image's spec asks of nodes: the artifact and what
+// schedule generates for it.
+type placement struct {
+	Artifact string
+	Result   *schedule.Result
+}
+
+// missing reports whether err means "this image has no spec" (on_missing)
+// rather than "the check could not finish" (on_error).
+func missing(err error) bool {
+	return errors.Is(err, artifact.ErrNoArtifact) || errors.Is(err, ErrNoSets)
+}
+
+// lookup returns the placement of an image, cached by reference: one
+// resolve, referrers listing and fetch per image per TTL, whatever the
+// number of pods; answers "no spec" are cached too.
+func (w *Webhook) lookup(ctx context.Context, ref string) (*placement, bool, error) {
+	return w.images.Get(ctx, ref, func(ctx context.Context) (*placement, error) {
+		w.registryLookups.Add(1)
+		ctx, cancel := context.WithTimeout(ctx, w.cfg.Policy.Timeout.Std())
+		defer cancel()
+		return w.load(ctx, ref)
+	}, missing)
+}
+
+func (w *Webhook) load(ctx context.Context, ref string) (*placement, error) {
+	img, err := target.Open(ctx, ref, w.cfg.Target)
+	if err != nil {
+		return nil, err
+	}
+	l, err := artifact.Load(ctx, img, artifact.LoadOptions{Platform: w.cfg.Platform, Log: w.cfg.Log})
+	if err != nil {
+		return nil, err
+	}
+	s := l.Spec
+	if len(w.cfg.Policy.Tags) > 0 {
+		kept := *s
+		kept.Compatibilties = slices.DeleteFunc(slices.Clone(s.Compatibilties), func(c compatv1alpha1.Compatibility) bool {
+			return !slices.Contains(w.cfg.Policy.Tags, c.Tag)
+		})
+		if len(kept.Compatibilties) == 0 {
+			return nil, fmt.Errorf("%s: artifact %s: %w %v", img.Name, l.Descriptor.Digest, ErrNoSets, w.cfg.Policy.Tags)
+		}
+		s = &kept
+	}
+	d := l.Descriptor.Digest
+	res, err := schedule.Generate(s, schedule.Options{Repository: RuleRepository(d.String()), LabelPrefix: w.cfg.LabelPrefix})
+	if err != nil {
+		return nil, fmt.Errorf("%s: artifact %s: %w", img.Name, d, err)
+	}
+	nfr := res.NodeFeatureRule
+	nfr.Labels[ArtifactLabel] = labelValue(d.Encoded())
+	nfr.Annotations = map[string]string{ArtifactAnnotation: d.String(), ImageAnnotation: ref}
+	return &placement{Artifact: d.String(), Result: res}, nil
+}
+
+// ensureRule applies the artifact's NodeFeatureRule once per TTL, however
+// many pods of it are admitted.
+func (w *Webhook) ensureRule(ctx context.Context, p *placement) error {
+	_, _, err := w.rules.Get(ctx, p.Result.NodeFeatureRule.Name, func(ctx context.Context) (string, error) {
+		ctx, cancel := context.WithTimeout(ctx, w.cfg.Policy.Timeout.Std())
+		defer cancel()
+		w.ruleApplies.Add(1)
+		what, err := schedule.ApplyRule(ctx, w.cfg.Dynamic, w.cfg.FieldManager, p.Result.NodeFeatureRule)
+		if err == nil && what != "unchanged" {
+			w.cfg.Log.WithField("artifact", p.Artifact).Infof("nodefeaturerule %s %s", p.Result.NodeFeatureRule.Name, what)
+		}
+		return what, err
+	}, nil)
+	return err
+}

@@ -1,0 +1,40 @@
+package webhook
+
+import (
+	"sync/atomic"
+)
+
+// Webhook decides Pod admissions. It is safe for concurrent use.
+type Webhook struct {
+	cfg    Config
+	images *memo[*placement] // by image reference
+	rules  *memo[string]     // by NodeFeatureRule name: applied
+
+	registryLookups atomic.Int64
+	ruleApplies     atomic.Int64
+}
+
+// New returns a webhook for a configuration (validated, defaults filled).
+func New(cfg Config) (*Webhook, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &Webhook{cfg: cfg,
+		images: newMemo[*placement](cfg.CacheTTL, cfg.CacheEntries, cfg.Now),
+		rules:  newMemo[string](cfg.CacheTTL, cfg.CacheEntries, cfg.Now),
+	}, nil
+}
+
+// Stats are counters since New.
+type Stats struct {
+	// RegistryLookups counts image loads (each a resolve, a referrers
+	// listing and the fetches of one artifact) that missed the cache.
+	RegistryLookups int64
+	// RuleApplies counts NodeFeatureRule applies that missed the cache.
+	RuleApplies int64
+}
+
+// Stats returns the counters.
+func (w *Webhook) Stats() Stats {
+	return Stats{RegistryLookups: w.registryLookups.Load(), RuleApplies: w.ruleApplies.Load()}
+}
