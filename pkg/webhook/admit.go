@@ -66,7 +66,10 @@ func (w *Webhook) Admit(ctx context.Context, req *admissionv1.AdmissionRequest) 
 	}
 	ctx, cancel := context.WithTimeout(ctx, pol.Timeout.Std())
 	defer cancel()
-	decisions := w.decideImages(ctx, podImages(&pod))
+	// A dry run must have no side effects (sideEffects: NoneOnDryRun):
+	// its images are looked up, but no rule is applied.
+	dryRun := req.DryRun != nil && *req.DryRun
+	decisions := w.decideImages(ctx, podImages(&pod), dryRun)
 	log := w.cfg.Log.WithField("pod", ns+"/"+podName(&pod))
 
 	touched := false
@@ -149,17 +152,17 @@ func podImages(p *corev1.Pod) []string {
 }
 
 // decideImages decides every image at once, each bounded by ctx.
-func (w *Webhook) decideImages(ctx context.Context, images []string) []ImageDecision {
+func (w *Webhook) decideImages(ctx context.Context, images []string, dryRun bool) []ImageDecision {
 	out := make([]ImageDecision, len(images))
 	var wg sync.WaitGroup
 	for i, img := range images {
-		wg.Go(func() { out[i] = w.decideImage(ctx, img) })
+		wg.Go(func() { out[i] = w.decideImage(ctx, img, dryRun) })
 	}
 	wg.Wait()
 	return out
 }
 
-func (w *Webhook) decideImage(ctx context.Context, image string) ImageDecision {
+func (w *Webhook) decideImage(ctx context.Context, image string, dryRun bool) ImageDecision {
 	pol := w.cfg.Policy
 	d := ImageDecision{Image: safetext.Escape(image)}
 	verdict, reason := policy.Compatible, ""
@@ -179,6 +182,8 @@ func (w *Webhook) decideImage(ctx context.Context, image string) ImageDecision {
 			reason = "no answer within the policy's timeout " + pol.Timeout.String() + ": " + reason
 		}
 		p = nil
+	} else if dryRun {
+		reason = "dry run: NodeFeatureRule not applied"
 	} else if err := w.ensureRule(ctx, p); err != nil {
 		verdict, reason, p = policy.Error, err.Error(), nil
 	}

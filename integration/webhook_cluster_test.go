@@ -1,0 +1,247 @@
+package integration
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sirupsen/logrus"
+	admregv1 "k8s.io/api/admissionregistration/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	tcp "github.com/nfd-compat/nfd-compat/internal/testcontrolplane"
+	"github.com/nfd-compat/nfd-compat/internal/testimage"
+	"github.com/nfd-compat/nfd-compat/internal/testregistry"
+	"github.com/nfd-compat/nfd-compat/pkg/artifact"
+	"github.com/nfd-compat/nfd-compat/pkg/policy"
+	"github.com/nfd-compat/nfd-compat/pkg/target"
+	"github.com/nfd-compat/nfd-compat/pkg/webhook"
+)
+
+// TestWebhookCluster: kube-apiserver calls the webhook over TLS by URL
+// (a test CA in caBundle); pods of an image whose spec only a GPU host
+// passes are bound by kube-scheduler only to the GPU node, with no manual
+// step (the webhook applies the rule, nfd-master labels, the scheduler
+// binds); a CPU-fallback image's pods prefer the GPU node; a pod's own
+// node affinity is kept; a spec-less image and an excluded namespace are
+// untouched; many pods of one image cost one registry lookup.
+func TestWebhookCluster(t *testing.T) {
+	cp := tcp.Start(t, tcp.Options{Scheduler: true})
+	hosts := tcp.LoadNodeFeatures(t, fixtures+"/nodefeature-list.json") // gpu-node, cpu-node
+	cp.CreateNodeFeatures(t, hosts...)
+	for _, h := range hosts {
+		cp.CreateNodes(t, tcp.NewNode(h.Name, map[string]string{"zone": h.Name}))
+	}
+	cp.StartNFDMaster(t, "gpu-node", strings.TrimSuffix(labelPrefix, "/"))
+	ctx := context.Background()
+
+	reg := testregistry.Start(t, testregistry.GGCRReferrers)
+	push := func(repo, specFile string) string {
+		desc, err := testimage.Push(ctx, reg.Repo(t, repo), "v1", testimage.WithContent([]byte(repo)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if specFile != "" {
+			data, err := os.ReadFile(specFile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := artifact.Attach(ctx, reg.Repo(t, repo), desc, data, artifact.AttachOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return reg.Ref(repo, "v1")
+	}
+	gpuOnly, fallback, plain := push("gpuonly", "testdata/gpu-only-spec.yaml"), push("fallback", twoSetsSpec), push("plain", "")
+
+	pol := policy.Default()
+	pol.Timeout = policy.Duration(5 * time.Second)
+	log := logrus.New()
+	log.SetOutput(testWriter{t})
+	wh, err := webhook.New(webhook.Config{Policy: pol, AllowedRegistries: []string{reg.Host},
+		ExcludeNamespaces: []string{"kube-system", "excluded"}, Target: target.Options{PlainHTTP: true},
+		CacheTTL: time.Minute, Dynamic: cp.Dynamic, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	caPEM, certFile, keyFile := webhookPKI(t)
+	certs, err := webhook.NewCertReloader(certFile, keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := webhook.NewServer(ln.Addr().String(), wh, certs, log)
+	go func() {
+		if err := srv.ServeTLS(ln, "", ""); !errors.Is(err, http.ErrServerClosed) {
+			t.Errorf("webhook server: %v", err)
+		}
+	}()
+	t.Cleanup(func() { _ = srv.Close() })
+
+	fail, none := admregv1.Fail, admregv1.SideEffectClassNoneOnDryRun
+	timeout := int32(10)
+	url := "https://" + ln.Addr().String() + "/mutate"
+	if _, err := cp.Client.AdmissionregistrationV1().MutatingWebhookConfigurations().Create(ctx, &admregv1.MutatingWebhookConfiguration{
+		ObjectMeta: metav1.ObjectMeta{Name: "nfd-compat"},
+		Webhooks: []admregv1.MutatingWebhook{{
+			Name:                    "placement.nfd-compat.io",
+			ClientConfig:            admregv1.WebhookClientConfig{URL: &url, CABundle: caPEM},
+			Rules:                   []admregv1.RuleWithOperations{{Operations: []admregv1.OperationType{admregv1.Create}, Rule: admregv1.Rule{APIGroups: []string{""}, APIVersions: []string{"v1"}, Resources: []string{"pods"}}}},
+			FailurePolicy:           &fail,
+			SideEffects:             &none,
+			TimeoutSeconds:          &timeout,
+			AdmissionReviewVersions: []string{"v1"},
+		}},
+	}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+
+	ns := "webhook-app"
+	cp.CreateNamespace(t, ns)
+	cp.CreateNamespace(t, "excluded")
+	tmpl := func(image string) corev1.PodTemplateSpec {
+		return corev1.PodTemplateSpec{Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: image}}}}
+	}
+	// The API server picks the configuration up asynchronously: until a
+	// probe pod comes back annotated.
+	i := 0
+	poll(t, 30*time.Second, "the API server to call the webhook", func() error {
+		i++
+		name := fmt.Sprintf("probe-%d", i)
+		p, err := cp.Client.CoreV1().Pods(ns).Create(ctx, podFrom(ns, name, tmpl(plain+"-nosuchtag")), metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+		if err != nil {
+			return err
+		}
+		if p.Annotations[webhook.DecisionAnnotation] == "" {
+			return fmt.Errorf("probe pod not annotated")
+		}
+		return nil
+	})
+
+	base := wh.Stats()
+	start := time.Now()
+	bound := createPods(t, cp, ns, "gpu", tmpl(gpuOnly), 4)
+	t.Logf("4 pods of a new GPU-only image bound %v after creation (rule applied by the webhook, labels by nfd-master)", time.Since(start).Round(10*time.Millisecond))
+	for p, n := range bound {
+		if n != "gpu-node" {
+			t.Errorf("pod %s of the GPU-only image bound to %s, want gpu-node", p, n)
+		}
+	}
+	got, err := cp.Client.CoreV1().Pods(ns).Get(ctx, "gpu-0", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dec webhook.Decision
+	if err := json.Unmarshal([]byte(got.Annotations[webhook.DecisionAnnotation]), &dec); err != nil {
+		t.Fatalf("decision annotation %q: %v", got.Annotations[webhook.DecisionAnnotation], err)
+	}
+	if len(dec.Images) != 1 || !strings.HasPrefix(dec.Images[0].Artifact, "sha256:") || !strings.HasPrefix(dec.Images[0].Rule, "nfd-compat-sha256-") ||
+		len(dec.Images[0].Sets) != 1 || dec.Images[0].Verdict != policy.Compatible {
+		t.Fatalf("decision %+v", dec)
+	}
+	rule, err := cp.Dynamic.Resource(tcp.NodeFeatureRules).Get(ctx, dec.Images[0].Rule, metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("the rule the annotation names: %v", err)
+	}
+	if rule.GetAnnotations()[webhook.ArtifactAnnotation] != dec.Images[0].Artifact {
+		t.Fatalf("rule annotations %v", rule.GetAnnotations())
+	}
+
+	// The CPU-fallback image prefers the GPU node (weight 100 vs 10).
+	for p, n := range createPods(t, cp, ns, "fallback", tmpl(fallback), 2) {
+		if n != "gpu-node" {
+			t.Errorf("pod %s of the fallback image bound to %s, want gpu-node (preferred)", p, n)
+		}
+	}
+	// A pod's own affinity is kept: zone=cpu-node and the fallback's cpu set: only the CPU VM.
+	own := tmpl(fallback)
+	own.Spec.Affinity = &corev1.Affinity{NodeAffinity: &corev1.NodeAffinity{RequiredDuringSchedulingIgnoredDuringExecution: &corev1.NodeSelector{
+		NodeSelectorTerms: []corev1.NodeSelectorTerm{{MatchExpressions: []corev1.NodeSelectorRequirement{{Key: "zone", Operator: corev1.NodeSelectorOpIn, Values: []string{"cpu-node"}}}}}}}}
+	for p, n := range createPods(t, cp, ns, "own", own, 1) {
+		if n != "cpu-node" {
+			t.Errorf("pod %s with its own zone=cpu-node affinity bound to %s", p, n)
+		}
+	}
+	// Untouched: a spec-less image, and any image in an excluded namespace.
+	for _, c := range []struct{ ns, image string }{{ns, plain}, {"excluded", gpuOnly}} {
+		p, err := cp.Client.CoreV1().Pods(c.ns).Create(ctx, podFrom(c.ns, "untouched", tmpl(c.image)), metav1.CreateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Spec.Affinity != nil || p.Annotations[webhook.DecisionAnnotation] != "" {
+			t.Errorf("%s/%s (%s) was changed: affinity %+v, annotations %v", c.ns, p.Name, c.image, p.Spec.Affinity, p.Annotations)
+		}
+	}
+	if s := wh.Stats(); s.RegistryLookups-base.RegistryLookups != 3 || s.RuleApplies != 2 {
+		t.Errorf("stats %+v (before the pods %+v): want 3 registry lookups (one per image) and 2 rule applies (one per artifact) for 9 pods", s, base)
+	}
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+// webhookPKI writes a CA and a serving certificate for 127.0.0.1 signed by
+// it; it returns the CA's PEM and the pair's files.
+func webhookPKI(t *testing.T) ([]byte, string, string) {
+	t.Helper()
+	key := func() *ecdsa.PrivateKey {
+		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	now := time.Now()
+	caKey, srvKey := key(), key()
+	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "webhook test CA"},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour), IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, _ := x509.ParseCertificate(caDER)
+	srvDER, err := x509.CreateCertificate(rand.Reader, &x509.Certificate{SerialNumber: big.NewInt(2),
+		Subject: pkix.Name{CommonName: "nfd-compat-webhook"}, NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}}, ca, &srvKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalECPrivateKey(srvKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	certFile, keyFile := filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key")
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srvDER}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), certFile, keyFile
+}
