@@ -166,7 +166,31 @@ func TestWebhookCluster(t *testing.T) {
 		t.Fatalf("rule annotations %v", rule.GetAnnotations())
 	}
 
-	// The CPU-fallback image prefers the GPU node (weight 100 vs 10).
+	// The CPU-fallback image's first pod creates its rule; it may land on
+	// either node: the scheduler may run before nfd-master has labelled
+	// both (cold start; only compatible nodes are ever chosen). Once the
+	// labels are in place, its pods prefer the GPU node (weight 100 vs 10).
+	for p, n := range createPods(t, cp, ns, "first", tmpl(fallback), 1) {
+		if n != "gpu-node" && n != "cpu-node" {
+			t.Errorf("pod %s of the fallback image bound to %s", p, n)
+		}
+	}
+	first, err := cp.Client.CoreV1().Pods(ns).Get(ctx, "first-0", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fdec webhook.Decision
+	if err := json.Unmarshal([]byte(first.Annotations[webhook.DecisionAnnotation]), &fdec); err != nil || len(fdec.Images) != 1 {
+		t.Fatalf("fallback decision %q: %v", first.Annotations[webhook.DecisionAnnotation], err)
+	}
+	part := webhook.RuleRepository(fdec.Images[0].Artifact)
+	poll(t, 30*time.Second, "nfd-master to label the fallback's sets", func() error {
+		want := fmt.Sprintf("map[cpu-node:[%[1]s%[2]s.cpu] gpu-node:[%[1]s%[2]s.cpu %[1]s%[2]s.gpu]]", labelPrefix, part)
+		if got := fmt.Sprint(compatLabels(t, cp, part)); got != want {
+			return fmt.Errorf("labels %s, want %s", got, want)
+		}
+		return nil
+	})
 	for p, n := range createPods(t, cp, ns, "fallback", tmpl(fallback), 2) {
 		if n != "gpu-node" {
 			t.Errorf("pod %s of the fallback image bound to %s, want gpu-node (preferred)", p, n)
@@ -192,7 +216,7 @@ func TestWebhookCluster(t *testing.T) {
 		}
 	}
 	if s := wh.Stats(); s.RegistryLookups-base.RegistryLookups != 3 || s.RuleApplies != 2 {
-		t.Errorf("stats %+v (before the pods %+v): want 3 registry lookups (one per image) and 2 rule applies (one per artifact) for 9 pods", s, base)
+		t.Errorf("stats %+v (before the pods %+v): want 3 registry lookups (one per image) and 2 rule applies (one per artifact) for 10 pods", s, base)
 	}
 }
 
