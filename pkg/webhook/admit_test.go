@@ -3,6 +3,7 @@ package webhook
 import (
 	"context"
 	"encoding/json"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -257,5 +258,38 @@ func TestAdmitRegistryNotAllowed(t *testing.T) {
 	r = w.Admit(ctx, review(t, "default", podOf(img)))
 	if r.Allowed || !strings.Contains(r.Result.Message, "refused by on_error=deny") || reg.Requests() != 0 {
 		t.Fatalf("on_error=deny: %+v, %d registry requests", r.Result, reg.Requests())
+	}
+}
+
+// TestAdmitRegistryHangs: a registry that never answers is decided by
+// on_error within the policy's timeout.
+func TestAdmitRegistryHangs(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // held open, never answered
+		}
+	}()
+	w := newTestWebhook(t, func(c *Config) {
+		c.AllowedRegistries = []string{"127.0.0.1:*"}
+		c.Target.PlainHTTP = true
+		c.Policy.OnError = policy.Deny
+		c.Policy.Timeout = policy.Duration(500 * time.Millisecond)
+	})
+	start := time.Now()
+	r := w.Admit(context.Background(), review(t, "default", podOf(ln.Addr().String()+"/app:v1")))
+	if took := time.Since(start); took > 2*time.Second {
+		t.Fatalf("took %v with a 500ms timeout", took)
+	}
+	if r.Allowed || !strings.Contains(r.Result.Message, "refused by on_error=deny") || !strings.Contains(r.Result.Message, "within the policy's timeout 500ms") {
+		t.Fatalf("hanging registry: %+v", r.Result)
 	}
 }
