@@ -1,16 +1,19 @@
 package integration
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"math/big"
 	"net"
 	"net/http"
@@ -21,9 +24,12 @@ import (
 	"time"
 
 	"github.com/sirupsen/logrus"
-	admregv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"k8s.io/client-go/dynamic"
 
 	tcp "github.com/nfd-compat/nfd-compat/internal/testcontrolplane"
 	"github.com/nfd-compat/nfd-compat/internal/testimage"
@@ -40,7 +46,8 @@ import (
 // step (the webhook applies the rule, nfd-master labels, the scheduler
 // binds); a CPU-fallback image's pods prefer the GPU node; a pod's own
 // node affinity is kept; a spec-less image and an excluded namespace are
-// untouched; many pods of one image cost one registry lookup.
+// untouched; many pods of one image cost one registry lookup. The
+// shipped manifests are installed as pasted, the webhook's address aside.
 func TestWebhookCluster(t *testing.T) {
 	cp := tcp.Start(t, tcp.Options{Scheduler: true})
 	hosts := tcp.LoadNodeFeatures(t, fixtures+"/nodefeature-list.json") // gpu-node, cpu-node
@@ -97,23 +104,7 @@ func TestWebhookCluster(t *testing.T) {
 	}()
 	t.Cleanup(func() { _ = srv.Close() })
 
-	fail, none := admregv1.Fail, admregv1.SideEffectClassNoneOnDryRun
-	timeout := int32(10)
-	url := "https://" + ln.Addr().String() + "/mutate"
-	if _, err := cp.Client.AdmissionregistrationV1().MutatingWebhookConfigurations().Create(ctx, &admregv1.MutatingWebhookConfiguration{
-		ObjectMeta: metav1.ObjectMeta{Name: "nfd-compat"},
-		Webhooks: []admregv1.MutatingWebhook{{
-			Name:                    "placement.nfd-compat.io",
-			ClientConfig:            admregv1.WebhookClientConfig{URL: &url, CABundle: caPEM},
-			Rules:                   []admregv1.RuleWithOperations{{Operations: []admregv1.OperationType{admregv1.Create}, Rule: admregv1.Rule{APIGroups: []string{""}, APIVersions: []string{"v1"}, Resources: []string{"pods"}}}},
-			FailurePolicy:           &fail,
-			SideEffects:             &none,
-			TimeoutSeconds:          &timeout,
-			AdmissionReviewVersions: []string{"v1"},
-		}},
-	}, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	installWebhookManifests(t, cp, "https://"+ln.Addr().String()+"/mutate", caPEM)
 
 	ns := "webhook-app"
 	cp.CreateNamespace(t, ns)
@@ -268,4 +259,68 @@ func webhookPKI(t *testing.T) ([]byte, string, string) {
 		t.Fatal(err)
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), certFile, keyFile
+}
+
+// webhookManifests are what the user applies (docs/webhook.md).
+const webhookManifests = "../contrib/kubernetes/webhook/webhook.yaml"
+
+var manifestResources = map[string]schema.GroupVersionResource{
+	"Namespace":                    {Version: "v1", Resource: "namespaces"},
+	"ServiceAccount":               {Version: "v1", Resource: "serviceaccounts"},
+	"Service":                      {Version: "v1", Resource: "services"},
+	"ClusterRole":                  {Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "clusterroles"},
+	"ClusterRoleBinding":           {Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "clusterrolebindings"},
+	"Deployment":                   {Group: "apps", Version: "v1", Resource: "deployments"},
+	"MutatingWebhookConfiguration": {Group: "admissionregistration.k8s.io", Version: "v1", Resource: "mutatingwebhookconfigurations"},
+}
+
+// installWebhookManifests creates every object of the shipped manifests as
+// pasted (the API server validates each), except that the
+// MutatingWebhookConfiguration calls the test's webhook by URL with the
+// test's CA instead of the in-cluster Service.
+func installWebhookManifests(t *testing.T, cp *tcp.ControlPlane, url string, caPEM []byte) {
+	t.Helper()
+	ctx := context.Background()
+	data, err := os.ReadFile(webhookManifests)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
+	kinds := map[string]bool{}
+	for {
+		var u unstructured.Unstructured
+		if err := dec.Decode(&u.Object); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			t.Fatalf("%s: %v", webhookManifests, err)
+		}
+		if u.Object == nil {
+			continue
+		}
+		gvr, ok := manifestResources[u.GetKind()]
+		if !ok {
+			t.Fatalf("%s: kind %s: add it to manifestResources", webhookManifests, u.GetKind())
+		}
+		kinds[u.GetKind()] = true
+		if u.GetKind() == "MutatingWebhookConfiguration" {
+			hooks, _, _ := unstructured.NestedSlice(u.Object, "webhooks")
+			for i := range hooks {
+				h := hooks[i].(map[string]any)
+				h["clientConfig"] = map[string]any{"url": url, "caBundle": base64.StdEncoding.EncodeToString(caPEM)}
+			}
+			if err := unstructured.SetNestedSlice(u.Object, hooks, "webhooks"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var r dynamic.ResourceInterface = cp.Dynamic.Resource(gvr)
+		if ns := u.GetNamespace(); ns != "" {
+			r = cp.Dynamic.Resource(gvr).Namespace(ns)
+		}
+		if _, err := r.Create(ctx, &u, metav1.CreateOptions{}); err != nil {
+			t.Fatalf("%s: create %s %s: %v", webhookManifests, u.GetKind(), u.GetName(), err)
+		}
+	}
+	if len(kinds) != len(manifestResources) {
+		t.Fatalf("%s holds %v, want every kind of %v", webhookManifests, kinds, manifestResources)
+	}
 }
