@@ -6,6 +6,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/base64"
@@ -35,6 +36,7 @@ import (
 	"github.com/nfd-compat/nfd-compat/internal/testimage"
 	"github.com/nfd-compat/nfd-compat/internal/testregistry"
 	"github.com/nfd-compat/nfd-compat/pkg/artifact"
+	"github.com/nfd-compat/nfd-compat/pkg/metrics"
 	"github.com/nfd-compat/nfd-compat/pkg/policy"
 	"github.com/nfd-compat/nfd-compat/pkg/target"
 	"github.com/nfd-compat/nfd-compat/pkg/webhook"
@@ -81,7 +83,8 @@ func TestWebhookCluster(t *testing.T) {
 	pol.Timeout = policy.Duration(5 * time.Second)
 	log := logrus.New()
 	log.SetOutput(testWriter{t})
-	wh, err := webhook.New(webhook.Config{Policy: pol, AllowedRegistries: []string{reg.Host},
+	set := metrics.NewSet()
+	wh, err := webhook.New(webhook.Config{Observer: set, Policy: pol, AllowedRegistries: []string{reg.Host},
 		ExcludeNamespaces: []string{"kube-system", "excluded"}, Target: target.Options{PlainHTTP: true},
 		CacheTTL: time.Minute, Dynamic: cp.Dynamic, Log: log})
 	if err != nil {
@@ -96,7 +99,7 @@ func TestWebhookCluster(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := webhook.NewServer(ln.Addr().String(), wh, certs, log)
+	srv := webhook.NewServer(ln.Addr().String(), wh, certs, set)
 	go func() {
 		if err := srv.ServeTLS(ln, "", ""); !errors.Is(err, http.ErrServerClosed) {
 			t.Errorf("webhook server: %v", err)
@@ -205,6 +208,19 @@ func TestWebhookCluster(t *testing.T) {
 		if p.Spec.Affinity != nil || p.Annotations[webhook.DecisionAnnotation] != "" {
 			t.Errorf("%s/%s (%s) was changed: affinity %+v, annotations %v", c.ns, p.Name, c.image, p.Spec.Affinity, p.Annotations)
 		}
+	}
+	// /metrics over the same TLS port: the decisions by verdict.
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(caPEM)
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	resp, err := hc.Get("https://" + ln.Addr().String() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || !strings.Contains(string(body), `verdict="compatible"`) || !strings.Contains(string(body), `verdict="missing"`) {
+		t.Errorf("/metrics (%v):\n%s", err, body)
 	}
 	if s := wh.Stats(); s.RegistryLookups-base.RegistryLookups != 3 || s.RuleApplies != 2 {
 		t.Errorf("stats %+v (before the pods %+v): want 3 registry lookups (one per image) and 2 rule applies (one per artifact) for 10 pods", s, base)

@@ -20,6 +20,7 @@ import (
 	"k8s.io/client-go/dynamic"
 
 	"github.com/nfd-compat/nfd-compat/pkg/cluster"
+	"github.com/nfd-compat/nfd-compat/pkg/metrics"
 	"github.com/nfd-compat/nfd-compat/pkg/policy"
 	"github.com/nfd-compat/nfd-compat/pkg/target"
 	"github.com/nfd-compat/nfd-compat/pkg/webhook"
@@ -31,13 +32,17 @@ func (l *list) String() string     { return strings.Join(*l, ",") }
 func (l *list) Set(s string) error { *l = append(*l, strings.Split(s, ",")...); return nil }
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	err := run(ctx, os.Args[1:])
+	stop()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "nfd-compat-webhook:", err)
 		os.Exit(1)
 	}
 }
 
-func run(args []string) error {
+// run serves until ctx ends, then shuts down gracefully.
+func run(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("nfd-compat-webhook", flag.ContinueOnError)
 	pol := policy.Default()
 	pol.Timeout = policy.Duration(webhook.DefaultTimeout)
@@ -79,6 +84,9 @@ func run(args []string) error {
 	}
 	pol.Mode, pol.OnMissing, pol.OnError, pol.Timeout = policy.Mode(*mode), policy.Action(*onMissing), policy.Action(*onError), policy.Duration(*timeout)
 	pol.Include, pol.Exclude, pol.Tags = include, exclude, tags
+	if err := pol.Validate(); err != nil {
+		return err
+	}
 	if ns := os.Getenv("POD_NAMESPACE"); ns != "" {
 		namespaces = append(namespaces, ns)
 	}
@@ -95,8 +103,9 @@ func run(args []string) error {
 	if err != nil {
 		return fmt.Errorf("client for %s: %w", cfg.Host, err)
 	}
+	set := metrics.NewSet()
 	wh, err := webhook.New(webhook.Config{Policy: pol, AllowedRegistries: registries, ExcludeNamespaces: namespaces,
-		LabelPrefix: *prefix, Platform: p, CacheTTL: *ttl, CacheEntries: *entries, Dynamic: dc, Log: log,
+		LabelPrefix: *prefix, Platform: p, CacheTTL: *ttl, CacheEntries: *entries, Dynamic: dc, Log: log, Observer: set,
 		Target: target.Options{DockerConfig: *dockerCfg, CAFile: *caFile, PlainHTTP: *plainHTTP, Log: log}})
 	if err != nil {
 		return err
@@ -108,9 +117,7 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
-	defer stop()
-	srv := webhook.NewServer(*addr, wh, certs, log)
+	srv := webhook.NewServer(*addr, wh, certs, set)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServeTLS("", "") }()
 	log.WithField("listen", *addr).Info("nfd-compat-webhook serving")

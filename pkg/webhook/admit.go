@@ -13,6 +13,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/nfd-compat/nfd-compat/pkg/metrics"
 	"github.com/nfd-compat/nfd-compat/pkg/policy"
 	"github.com/nfd-compat/nfd-compat/pkg/safetext"
 	"github.com/nfd-compat/nfd-compat/pkg/schedule"
@@ -167,6 +168,8 @@ func (w *Webhook) decideImage(ctx context.Context, image string, dryRun bool) Im
 	d := ImageDecision{Image: safetext.Escape(image)}
 	verdict, reason := policy.Compatible, ""
 	var p *placement
+	var cause error
+	start := w.cfg.Now()
 	if ok, why := pol.Checked(image); !ok {
 		verdict, reason = policy.Skipped, why
 	} else if ref, err := target.ParseReference(image); err != nil {
@@ -174,7 +177,7 @@ func (w *Webhook) decideImage(ctx context.Context, image string, dryRun bool) Im
 	} else if !w.cfg.registryAllowed(ref.Registry) {
 		verdict, reason = policy.Error, fmt.Sprintf("%v: %s (allow it with -allow-registry)", ErrRegistryNotAllowed, ref.Registry)
 	} else if p, _, err = w.lookup(ctx, ref.String()); err != nil {
-		verdict, reason = policy.Error, err.Error()
+		verdict, reason, cause = policy.Error, err.Error(), err
 		if missing(err) {
 			verdict = policy.Missing
 		}
@@ -188,6 +191,13 @@ func (w *Webhook) decideImage(ctx context.Context, image string, dryRun bool) Im
 		verdict, reason, p = policy.Error, err.Error(), nil
 	}
 	dec := pol.Decide(verdict)
+	if w.cfg.Observer != nil {
+		if verdict != policy.Error {
+			cause = nil
+		}
+		w.cfg.Observer.ObserveDecision(metrics.Decision{Mode: string(pol.Mode), Verdict: string(verdict),
+			Allow: dec.Allow, Warn: dec.Warn, Duration: w.cfg.Now().Sub(start), Err: cause})
+	}
 	d.Verdict, d.Decision, d.Reason, d.allow, d.warn = verdict, dec.String(), safetext.Escape(reason), dec.Allow, dec.Warn
 	if p != nil {
 		d.placement, d.Artifact, d.Rule = p, p.Artifact, p.Result.NodeFeatureRule.Name

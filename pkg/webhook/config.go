@@ -11,6 +11,7 @@ import (
 	"github.com/sirupsen/logrus"
 	"k8s.io/client-go/dynamic"
 
+	"github.com/nfd-compat/nfd-compat/pkg/metrics"
 	"github.com/nfd-compat/nfd-compat/pkg/policy"
 	"github.com/nfd-compat/nfd-compat/pkg/target"
 )
@@ -61,6 +62,9 @@ type Config struct {
 	Dynamic      dynamic.Interface
 	FieldManager string
 	Log          logrus.FieldLogger
+	// Observer, set, is told of every image's decision (pkg/metrics: the
+	// node's decision counters, served on /metrics by NewServer).
+	Observer metrics.Observer
 	// Now is the clock; nil: time.Now.
 	Now func() time.Time
 }

@@ -4,14 +4,21 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/sirupsen/logrus"
+	"github.com/nfd-compat/nfd-compat/pkg/metrics"
 )
 
 // NewServer is the webhook's HTTPS server: POST /mutate (the webhook),
-// GET /healthz (the process is up) and /readyz (a serving certificate is
-// loaded). Start it with ListenAndServeTLS("", "").
-func NewServer(addr string, w *Webhook, certs *CertReloader, log logrus.FieldLogger) *http.Server {
+// GET /healthz (the process is up), /readyz (a serving certificate is
+// loaded) and, with a metrics Set, /metrics (Prometheus text format).
+// Start it with ListenAndServeTLS("", "").
+func NewServer(addr string, w *Webhook, certs *CertReloader, set *metrics.Set) *http.Server {
 	mux := http.NewServeMux()
+	if set != nil {
+		mux.HandleFunc("/metrics", func(rw http.ResponseWriter, _ *http.Request) {
+			rw.Header().Set("Content-Type", "text/plain; version=0.0.4")
+			_ = set.WriteText(rw)
+		})
+	}
 	mux.Handle("/mutate", w)
 	mux.HandleFunc("/healthz", func(rw http.ResponseWriter, _ *http.Request) { _, _ = rw.Write([]byte("ok\n")) })
 	mux.HandleFunc("/readyz", func(rw http.ResponseWriter, _ *http.Request) {
@@ -22,6 +29,5 @@ func NewServer(addr string, w *Webhook, certs *CertReloader, log logrus.FieldLog
 		_, _ = rw.Write([]byte("ok\n"))
 	})
 	return &http.Server{Addr: addr, Handler: mux, TLSConfig: certs.TLSConfig(),
-		ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 90 * time.Second,
-		ErrorLog: nil}
+		ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 90 * time.Second}
 }
