@@ -25,9 +25,11 @@ import (
 	"time"
 
 	"github.com/sirupsen/logrus"
+	admissionv1 "k8s.io/api/admission/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/dynamic"
@@ -48,7 +50,8 @@ import (
 // step (the webhook applies the rule, nfd-master labels, the scheduler
 // binds); a CPU-fallback image's pods prefer the GPU node; a pod's own
 // node affinity is kept; a spec-less image and an excluded namespace are
-// untouched; many pods of one image cost one registry lookup. The
+// untouched; a spec no node passes leaves the pod unschedulable; warn mode
+// adds no affinity; many pods of one image cost one registry lookup. The
 // shipped manifests are installed as pasted, the webhook's address aside.
 func TestWebhookCluster(t *testing.T) {
 	cp := tcp.Start(t, tcp.Options{Scheduler: true})
@@ -78,6 +81,7 @@ func TestWebhookCluster(t *testing.T) {
 		return reg.Ref(repo, "v1")
 	}
 	gpuOnly, fallback, plain := push("gpuonly", "testdata/gpu-only-spec.yaml"), push("fallback", twoSetsSpec), push("plain", "")
+	nowhere := push("nowhere", noneSpec)
 
 	pol := policy.Default()
 	pol.Timeout = policy.Duration(5 * time.Second)
@@ -209,6 +213,48 @@ func TestWebhookCluster(t *testing.T) {
 			t.Errorf("%s/%s (%s) was changed: affinity %+v, annotations %v", c.ns, p.Name, c.image, p.Spec.Affinity, p.Annotations)
 		}
 	}
+	// A spec no node satisfies: admitted with its affinity, and left
+	// unschedulable by kube-scheduler, saying why.
+	if _, err := cp.Client.CoreV1().Pods(ns).Create(ctx, podFrom(ns, "nowhere", tmpl(nowhere)), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, 30*time.Second, "pod nowhere to be marked unschedulable", func() error {
+		p, err := cp.Client.CoreV1().Pods(ns).Get(ctx, "nowhere", metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		if p.Spec.NodeName != "" {
+			t.Fatalf("pod nowhere bound to %s: no node is compatible", p.Spec.NodeName)
+		}
+		for _, c := range p.Status.Conditions {
+			if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse && c.Reason == corev1.PodReasonUnschedulable &&
+				strings.Contains(c.Message, "didn't match Pod's node affinity/selector") && p.Annotations[webhook.DecisionAnnotation] != "" {
+				return nil
+			}
+		}
+		return fmt.Errorf("conditions %+v", p.Status.Conditions)
+	})
+
+	// Warn mode (a second webhook on the same cluster, asked directly):
+	// a warning and the annotation, the rule applied, no affinity.
+	warnPol := *pol
+	warnPol.Mode = policy.ModeWarn
+	warn, err := webhook.New(webhook.Config{Policy: &warnPol, AllowedRegistries: []string{reg.Host},
+		Target: target.Options{PlainHTTP: true}, Dynamic: cp.Dynamic, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := json.Marshal(podFrom(ns, "warned", tmpl(gpuOnly)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := warn.Admit(ctx, &admissionv1.AdmissionRequest{UID: "w", Kind: metav1.GroupVersionKind{Version: "v1", Kind: "Pod"},
+		Operation: admissionv1.Create, Namespace: ns, Object: runtime.RawExtension{Raw: raw}})
+	if !r.Allowed || len(r.Warnings) != 1 || !strings.Contains(r.Warnings[0], "mode=warn: "+gpuOnly+" would be placed on nodes with one of the labels "+dec.Images[0].Sets[0]) ||
+		strings.Contains(string(r.Patch), "affinity") || !strings.Contains(string(r.Patch), webhook.DecisionAnnotation[:6]) {
+		t.Fatalf("warn mode: allowed %v, warnings %q, patch %s", r.Allowed, r.Warnings, r.Patch)
+	}
+
 	// /metrics over the same TLS port: the decisions by verdict.
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(caPEM)
@@ -222,8 +268,8 @@ func TestWebhookCluster(t *testing.T) {
 	if err != nil || !strings.Contains(string(body), `verdict="compatible"`) || !strings.Contains(string(body), `verdict="missing"`) {
 		t.Errorf("/metrics (%v):\n%s", err, body)
 	}
-	if s := wh.Stats(); s.RegistryLookups-base.RegistryLookups != 3 || s.RuleApplies != 2 {
-		t.Errorf("stats %+v (before the pods %+v): want 3 registry lookups (one per image) and 2 rule applies (one per artifact) for 10 pods", s, base)
+	if s := wh.Stats(); s.RegistryLookups-base.RegistryLookups != 4 || s.RuleApplies != 3 {
+		t.Errorf("stats %+v (before the pods %+v): want 4 registry lookups (one per image) and 3 rule applies (one per artifact) for 11 pods", s, base)
 	}
 }
 
