@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -291,5 +292,73 @@ func TestAdmitRegistryHangs(t *testing.T) {
 	}
 	if r.Allowed || !strings.Contains(r.Result.Message, "refused by on_error=deny") || !strings.Contains(r.Result.Message, "within the policy's timeout 500ms") {
 		t.Fatalf("hanging registry: %+v", r.Result)
+	}
+}
+
+// TestAffinityIdempotent: a pod admitted again (reinvocationPolicy
+// IfNeeded, or a copy of an admitted pod) gets the same affinity, not its
+// image's terms twice.
+func TestAffinityIdempotent(t *testing.T) {
+	w := newTestWebhook(t, nil)
+	pod := &corev1.Pod{}
+	once, err := w.affinity(pod, []ImageDecision{{placement: placed(t, digestA)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pod.Spec.Affinity = once
+	twice, err := w.affinity(pod, []ImageDecision{{placement: placed(t, digestA)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, b := jsonOf(t, once), jsonOf(t, twice); a != b {
+		t.Fatalf("admitted twice:\n%s\nonce:\n%s", b, a)
+	}
+}
+
+// BenchmarkAdmitWarm: one admission of a pod whose image's placement and
+// rule are cached (every replica after the first), reported with its P99.
+func BenchmarkAdmitWarm(b *testing.B) {
+	dc, err := dynamic.NewForConfig(&rest.Config{Host: "http://127.0.0.1:1"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	w, err := New(Config{Dynamic: dc, AllowedRegistries: []string{"registry.example.com"}, CacheTTL: time.Hour})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	s, _, err := spec.Parse([]byte(twoSets))
+	if err != nil {
+		b.Fatal(err)
+	}
+	res, err := schedule.Generate(s, schedule.Options{Repository: RuleRepository(digestA)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	p := &placement{Artifact: digestA, Result: res}
+	image := "registry.example.com/team/app:v1"
+	w.images.Get(ctx, "registry.example.com/team/app:v1", func(context.Context) (*placement, error) { return p, nil }, nil)
+	w.rules.Get(ctx, res.NodeFeatureRule.Name, func(context.Context) (string, error) { return "created", nil }, nil)
+	raw, err := json.Marshal(podOf(image, "registry.example.com/team/app:v1"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	req := &admissionv1.AdmissionRequest{UID: "u", Kind: metav1.GroupVersionKind{Version: "v1", Kind: "Pod"},
+		Operation: admissionv1.Create, Namespace: "default", Object: runtime.RawExtension{Raw: raw}}
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for b.Loop() {
+		start := time.Now()
+		r := w.Admit(ctx, req)
+		lat = append(lat, time.Since(start))
+		if r.Patch == nil {
+			b.Fatal("no patch")
+		}
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
+	if w.Stats().RegistryLookups != 0 {
+		b.Fatal("the warm path looked an image up")
 	}
 }
