@@ -63,6 +63,7 @@ func run(ctx context.Context, args []string) error {
 		plainHTTP                          = fs.Bool("registry-plain-http", false, "talk plain HTTP to registries")
 		platform                           = fs.String("platform", "linux/amd64", "platform whose manifest and spec an index is judged by")
 		debug                              = fs.Bool("debug", false, "log at debug level")
+		daemonSet                          = fs.Bool("place-daemonset-pods", false, "place DaemonSet pods too (off: they are never touched)")
 		include, exclude, tags, registries list
 		namespaces                         = list{"kube-system"}
 	)
@@ -105,7 +106,7 @@ func run(ctx context.Context, args []string) error {
 	}
 	set := metrics.NewSet()
 	wh, err := webhook.New(webhook.Config{Policy: pol, AllowedRegistries: registries, ExcludeNamespaces: namespaces,
-		LabelPrefix: *prefix, Platform: p, CacheTTL: *ttl, CacheEntries: *entries, Dynamic: dc, Log: log, Observer: set,
+		PlaceDaemonSetPods: *daemonSet, LabelPrefix: *prefix, Platform: p, CacheTTL: *ttl, CacheEntries: *entries, Dynamic: dc, Log: log, Observer: set,
 		Target: target.Options{DockerConfig: *dockerCfg, CAFile: *caFile, PlainHTTP: *plainHTTP, Log: log}})
 	if err != nil {
 		return err

@@ -45,8 +45,8 @@ type Decision struct {
 }
 
 // Admit answers one AdmissionRequest. Anything but a Pod CREATE is allowed
-// untouched, as are pods with nodeName set and pods of excluded
-// namespaces; so is a pod none of whose images has a spec (unless
+// untouched, as are pods with nodeName set, pods of excluded namespaces
+// and, unless Config.PlaceDaemonSetPods, DaemonSet pods; so is a pod none of whose images has a spec (unless
 // on_missing=deny refuses it).
 func (w *Webhook) Admit(ctx context.Context, req *admissionv1.AdmissionRequest) *admissionv1.AdmissionResponse {
 	resp := &admissionv1.AdmissionResponse{UID: req.UID, Allowed: true}
@@ -62,7 +62,8 @@ func (w *Webhook) Admit(ctx context.Context, req *admissionv1.AdmissionRequest) 
 		ns = pod.Namespace
 	}
 	pol := w.cfg.Policy
-	if pol.Mode == policy.ModeOff || pod.Spec.NodeName != "" || w.cfg.namespaceExcluded(ns) {
+	if pol.Mode == policy.ModeOff || pod.Spec.NodeName != "" || w.cfg.namespaceExcluded(ns) ||
+		(!w.cfg.PlaceDaemonSetPods && daemonSetPod(&pod)) {
 		return resp
 	}
 	ctx, cancel := context.WithTimeout(ctx, pol.Timeout.Std())
@@ -130,6 +131,16 @@ func refuse(resp *admissionv1.AdmissionResponse, msg string) *admissionv1.Admiss
 	resp.Allowed = false
 	resp.Result = &metav1.Status{Status: metav1.StatusFailure, Reason: metav1.StatusReasonForbidden, Code: 403, Message: safetext.Escape(msg)}
 	return resp
+}
+
+// daemonSetPod reports whether a DaemonSet controls the pod.
+func daemonSetPod(p *corev1.Pod) bool {
+	for _, o := range p.OwnerReferences {
+		if o.Kind == "DaemonSet" && strings.HasPrefix(o.APIVersion, "apps/") && o.Controller != nil && *o.Controller {
+			return true
+		}
+	}
+	return false
 }
 
 func podName(p *corev1.Pod) string {

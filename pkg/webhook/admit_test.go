@@ -218,9 +218,13 @@ func TestAdmitUntouched(t *testing.T) {
 	w := newTestWebhook(t, func(c *Config) { c.AllowedRegistries = []string{"127.0.0.1:*"}; c.Target.PlainHTTP = true })
 	bound := podOf(plain)
 	bound.Spec.NodeName = "n1"
+	yes := true
+	ds := podOf(plain)
+	ds.OwnerReferences = []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "DaemonSet", Name: "d", UID: "1", Controller: &yes}}
 	for name, req := range map[string]*admissionv1.AdmissionRequest{
 		"excluded namespace": review(t, "kube-system", podOf(plain)),
 		"nodeName":           review(t, "default", bound),
+		"DaemonSet pod":      review(t, "default", ds),
 	} {
 		if r := w.Admit(ctx, req); !r.Allowed || r.Patch != nil || reg.Requests() != pushed {
 			t.Errorf("%s: allowed %v, patch %s, %d registry requests", name, r.Allowed, r.Patch, reg.Requests()-pushed)
@@ -233,6 +237,14 @@ func TestAdmitUntouched(t *testing.T) {
 	}
 	if n := w.Stats().RegistryLookups; n != 1 {
 		t.Errorf("3 pods of a spec-less image cost %d lookups, want 1 (negative answers are cached)", n)
+	}
+	places := newTestWebhook(t, func(c *Config) {
+		c.AllowedRegistries = []string{"127.0.0.1:*"}
+		c.Target.PlainHTTP = true
+		c.PlaceDaemonSetPods = true
+	})
+	if places.Admit(ctx, review(t, "default", ds)); places.Stats().RegistryLookups != 1 {
+		t.Error("with PlaceDaemonSetPods, a DaemonSet pod's image is looked up")
 	}
 	deny := newTestWebhook(t, func(c *Config) {
 		c.AllowedRegistries = []string{"127.0.0.1:*"}

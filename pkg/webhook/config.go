@@ -46,6 +46,11 @@ type Config struct {
 	AllowedRegistries []string
 	// ExcludeNamespaces are namespaces whose pods are never touched.
 	ExcludeNamespaces []string
+	// PlaceDaemonSetPods, set, places DaemonSet pods too. Off, they are
+	// never touched: the DaemonSet controller already pins each to its
+	// node, and an affinity no label satisfies would leave it Pending
+	// there for good (the node's pull-time check still judges the image).
+	PlaceDaemonSetPods bool
 	// LabelPrefix of the set labels; empty: schedule.DefaultLabelPrefix.
 	// nfd-master must be allowed to write it (-extra-label-ns).
 	LabelPrefix string
