@@ -22,6 +22,7 @@ import (
 	"github.com/nfd-compat/nfd-compat/pkg/policy"
 	"github.com/nfd-compat/nfd-compat/pkg/schedule"
 	"github.com/nfd-compat/nfd-compat/pkg/spec"
+	"github.com/nfd-compat/nfd-compat/pkg/target"
 )
 
 const twoSets = `version: v1alpha1
@@ -372,5 +373,22 @@ func BenchmarkAdmitWarm(b *testing.B) {
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
 	if w.Stats().RegistryLookups != 0 {
 		b.Fatal("the warm path looked an image up")
+	}
+}
+
+// TestAdmitRedacts: a registry that quotes the webhook's credentials in its
+// error body never gets them into the admission answer.
+func TestAdmitRedacts(t *testing.T) {
+	reg := testregistry.Start(t, testregistry.GGCRReferrers, testregistry.EchoAuthorization(401))
+	w := newTestWebhook(t, func(c *Config) {
+		c.AllowedRegistries = []string{"127.0.0.1:*"}
+		c.Target.PlainHTTP = true
+		c.Target.Credentials = &target.Credentials{Username: "user", Password: "s3cretPassw0rd"}
+		c.Policy.OnError = policy.Deny
+	})
+	r := w.Admit(context.Background(), review(t, "default", podOf(reg.Ref("app", "v1"))))
+	out := jsonOf(t, r)
+	if r.Allowed || strings.Contains(out, "s3cretPassw0rd") || strings.Contains(out, "dXNlcjpzM2NyZXRQYXNzdzByZA") {
+		t.Fatalf("answer holds the credentials or allowed: %s", out)
 	}
 }
