@@ -35,6 +35,9 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	err := run(ctx, os.Args[1:])
 	stop()
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "nfd-compat-webhook:", err)
 		os.Exit(1)
@@ -86,7 +89,7 @@ func run(ctx context.Context, args []string) error {
 	pol.Mode, pol.OnMissing, pol.OnError, pol.Timeout = policy.Mode(*mode), policy.Action(*onMissing), policy.Action(*onError), policy.Duration(*timeout)
 	pol.Include, pol.Exclude, pol.Tags = include, exclude, tags
 	if err := pol.Validate(); err != nil {
-		return err
+		return fmt.Errorf("-mode, -on-missing, -on-error and -timeout take the node policy's values (named by its keys below): %w", err)
 	}
 	if ns := os.Getenv("POD_NAMESPACE"); ns != "" {
 		namespaces = append(namespaces, ns)
