@@ -33,6 +33,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/dynamic"
+	"oras.land/oras-go/v2/registry/remote/auth"
 
 	tcp "github.com/nfd-compat/nfd-compat/internal/testcontrolplane"
 	"github.com/nfd-compat/nfd-compat/internal/testimage"
@@ -268,8 +269,65 @@ func TestWebhookCluster(t *testing.T) {
 	if err != nil || !strings.Contains(string(body), `verdict="compatible"`) || !strings.Contains(string(body), `verdict="missing"`) {
 		t.Errorf("/metrics (%v):\n%s", err, body)
 	}
+	t.Run("imagePullSecrets", func(t *testing.T) { testWebhookPullSecrets(t, cp, log) })
 	if s := wh.Stats(); s.RegistryLookups-base.RegistryLookups != 4 || s.RuleApplies != 3 {
 		t.Errorf("stats %+v (before the pods %+v): want 4 registry lookups (one per image) and 3 rule applies (one per artifact) for 11 pods", s, base)
+	}
+}
+
+// testWebhookPullSecrets: with PullSecrets, a pod's imagePullSecrets open
+// a private registry; the same image without the secret is not answered
+// from that cache entry (on_error decides).
+func testWebhookPullSecrets(t *testing.T, cp *tcp.ControlPlane, log *logrus.Logger) {
+	ctx := context.Background()
+	priv := testregistry.Start(t, testregistry.GGCRReferrers, testregistry.BasicAuth(user, password))
+	repo := priv.Repo(t, "private")
+	repo.Client = &auth.Client{Credential: auth.StaticCredential(priv.Host, auth.Credential{Username: user, Password: password})}
+	desc, err := testimage.Push(ctx, repo, "v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile("testdata/gpu-only-spec.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := artifact.Attach(ctx, repo, desc, data, artifact.AttachOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	ns := "webhook-secrets"
+	cp.CreateNamespace(t, ns)
+	cfgJSON := fmt.Sprintf(`{"auths":{%q:{"auth":%q}}}`, "http://"+priv.Host, base64.StdEncoding.EncodeToString([]byte(user+":"+password)))
+	if _, err := cp.Client.CoreV1().Secrets(ns).Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "regcred"},
+		Type: corev1.SecretTypeDockerConfigJson, Data: map[string][]byte{corev1.DockerConfigJsonKey: []byte(cfgJSON)}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	pol := policy.Default()
+	pol.OnError = policy.Deny
+	ws, err := webhook.New(webhook.Config{Policy: pol, PullSecrets: true, AllowedRegistries: []string{priv.Host},
+		Target: target.Options{PlainHTTP: true}, Dynamic: cp.Dynamic, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admit := func(secrets ...string) *admissionv1.AdmissionResponse {
+		pod := podFrom(ns, "p", corev1.PodTemplateSpec{Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: priv.Ref("private", "v1")}}}})
+		for _, s := range secrets {
+			pod.Spec.ImagePullSecrets = append(pod.Spec.ImagePullSecrets, corev1.LocalObjectReference{Name: s})
+		}
+		raw, err := json.Marshal(pod)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ws.Admit(ctx, &admissionv1.AdmissionRequest{UID: "s", Kind: metav1.GroupVersionKind{Version: "v1", Kind: "Pod"},
+			Operation: admissionv1.Create, Namespace: ns, Object: runtime.RawExtension{Raw: raw}})
+	}
+	if r := admit("missing", "regcred"); !r.Allowed || !strings.Contains(string(r.Patch), "nodeAffinity") {
+		t.Fatalf("with the pull secret (after a missing one): allowed %v, %+v, patch %s", r.Allowed, r.Result, r.Patch)
+	}
+	for _, secrets := range [][]string{nil, {"missing"}} {
+		r := admit(secrets...)
+		if r.Allowed || !strings.Contains(r.Result.Message, "refused by on_error=deny") || !strings.Contains(r.Result.Message, "wants credentials and none were found") {
+			t.Fatalf("secrets %v: want no-credentials refused by on_error, got allowed %v, %+v", secrets, r.Allowed, r.Result)
+		}
 	}
 }
 

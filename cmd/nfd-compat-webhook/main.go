@@ -67,6 +67,7 @@ func run(ctx context.Context, args []string) error {
 		platform                           = fs.String("platform", "linux/amd64", "platform whose manifest and spec an index is judged by")
 		debug                              = fs.Bool("debug", false, "log at debug level")
 		daemonSet                          = fs.Bool("place-daemonset-pods", false, "place DaemonSet pods too (off: they are never touched)")
+		pullSecrets                        = fs.Bool("pull-secrets", false, "use pods' imagePullSecrets for their registries (needs get on secrets: see docs/webhook.md)")
 		include, exclude, tags, registries list
 		namespaces                         = list{"kube-system"}
 	)
@@ -109,7 +110,7 @@ func run(ctx context.Context, args []string) error {
 	}
 	set := metrics.NewSet()
 	wh, err := webhook.New(webhook.Config{Policy: pol, AllowedRegistries: registries, ExcludeNamespaces: namespaces,
-		PlaceDaemonSetPods: *daemonSet, LabelPrefix: *prefix, Platform: p, CacheTTL: *ttl, CacheEntries: *entries, Dynamic: dc, Log: log, Observer: set,
+		PlaceDaemonSetPods: *daemonSet, PullSecrets: *pullSecrets, LabelPrefix: *prefix, Platform: p, CacheTTL: *ttl, CacheEntries: *entries, Dynamic: dc, Log: log, Observer: set,
 		Target: target.Options{DockerConfig: *dockerCfg, CAFile: *caFile, PlainHTTP: *plainHTTP, Log: log}})
 	if err != nil {
 		return err

@@ -71,7 +71,13 @@ func (w *Webhook) Admit(ctx context.Context, req *admissionv1.AdmissionRequest) 
 	// A dry run must have no side effects (sideEffects: NoneOnDryRun):
 	// its images are looked up, but no rule is applied.
 	dryRun := req.DryRun != nil && *req.DryRun
-	decisions := w.decideImages(ctx, podImages(&pod), dryRun)
+	var pullSecrets []string
+	if w.cfg.PullSecrets {
+		for _, s := range pod.Spec.ImagePullSecrets {
+			pullSecrets = append(pullSecrets, s.Name)
+		}
+	}
+	decisions := w.decideImages(ctx, podImages(&pod), dryRun, ns, pullSecrets)
 	log := w.cfg.Log.WithField("pod", ns+"/"+podName(&pod))
 
 	touched := false
@@ -168,17 +174,17 @@ func podImages(p *corev1.Pod) []string {
 }
 
 // decideImages decides every image at once, each bounded by ctx.
-func (w *Webhook) decideImages(ctx context.Context, images []string, dryRun bool) []ImageDecision {
+func (w *Webhook) decideImages(ctx context.Context, images []string, dryRun bool, ns string, pullSecrets []string) []ImageDecision {
 	out := make([]ImageDecision, len(images))
 	var wg sync.WaitGroup
 	for i, img := range images {
-		wg.Go(func() { out[i] = w.decideImage(ctx, img, dryRun) })
+		wg.Go(func() { out[i] = w.decideImage(ctx, img, dryRun, ns, pullSecrets) })
 	}
 	wg.Wait()
 	return out
 }
 
-func (w *Webhook) decideImage(ctx context.Context, image string, dryRun bool) ImageDecision {
+func (w *Webhook) decideImage(ctx context.Context, image string, dryRun bool, ns string, pullSecrets []string) ImageDecision {
 	pol := w.cfg.Policy
 	d := ImageDecision{Image: clean(image)}
 	verdict, reason := policy.Compatible, ""
@@ -191,7 +197,9 @@ func (w *Webhook) decideImage(ctx context.Context, image string, dryRun bool) Im
 		verdict, reason = policy.Error, err.Error()
 	} else if !w.cfg.registryAllowed(ref.Registry) {
 		verdict, reason = policy.Error, fmt.Sprintf("%v: %s (allow it with -allow-registry)", ErrRegistryNotAllowed, ref.Registry)
-	} else if p, _, err = w.lookup(ctx, ref.String()); err != nil {
+	} else if creds, identity, err := w.pullCredentials(ctx, ns, pullSecrets, ref.Registry); err != nil {
+		verdict, reason, cause = policy.Error, err.Error(), err
+	} else if p, _, err = w.lookup(ctx, ref.String(), creds, identity); err != nil {
 		verdict, reason, cause = policy.Error, err.Error(), err
 		if missing(err) {
 			verdict = policy.Missing

@@ -54,6 +54,11 @@ type Config struct {
 	// LabelPrefix of the set labels; empty: schedule.DefaultLabelPrefix.
 	// nfd-master must be allowed to write it (-extra-label-ns).
 	LabelPrefix string
+	// PullSecrets, set, uses the pod's imagePullSecrets for its
+	// registries (the webhook then needs get on secrets in every
+	// namespace it serves: a webhook compromise reads every pull secret).
+	// Off, only Target's credentials are used.
+	PullSecrets bool
 	// Target is how registries are reached (docker config, CA, hosts.toml).
 	Target target.Options
 	// Platform chooses an index's manifest and its spec; nil: linux/amd64.

@@ -36,17 +36,29 @@ func missing(err error) bool {
 // lookup returns the placement of an image, cached by reference: one
 // resolve, referrers listing and fetch per image per TTL, whatever the
 // number of pods; answers "no spec" are cached too.
-func (w *Webhook) lookup(ctx context.Context, ref string) (*placement, bool, error) {
-	return w.images.Get(ctx, ref, func(ctx context.Context) (*placement, error) {
+//
+// With a pull secret's credentials (identity names the secret's version),
+// the answer is cached for that secret only: a pod without it never gets
+// an answer its credentials were needed for.
+func (w *Webhook) lookup(ctx context.Context, ref string, creds *target.Credentials, identity string) (*placement, bool, error) {
+	key := ref
+	if identity != "" {
+		key += "\x00" + identity
+	}
+	return w.images.Get(ctx, key, func(ctx context.Context) (*placement, error) {
 		w.registryLookups.Add(1)
 		ctx, cancel := context.WithTimeout(ctx, w.cfg.Policy.Timeout.Std())
 		defer cancel()
-		return w.load(ctx, ref)
+		return w.load(ctx, ref, creds)
 	}, missing)
 }
 
-func (w *Webhook) load(ctx context.Context, ref string) (*placement, error) {
-	img, err := target.Open(ctx, ref, w.cfg.Target)
+func (w *Webhook) load(ctx context.Context, ref string, creds *target.Credentials) (*placement, error) {
+	opts := w.cfg.Target
+	if creds != nil {
+		opts.Credentials = creds
+	}
+	img, err := target.Open(ctx, ref, opts)
 	if err != nil {
 		return nil, err
 	}
