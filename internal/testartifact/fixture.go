@@ -117,3 +117,36 @@ func DeleteManifest(t testing.TB, reg *testregistry.Registry, repo, dgst string)
 		t.Fatalf("DELETE %s@%s: %s", repo, dgst, resp.Status)
 	}
 }
+
+// Kinds are the registries every request-count test runs on: with the
+// referrers API, without it, and distribution v3 (which has none either).
+var Kinds = []testregistry.Kind{testregistry.GGCRReferrers, testregistry.GGCRTagSchema, testregistry.Distribution}
+
+// ForEachKind runs f as a subtest per registry of Kinds, on a fresh
+// registry with the images of Push pushed with specFile.
+func ForEachKind(t *testing.T, specFile string, f func(t *testing.T, kind testregistry.Kind, reg *testregistry.Registry, cases []Case)) {
+	t.Helper()
+	for _, kind := range Kinds {
+		t.Run(string(kind), func(t *testing.T) {
+			reg := testregistry.Start(t, kind)
+			f(t, kind, reg, Push(t, reg, specFile))
+		})
+	}
+}
+
+// Attached pushes repo:v1 (an image of one manifest) with specYAML
+// attached, and returns the artifact's digest.
+func Attached(t testing.TB, reg *testregistry.Registry, repo string, specYAML []byte) string {
+	t.Helper()
+	ctx := context.Background()
+	r := reg.Repo(t, repo)
+	img, err := testimage.Push(ctx, r, "v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := artifact.Attach(ctx, r, img, specYAML, artifact.AttachOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a.Digest.String()
+}

@@ -1,7 +1,6 @@
 package target
 
 import (
-	"bytes"
 	"context"
 	"strings"
 	"testing"
@@ -9,27 +8,20 @@ import (
 	"github.com/containerd/log"
 	"github.com/sirupsen/logrus"
 
+	"github.com/nfd-compat/nfd-compat/internal/testlog"
 	"github.com/nfd-compat/nfd-compat/internal/testregistry"
 )
-
-func bufferLogger(level logrus.Level) (*logrus.Logger, *bytes.Buffer) {
-	var buf bytes.Buffer
-	l := logrus.New()
-	l.SetOutput(&buf)
-	l.SetLevel(level)
-	return l, &buf
-}
 
 // containerd's hosts.toml messages go to Options.Log, never to a logger
 // the caller's context happens to carry (the old handshake used one).
 func TestContainerdLogGoesToOptionsLog(t *testing.T) {
 	reg := testregistry.Start(t, testregistry.GGCRReferrers)
-	ctxLog, ctxBuf := bufferLogger(logrus.DebugLevel)
+	ctxLog, ctxBuf := testlog.Buffer(logrus.DebugLevel)
 	ctx := log.WithLogger(context.Background(), logrus.NewEntry(ctxLog))
 
 	// A localhost registry without hosts.toml: containerd says, at Info,
 	// that it will try HTTPS first.
-	optLog, optBuf := bufferLogger(logrus.DebugLevel)
+	optLog, optBuf := testlog.Buffer(logrus.DebugLevel)
 	if _, err := Open(ctx, reg.Host+"/app:v1", Options{HostsDir: t.TempDir(), DockerConfig: noCreds(t), Log: optLog}); err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +29,7 @@ func TestContainerdLogGoesToOptionsLog(t *testing.T) {
 		t.Errorf("Options.Log should get containerd's Info at Debug:\n%s", got)
 	}
 	// At Info, the caller's log keeps none of it.
-	quiet, quietBuf := bufferLogger(logrus.InfoLevel)
+	quiet, quietBuf := testlog.Buffer(logrus.InfoLevel)
 	if _, err := Open(ctx, reg.Host+"/app:v1", Options{HostsDir: t.TempDir(), DockerConfig: noCreds(t), Log: quiet}); err != nil {
 		t.Fatal(err)
 	}

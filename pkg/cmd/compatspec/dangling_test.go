@@ -11,6 +11,7 @@ import (
 	"oras.land/oras-go/v2/errdef"
 
 	"github.com/nfd-compat/nfd-compat/internal/testartifact"
+	"github.com/nfd-compat/nfd-compat/internal/testlog"
 	"github.com/nfd-compat/nfd-compat/internal/testregistry"
 	"github.com/nfd-compat/nfd-compat/pkg/cmd/compatspec"
 	"github.com/nfd-compat/nfd-compat/pkg/target"
@@ -22,9 +23,8 @@ import (
 func TestGetSkipsDangling(t *testing.T) {
 	reg := testregistry.Start(t, testregistry.GGCRTagSchema)
 	ref, _, _, newer := testartifact.Dangling(t, reg, "app", "../../../examples/gpu-spec.yaml")
-	var out, logs bytes.Buffer
-	l := logrus.New()
-	l.SetOutput(&logs)
+	var out bytes.Buffer
+	l, logs := testlog.Buffer(logrus.InfoLevel)
 	img := target.ImageOptions{Ref: ref, Target: target.Options{PlainHTTP: true}}
 	if err := compatspec.Get(context.Background(), compatspec.GetOptions{Image: img, Stdout: &out, Log: l}); err != nil {
 		t.Fatal(err)

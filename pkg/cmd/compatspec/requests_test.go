@@ -23,46 +23,42 @@ import (
 // resolve costs what the HEAD did, and with --platform the index it brings
 // serves the platform lookup as oras.Resolve's did.
 func TestRegistryRequests(t *testing.T) {
-	type counts struct{ get, validate int64 }
-	for _, tc := range []struct {
-		kind testregistry.Kind
-		want map[string]counts
-	}{
-		{testregistry.GGCRReferrers, map[string]counts{"app": {4, 4}, "multi": {4, 4}, "perplatform": {4, 4}}},
-		{testregistry.GGCRTagSchema, map[string]counts{"app": {5, 5}, "multi": {5, 5}, "perplatform": {5, 5}}},
-		{testregistry.Distribution, map[string]counts{"app": {5, 5}, "multi": {5, 5}, "perplatform": {5, 5}}},
-	} {
-		t.Run(string(tc.kind), func(t *testing.T) {
-			reg := testregistry.Start(t, tc.kind)
-			for _, c := range testartifact.Push(t, reg, "../../../examples/gpu-spec.yaml") {
-				var platform *ocispec.Platform
-				if c.Name == "perplatform" {
-					platform = testartifact.AMD64
-				}
-				img := target.ImageOptions{Ref: c.Ref, Target: target.Options{PlainHTTP: true}, Platform: platform}
-				var out bytes.Buffer
-				before := reg.Requests()
-				if err := compatspec.Get(context.Background(), compatspec.GetOptions{Image: img, Stdout: &out}); err != nil {
-					t.Fatalf("get-spec %s: %v", c.Ref, err)
-				}
-				if got := reg.Requests() - before; got != tc.want[c.Name].get {
-					t.Errorf("get-spec %s: %d registry requests, want %d", c.Name, got, tc.want[c.Name].get)
-				}
-				if !strings.HasSuffix(out.String(), "# "+c.Name+"\n") {
-					t.Errorf("get-spec %s printed another spec:\n%s", c.Name, out.String())
-				}
-				out.Reset()
-				before = reg.Requests()
-				if err := compatspec.Validate(context.Background(), compatspec.ValidateOptions{Image: &img, Output: output.JSON, Stdout: &out}); err != nil {
-					t.Fatalf("validate-spec %s: %v", c.Ref, err)
-				}
-				if got := reg.Requests() - before; got != tc.want[c.Name].validate {
-					t.Errorf("validate-spec %s: %d registry requests, want %d", c.Name, got, tc.want[c.Name].validate)
-				}
-				if !strings.Contains(out.String(), c.Artifact) {
-					t.Errorf("validate-spec %s did not check %s:\n%s", c.Name, c.Artifact, out.String())
-				}
-			}
-		})
+	// Per registry kind, the same for every image.
+	want := map[testregistry.Kind]struct{ get, validate int64 }{
+		testregistry.GGCRReferrers: {4, 4},
+		testregistry.GGCRTagSchema: {5, 5},
+		testregistry.Distribution:  {5, 5},
 	}
+	testartifact.ForEachKind(t, "../../../examples/gpu-spec.yaml", func(t *testing.T, kind testregistry.Kind, reg *testregistry.Registry, cases []testartifact.Case) {
+		want := want[kind]
+		for _, c := range cases {
+			var platform *ocispec.Platform
+			if c.Name == "perplatform" {
+				platform = testartifact.AMD64
+			}
+			img := target.ImageOptions{Ref: c.Ref, Target: target.Options{PlainHTTP: true}, Platform: platform}
+			var out bytes.Buffer
+			before := reg.Requests()
+			if err := compatspec.Get(context.Background(), compatspec.GetOptions{Image: img, Stdout: &out}); err != nil {
+				t.Fatalf("get-spec %s: %v", c.Ref, err)
+			}
+			if got := reg.Requests() - before; got != want.get {
+				t.Errorf("get-spec %s: %d registry requests, want %d", c.Name, got, want.get)
+			}
+			if !strings.HasSuffix(out.String(), "# "+c.Name+"\n") {
+				t.Errorf("get-spec %s printed another spec:\n%s", c.Name, out.String())
+			}
+			out.Reset()
+			before = reg.Requests()
+			if err := compatspec.Validate(context.Background(), compatspec.ValidateOptions{Image: &img, Output: output.JSON, Stdout: &out}); err != nil {
+				t.Fatalf("validate-spec %s: %v", c.Ref, err)
+			}
+			if got := reg.Requests() - before; got != want.validate {
+				t.Errorf("validate-spec %s: %d registry requests, want %d", c.Name, got, want.validate)
+			}
+			if !strings.Contains(out.String(), c.Artifact) {
+				t.Errorf("validate-spec %s did not check %s:\n%s", c.Name, c.Artifact, out.String())
+			}
+		}
+	})
 }

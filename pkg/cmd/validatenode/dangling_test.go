@@ -10,6 +10,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/nfd-compat/nfd-compat/internal/testartifact"
+	"github.com/nfd-compat/nfd-compat/internal/testlog"
 	"github.com/nfd-compat/nfd-compat/internal/testregistry"
 	"github.com/nfd-compat/nfd-compat/pkg/cmd/validatenode"
 )
@@ -20,10 +21,9 @@ import (
 func TestDanglingArtifactSkipped(t *testing.T) {
 	reg := testregistry.Start(t, testregistry.Distribution)
 	ref, _, older, newer := testartifact.Dangling(t, reg, "app", "../../../examples/gpu-spec.yaml")
-	var out, logs bytes.Buffer
+	var out bytes.Buffer
 	opts := validateOptions(ref, testartifact.AMD64, "", &out)
-	l := logrus.New()
-	l.SetOutput(&logs)
+	l, logs := testlog.Buffer(logrus.InfoLevel)
 	opts.Log = l
 	if err := validatenode.Run(context.Background(), opts); err != nil {
 		t.Fatalf("validate-node: %v\n%s", err, logs.String())

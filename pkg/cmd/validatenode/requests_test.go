@@ -14,7 +14,6 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/nfd-compat/nfd-compat/internal/testartifact"
-	"github.com/nfd-compat/nfd-compat/internal/testimage"
 	"github.com/nfd-compat/nfd-compat/internal/testregistry"
 	"github.com/nfd-compat/nfd-compat/pkg/artifact"
 	"github.com/nfd-compat/nfd-compat/pkg/cmd/validatenode"
@@ -43,94 +42,80 @@ func TestRegistryRequests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	amd64 := &ocispec.Platform{OS: "linux", Architecture: "amd64"}
+	amd64 := testartifact.AMD64
 	type counts struct{ image, indexSpec, platformSpec int64 }
-	for _, tc := range []struct {
-		kind       testregistry.Kind
-		cold, warm counts
-	}{
-		{testregistry.GGCRReferrers, counts{4, 5, 4}, counts{2, 3, 2}},
-		{testregistry.GGCRTagSchema, counts{5, 6, 5}, counts{3, 4, 3}},
+	tcs := map[testregistry.Kind]struct{ cold, warm counts }{
+		testregistry.GGCRReferrers: {counts{4, 5, 4}, counts{2, 3, 2}},
+		testregistry.GGCRTagSchema: {counts{5, 6, 5}, counts{3, 4, 3}},
 		// distribution v3.1.2 has no referrers API either.
-		{testregistry.Distribution, counts{5, 6, 5}, counts{3, 4, 3}},
-	} {
-		t.Run(string(tc.kind), func(t *testing.T) {
-			reg := testregistry.Start(t, tc.kind)
-			cases := testartifact.Push(t, reg, "../../../examples/gpu-spec.yaml")
-			app := cases[0]
-			check := func(phase, cacheDir string, want counts) {
-				t.Helper()
-				for _, c := range cases {
-					want := map[string]int64{"app": want.image, "multi": want.indexSpec, "perplatform": want.platformSpec}[c.Name]
-					before := reg.Requests()
-					res := validate(t, c.Ref, amd64, cacheDir)
-					if got := reg.Requests() - before; got != want {
-						t.Errorf("%s: %s: %d registry requests, want %d", phase, c.Ref, got, want)
-					}
-					if res.Artifact != c.Artifact {
-						t.Errorf("%s: %s: artifact %s, want %s", phase, c.Ref, res.Artifact, c.Artifact)
-					}
-				}
-			}
-			check("uncached", "", tc.cold)
-			cacheDir := t.TempDir()
-			check("cold", cacheDir, tc.cold)
-			check("warm", cacheDir, tc.warm)
-			check("warm again", cacheDir, tc.warm)
-			// A directory that cannot be created: uncached, not an error.
-			notDir := filepath.Join(t.TempDir(), "file")
-			if err := os.WriteFile(notDir, nil, 0o600); err != nil {
-				t.Fatal(err)
-			}
-			check("unwritable cache", filepath.Join(notDir, "cache"), tc.cold)
-
-			// A newer spec attached after the cached runs: the referrers
-			// are asked every time, so it is seen (and its manifest and
-			// blob fetched once, then cached).
-			d, err := artifact.Attach(ctx, reg.Repo(t, "app"), app.Root, append(slices.Clone(specYAML), "# newer\n"...), artifact.AttachOptions{Created: time.Unix(2e9, 0)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			newer := d.Digest.String()
-			for i, want := range []int64{tc.warm.image + 2, tc.warm.image} {
-				before := reg.Requests()
-				res := validate(t, app.Ref, amd64, cacheDir)
-				if got := reg.Requests() - before; got != want {
-					t.Errorf("after a new artifact, run %d: %d registry requests, want %d", i+1, got, want)
-				}
-				if res.Artifact != newer {
-					t.Errorf("after a new artifact, run %d: artifact %s, want the new %s", i+1, res.Artifact, newer)
-				}
-			}
-
-			err = validatenode.Run(ctx, validateOptions(reg.Ref("nosuch", "v1"), amd64, "", &bytes.Buffer{}))
-			if !errors.Is(err, target.ErrImageNotFound) {
-				t.Errorf("missing image: err = %v, want ErrImageNotFound", err)
-			}
-		})
+		testregistry.Distribution: {counts{5, 6, 5}, counts{3, 4, 3}},
 	}
+	testartifact.ForEachKind(t, "../../../examples/gpu-spec.yaml", func(t *testing.T, kind testregistry.Kind, reg *testregistry.Registry, cases []testartifact.Case) {
+		tc := tcs[kind]
+		app := cases[0]
+		check := func(phase, cacheDir string, want counts) {
+			t.Helper()
+			for _, c := range cases {
+				want := map[string]int64{"app": want.image, "multi": want.indexSpec, "perplatform": want.platformSpec}[c.Name]
+				before := reg.Requests()
+				res := validate(t, c.Ref, amd64, cacheDir)
+				if got := reg.Requests() - before; got != want {
+					t.Errorf("%s: %s: %d registry requests, want %d", phase, c.Ref, got, want)
+				}
+				if res.Artifact != c.Artifact {
+					t.Errorf("%s: %s: artifact %s, want %s", phase, c.Ref, res.Artifact, c.Artifact)
+				}
+			}
+		}
+		check("uncached", "", tc.cold)
+		cacheDir := t.TempDir()
+		check("cold", cacheDir, tc.cold)
+		check("warm", cacheDir, tc.warm)
+		check("warm again", cacheDir, tc.warm)
+		// A directory that cannot be created: uncached, not an error.
+		notDir := filepath.Join(t.TempDir(), "file")
+		if err := os.WriteFile(notDir, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		check("unwritable cache", filepath.Join(notDir, "cache"), tc.cold)
+
+		// A newer spec attached after the cached runs: the referrers
+		// are asked every time, so it is seen (and its manifest and
+		// blob fetched once, then cached).
+		d, err := artifact.Attach(ctx, reg.Repo(t, "app"), app.Root, append(slices.Clone(specYAML), "# newer\n"...), artifact.AttachOptions{Created: time.Unix(2e9, 0)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		newer := d.Digest.String()
+		for i, want := range []int64{tc.warm.image + 2, tc.warm.image} {
+			before := reg.Requests()
+			res := validate(t, app.Ref, amd64, cacheDir)
+			if got := reg.Requests() - before; got != want {
+				t.Errorf("after a new artifact, run %d: %d registry requests, want %d", i+1, got, want)
+			}
+			if res.Artifact != newer {
+				t.Errorf("after a new artifact, run %d: artifact %s, want the new %s", i+1, res.Artifact, newer)
+			}
+		}
+
+		err = validatenode.Run(ctx, validateOptions(reg.Ref("nosuch", "v1"), amd64, "", &bytes.Buffer{}))
+		if !errors.Is(err, target.ErrImageNotFound) {
+			t.Errorf("missing image: err = %v, want ErrImageNotFound", err)
+		}
+	})
 }
 
 // TestCacheVerifiedOnRead: a cached blob that was tampered with is not
 // used; the run fetches it again from the registry and gets it right.
 func TestCacheVerifiedOnRead(t *testing.T) {
-	ctx := context.Background()
 	specYAML, err := os.ReadFile("../../../examples/gpu-spec.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	reg := testregistry.Start(t, testregistry.GGCRReferrers)
-	r := reg.Repo(t, "app")
-	img, err := testimage.Push(ctx, r, "v1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := artifact.Attach(ctx, r, img, specYAML, artifact.AttachOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := testartifact.Attached(t, reg, "app", specYAML)
 	cacheDir := t.TempDir()
-	amd64 := &ocispec.Platform{OS: "linux", Architecture: "amd64"}
+	amd64 := testartifact.AMD64
 	validate(t, reg.Ref("app", "v1"), amd64, cacheDir)
 	blobs, _ := filepath.Glob(filepath.Join(cacheDir, "blobs", "sha256", "*"))
 	if len(blobs) != 2 {
@@ -151,8 +136,8 @@ func TestCacheVerifiedOnRead(t *testing.T) {
 	if got := reg.Requests() - before; got != 4 {
 		t.Errorf("with a tampered cache: %d registry requests, want 4 (as cold)", got)
 	}
-	if res.Artifact != a.Digest.String() {
-		t.Errorf("artifact %s, want %s", res.Artifact, a.Digest)
+	if res.Artifact != a {
+		t.Errorf("artifact %s, want %s", res.Artifact, a)
 	}
 	before = reg.Requests()
 	validate(t, reg.Ref("app", "v1"), amd64, cacheDir)
