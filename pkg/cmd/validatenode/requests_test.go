@@ -12,8 +12,10 @@ import (
 	"time"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/sirupsen/logrus"
 
 	"github.com/nfd-compat/nfd-compat/internal/testartifact"
+	"github.com/nfd-compat/nfd-compat/internal/testlog"
 	"github.com/nfd-compat/nfd-compat/internal/testregistry"
 	"github.com/nfd-compat/nfd-compat/pkg/artifact"
 	"github.com/nfd-compat/nfd-compat/pkg/cmd/validatenode"
@@ -168,4 +170,26 @@ func validate(t *testing.T, ref string, platform *ocispec.Platform, cacheDir str
 		t.Fatalf("%s: %v\n%s", ref, err, out.String())
 	}
 	return res
+}
+
+// TestDanglingArtifactSkipped: on a registry without the referrers API,
+// the tag index lists a newer artifact whose manifest is gone (issue 8 §3);
+// validate-node evaluates the older one and warns, instead of exiting 2.
+func TestDanglingArtifactSkipped(t *testing.T) {
+	d := testartifact.Dangling(t, testregistry.Distribution, "../../../examples/gpu-spec.yaml")
+	var out bytes.Buffer
+	opts := validateOptions(d.Ref, testartifact.AMD64, "", &out)
+	l, logs := testlog.Buffer(logrus.InfoLevel)
+	opts.Log = l
+	if err := validatenode.Run(context.Background(), opts); err != nil {
+		t.Fatalf("validate-node: %v\n%s", err, logs.String())
+	}
+	var res validatenode.Result
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Artifact != d.Older {
+		t.Errorf("artifact %s, want the older %s", res.Artifact, d.Older)
+	}
+	d.Warned(t, logs.String())
 }
