@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/containerd/log"
 	"github.com/sirupsen/logrus"
 
 	"github.com/nfd-compat/nfd-compat/internal/testlog"
@@ -16,8 +15,7 @@ import (
 // the caller's context happens to carry (the old handshake used one).
 func TestContainerdLogGoesToOptionsLog(t *testing.T) {
 	reg := testregistry.Start(t, testregistry.GGCRReferrers)
-	ctxLog, ctxBuf := testlog.Buffer(logrus.DebugLevel)
-	ctx := log.WithLogger(context.Background(), logrus.NewEntry(ctxLog))
+	ctx, ctxBuf := testlog.Context(context.Background())
 
 	// A localhost registry without hosts.toml: containerd says, at Info,
 	// that it will try HTTPS first.

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/containerd/log"
 	"github.com/sirupsen/logrus"
 
 	"github.com/nfd-compat/nfd-compat/internal/testlog"
@@ -19,8 +18,7 @@ import (
 func TestContainerdLogInVerifierLog(t *testing.T) {
 	reg := testregistry.Start(t, testregistry.GGCRReferrers)
 	name, desc := pushImage(t, reg, "app", "v1", "")
-	cl, ctxLog := testlog.Buffer(logrus.DebugLevel)
-	ctx := log.WithLogger(context.Background(), logrus.NewEntry(cl))
+	ctx, ctxLog := testlog.Context(context.Background())
 
 	v, h := newVerifier(t, nil)
 	if _, err := v.Check(ctx, name, desc); err != nil {
