@@ -290,19 +290,11 @@ func assertSkipped(t *testing.T, what, stderr string, foreign map[string]ocispec
 // the spec).
 func TestRemoveOnLayoutDeletesOnlyTheArtifact(t *testing.T) {
 	ctx := context.Background()
-	dir := filepath.Join(t.TempDir(), "layout")
-	store, err := oci.New(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := testimage.Push(ctx, store, "") // untagged: only index.json's digest entry keeps it
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, store, img := testimage.Layout(t, "") // untagged: only index.json's digest entry keeps it
 	ref := dir + "@" + img.Digest.String()
 	var att compatspec.AttachResult
 	decodeJSON(t, must(t, 0, "attach-spec", "--oci-layout", ref, kepSpec, "-o", "json").stdout, &att)
-	store, err = oci.New(dir)
+	store, err := oci.New(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
