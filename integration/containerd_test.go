@@ -252,7 +252,7 @@ func checkCacheIntact(t *testing.T, dir string) {
 }
 
 // TestContainerdPullCommand: nfd-compat pull against a containerd without
-// a verifier: our own check decides, then the transfer service pulls.
+// a verifier: our own check decides, then nerdctl's pull runs.
 func TestContainerdPullCommand(t *testing.T) {
 	bins := needBins(t)
 	im := seedImages(t)

@@ -1,13 +1,10 @@
 package integration
 
-// No Kubernetes API server can run on the machines this project is built
-// and tested on (no container runtime for kind, no etcd or kube-apiserver
-// binaries for envtest), so `test` and `validate-node --cluster` run against
-// internal/testcluster: an in-process TLS server for the NodeFeature and
-// Node list endpoints that honours labelSelector, limit and continue. The
-// commands run unchanged through client-go's real path: kubeconfig file
-// (--kubeconfig and $KUBECONFIG), REST config, bearer token, HTTP, JSON
-// decoding into NFD's generated clientset types, pagination across namespaces.
+// `test --node` and `validate-node --cluster` run against a real etcd and
+// kube-apiserver with NFD's CRDs (internal/testcontrolplane), through
+// client-go's real path: kubeconfig file (--kubeconfig and $KUBECONFIG), REST
+// config, bearer token, HTTP, decoding into NFD's types, pagination across
+// namespaces, RBAC.
 
 import (
 	"context"
@@ -17,10 +14,9 @@ import (
 	"strings"
 	"testing"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	nfdv1alpha1 "sigs.k8s.io/node-feature-discovery/api/nfd/v1alpha1"
 
-	"github.com/nfd-compat/nfd-compat/internal/testcluster"
+	tcp "github.com/nfd-compat/nfd-compat/internal/testcontrolplane"
 	"github.com/nfd-compat/nfd-compat/pkg/cluster"
 	"github.com/nfd-compat/nfd-compat/pkg/cmd/ruletools"
 	"github.com/nfd-compat/nfd-compat/pkg/cmd/validatenode"
@@ -30,15 +26,16 @@ import (
 // clusterObjects: worker-1 (Intel, NVIDIA GPU, kernel 6.8), gpu-node and
 // cpu-node from the fixtures, and generated copies of worker-1.
 func clusterObjects(t testing.TB, generated int) []nfdv1alpha1.NodeFeature {
-	objs := testcluster.LoadNodeFeatures(t, fixtures+"/nodefeature.yaml")
+	objs := tcp.LoadNodeFeatures(t, fixtures+"/nodefeature.yaml")
 	base := objs[0]
-	objs = append(objs, testcluster.LoadNodeFeatures(t, fixtures+"/nodefeature-list.json")...)
-	return append(objs, testcluster.Generate(base, "gen", generated)...)
+	objs = append(objs, tcp.LoadNodeFeatures(t, fixtures+"/nodefeature-list.json")...)
+	return append(objs, tcp.Generate(base, "gen", generated)...)
 }
 
 func TestRulesTestCommand(t *testing.T) {
-	s := testcluster.New(t, clusterObjects(t, 3), nil)
-	kc := s.Kubeconfig(t)
+	cp := tcp.Start(t, tcp.Options{})
+	cp.CreateNodeFeatures(t, clusterObjects(t, 3)...)
+	kc := cp.Kubeconfig(t, tcp.Admin)
 	r := must(t, 0, "test", "-f", ruleFiles+"valid.yaml", "--node", "worker-1", "--kubeconfig", kc, "-o", "json")
 	var rep ruletools.RunReport
 	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || len(rep.Nodes) != 1 {
@@ -60,22 +57,26 @@ func TestRulesTestCommand(t *testing.T) {
 		t.Fatalf("stderr: %s", r.stderr)
 	}
 	must(t, 2, "test", "-f", ruleFiles+"valid.yaml", "--node", "worker-1", "--kubeconfig", "/does/not/exist")
+	// A user the API server knows but RBAC grants nothing.
+	r = must(t, 2, "test", "-f", ruleFiles+"valid.yaml", "--node", "worker-1", "--kubeconfig", cp.Kubeconfig(t, tcp.NoRBAC))
+	if !strings.Contains(r.stderr, `User "nobody" cannot list resource "nodefeatures"`) || !strings.Contains(r.stderr, "need list permission on NodeFeature objects") {
+		t.Fatalf("stderr: %s", r.stderr)
+	}
 }
 
 func TestValidateNodeCluster(t *testing.T) {
 	objs := clusterObjects(t, 2)
-	nodes := testcluster.Nodes(objs, func(n string) map[string]string {
+	nodes := tcp.Nodes(objs, func(n string) map[string]string {
 		if strings.HasPrefix(n, "gen-") {
 			return map[string]string{"pool": "gen"}
 		}
 		return map[string]string{"pool": "fixtures"}
 	})
-	nodes = append(nodes, testcluster.Nodes([]nfdv1alpha1.NodeFeature{{ObjectMeta: metav1.ObjectMeta{
-		Labels: map[string]string{nfdv1alpha1.NodeFeatureObjNodeNameLabel: "bare"}}}}, func(string) map[string]string {
-		return map[string]string{"pool": "bare"}
-	})...)
-	s := testcluster.New(t, objs, nodes)
-	kc := s.Kubeconfig(t)
+	nodes = append(nodes, tcp.NewNode("bare", map[string]string{"pool": "bare"}))
+	cp := tcp.Start(t, tcp.Options{})
+	cp.CreateNodeFeatures(t, objs...)
+	cp.CreateNodes(t, nodes...)
+	kc := cp.Kubeconfig(t, tcp.Admin)
 
 	// gpu-spec needs an NVIDIA GPU with its driver loaded: worker-1, its copies and gpu-node have them.
 	r := must(t, 0, "validate-node", "--cluster", "--spec", gpuSpec, "--kubeconfig", kc, "-o", "json")
@@ -112,15 +113,26 @@ func TestValidateNodeCluster(t *testing.T) {
 		t.Fatalf("bare node:\n%s", r.stdout)
 	}
 	must(t, 2, "validate-node", "--spec", gpuSpec, "--selector", "pool=gen")
+	// An existence selector and a set-based one, parsed by the real API server.
+	r = must(t, 0, "validate-node", "--cluster", "--spec", gpuSpec, "--kubeconfig", kc, "--selector", "pool,pool notin (bare,fixtures)", "-o", "json")
+	if err := json.Unmarshal([]byte(r.stdout), &fr); err != nil || len(fr.Nodes) != 2 || fr.Nodes[0].Node != "gen-00000" || fr.Nodes[1].Node != "gen-00001" {
+		t.Fatalf("set-based selector: %v\n%s", err, r.stdout)
+	}
+	// RBAC: listing nodes for --selector needs its own permission.
+	r = must(t, 2, "validate-node", "--cluster", "--spec", gpuSpec, "--kubeconfig", cp.Kubeconfig(t, tcp.NoRBAC), "--selector", "pool=gen")
+	if !strings.Contains(r.stderr, `cannot list resource "nodes"`) || !strings.Contains(r.stderr, "need list permission on nodes") {
+		t.Fatalf("stderr: %s", r.stderr)
+	}
 }
 
 // BenchmarkValidateNodeCluster: validate-node --cluster over 5,000 nodes'
-// NodeFeature objects (plus 1,250 third-party ones) served by the stand-in
-// API server in pages of 500.
+// NodeFeature objects (plus 1,250 third-party ones) served by a real
+// kube-apiserver in pages of 500 (make bench-cluster).
 func BenchmarkValidateNodeCluster(b *testing.B) {
 	objs := clusterObjects(b, 5000)
-	s := testcluster.New(b, objs, nil)
-	copts := cluster.Options{Kubeconfig: s.Kubeconfig(b)}
+	cp := tcp.Start(b, tcp.Options{})
+	cp.CreateNodeFeatures(b, objs...)
+	copts := cluster.Options{Kubeconfig: cp.Kubeconfig(b, tcp.Admin)}
 	spec, err := os.ReadFile(gpuSpec)
 	if err != nil {
 		b.Fatal(err)
@@ -145,9 +157,9 @@ func BenchmarkValidateNodeCluster(b *testing.B) {
 // BenchmarkClusterList is the listing and merging part of
 // BenchmarkValidateNodeCluster alone.
 func BenchmarkClusterList(b *testing.B) {
-	objs := clusterObjects(b, 5000)
-	s := testcluster.New(b, objs, nil)
-	c, err := cluster.New(cluster.Options{Kubeconfig: s.Kubeconfig(b)})
+	cp := tcp.Start(b, tcp.Options{})
+	cp.CreateNodeFeatures(b, clusterObjects(b, 5000)...)
+	c, err := cluster.New(cluster.Options{Kubeconfig: cp.Kubeconfig(b, tcp.Admin)})
 	if err != nil {
 		b.Fatal(err)
 	}

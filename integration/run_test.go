@@ -17,7 +17,7 @@ type result struct {
 }
 
 // run runs nfd-compat with args in-process, as main does, with stdin.
-func run(t *testing.T, stdin string, args ...string) result {
+func run(t testing.TB, stdin string, args ...string) result {
 	t.Helper()
 	var out, errb bytes.Buffer
 	cmd := cli.New()
@@ -34,7 +34,7 @@ func run(t *testing.T, stdin string, args ...string) result {
 }
 
 // must runs and fails the test unless the exit code is want.
-func must(t *testing.T, want int, args ...string) result {
+func must(t testing.TB, want int, args ...string) result {
 	t.Helper()
 	r := run(t, "", args...)
 	if r.code != want {

@@ -4,7 +4,9 @@
 // -stdin-media-type and the image descriptor on stdin. It exits 0 to allow
 // the pull and 1 to refuse it, and prints the reason on stdout. The policy
 // is [plugins."io.containerd.image-verifier.v1.nfd-compat"] in
-// $NFD_COMPAT_CONFIG or /etc/containerd/config.toml (policy.ConfigFile).
+// $NFD_COMPAT_CONFIG, else this node's config (policy.ConfigFile: stock
+// containerd's /etc/containerd/config.toml, or the config.toml k3s and RKE2
+// generate, as containerdpaths.Detect finds them).
 package main
 
 import (

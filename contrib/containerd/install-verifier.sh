@@ -1,10 +1,22 @@
 #!/usr/bin/env bash
 # Install nfd-compat-verifier as a containerd bindir image verifier and the
-# nfd-compat drop-in config. Run as root; restart containerd afterwards.
+# nfd-compat policy. Run as root; restart containerd (or k3s/RKE2) afterwards.
 #
 #   install-verifier.sh [--verifier PATH] [--bin-dir DIR] [--config FILE]
 #                       [--conf-dir DIR] [--mode enforce|warn|off]
-#                       [--cache-dir DIR] [--hosts-dir DIR] [--dry-run]
+#                       [--cache-dir DIR] [--hosts-dir DIR]
+#                       [--distro auto|containerd|k3s|rke2] [--root DIR]
+#                       [--dry-run]
+#
+# Stock containerd: the drop-in goes to --conf-dir and --config imports it.
+# k3s and RKE2 (found when /var/lib/rancher/{k3s,rke2}/agent/etc/containerd
+# exists, the one whose /run/k3s/containerd/containerd.sock exists first, as
+# nfd-compat's containerdpaths.Detect does): their config.toml is generated
+# at each start, so the stanza is appended to the template it is generated
+# from (config-v3.toml.tmpl, or config.toml.tmpl when only that one exists),
+# between "# BEGIN nfd-compat" and "# END nfd-compat" lines; an absent
+# template is created as {{ template "base" . }} plus the stanza. A template
+# that already has the stanza is left as it is.
 #
 # --verifier  the nfd-compat-verifier binary (default: next to this script's
 #             repository's bin/, else the one on PATH)
@@ -17,17 +29,24 @@
 # --cache-dir the policy's cache_dir: caches and audit.jsonl
 #             (default /var/lib/nfd-compat)
 # --hosts-dir the policy's config_path, hosts.toml as CRI reads them
-#             (default /etc/containerd/certs.d; use CRI's registry.config_path)
+#             (default /etc/containerd/certs.d; use CRI's registry.config_path;
+#             k3s/RKE2: their agent/etc/containerd/certs.d)
+# --distro    which containerd to configure (default auto: detected; an
+#             explicit --config or --conf-dir means stock containerd)
+# --root      look for containerd's files under DIR instead of / (tests);
+#             the default paths are then under DIR, and written so
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
 verifier=""
 bin_dir="/opt/containerd/image-verifier/bin"
-config="/etc/containerd/config.toml"
-conf_dir="/etc/containerd/conf.d"
+config=""
+conf_dir=""
 mode="enforce"
 cache_dir="/var/lib/nfd-compat"
-hosts_dir="/etc/containerd/certs.d"
+hosts_dir=""
+distro="auto"
+root=""
 dry_run=0
 
 die() { echo "install-verifier: $*" >&2; exit 1; }
@@ -42,13 +61,41 @@ while [ $# -gt 0 ]; do
 	--mode) mode="$2"; shift 2 ;;
 	--cache-dir) cache_dir="$2"; shift 2 ;;
 	--hosts-dir) hosts_dir="$2"; shift 2 ;;
+	--distro) distro="$2"; shift 2 ;;
+	--root) root="${2%/}"; shift 2 ;;
 	--dry-run) dry_run=1; shift ;;
-	-h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,40p' "$0"; exit 0 ;;
 	*) die "unknown argument $1 (see --help)" ;;
 	esac
 done
 
 case "$mode" in enforce|warn|off) ;; *) die "--mode $mode: use enforce, warn or off" ;; esac
+case "$distro" in auto|containerd|k3s|rke2) ;; *) die "--distro $distro: use auto, containerd, k3s or rke2" ;; esac
+
+# The same choice as nfd-compat's containerdpaths.Detect: k3s, then RKE2,
+# then stock; the first present one whose socket exists, else the first
+# present one, else stock.
+rancher_etc() { echo "$root/var/lib/rancher/$1/agent/etc/containerd"; }
+if [ "$distro" = auto ]; then
+	if [ -n "$config" ] || [ -n "$conf_dir" ]; then
+		distro=containerd
+	else
+		present=()
+		for d in k3s rke2; do [ -d "$(rancher_etc "$d")" ] && present+=("$d"); done
+		if [ -f "$root/etc/containerd/config.toml" ] || [ -S "$root/run/containerd/containerd.sock" ]; then present+=(containerd); fi
+		for d in "${present[@]}"; do
+			case "$d" in
+			containerd) sock="$root/run/containerd/containerd.sock" ;;
+			*) sock="$root/run/k3s/containerd/containerd.sock" ;;
+			esac
+			if [ -S "$sock" ]; then distro="$d"; break; fi
+		done
+		if [ "$distro" = auto ]; then distro="${present[0]:-containerd}"; fi
+		if [ "${#present[@]}" -gt 1 ]; then
+			echo "install-verifier: found ${present[*]}; configuring $distro (use --distro to pick another)" >&2
+		fi
+	fi
+fi
 
 if [ -z "$verifier" ]; then
 	if [ -x "$here/../../bin/nfd-compat-verifier" ]; then
@@ -61,6 +108,25 @@ if [ -z "$verifier" ]; then
 fi
 [ -f "$verifier" ] || die "--verifier $verifier does not exist"
 
+if [ "$distro" = containerd ]; then
+	[ -n "$config" ] || config="$root/etc/containerd/config.toml"
+	[ -n "$conf_dir" ] || conf_dir="$root/etc/containerd/conf.d"
+	[ -n "$hosts_dir" ] || hosts_dir="$root/etc/containerd/certs.d"
+else
+	etc="$(rancher_etc "$distro")"
+	[ -n "$hosts_dir" ] || hosts_dir="$etc/certs.d"
+fi
+
+# The stanza: the drop-in's tables, with this install's values.
+stanza() {
+	sed -e '1,/^version = /d' \
+		-e "s|^  bin_dir = .*|  bin_dir = \"$bin_dir\"|" \
+		-e "s|^  mode = \"enforce\"|  mode = \"$mode\"|" \
+		-e "s|^  cache_dir = \"[^\"]*\"|  cache_dir = \"$cache_dir\"|" \
+		-e "s|^  config_path = \"[^\"]*\"|  config_path = \"$hosts_dir\"|" \
+		"$here/nfd-compat.toml"
+}
+
 # bin_dir must hold executables only: containerd fails every pull otherwise.
 if [ -d "$bin_dir" ]; then
 	for f in "$bin_dir"/* "$bin_dir"/.[!.]*; do
@@ -70,6 +136,61 @@ if [ -d "$bin_dir" ]; then
 			die "$f is not an executable: containerd would fail every pull; remove it first"
 		fi
 	done
+fi
+
+if [ "$distro" != containerd ]; then
+	# k3s/RKE2 regenerate config.toml from the template at each start.
+	tmpl="$etc/config-v3.toml.tmpl"
+	if [ ! -f "$tmpl" ] && [ -f "$etc/config.toml.tmpl" ]; then
+		tmpl="$etc/config.toml.tmpl" # the one in use when there is no v3 template
+	fi
+	run install -d -m 0755 "$bin_dir"
+	run install -m 0755 "$verifier" "$bin_dir/nfd-compat-verifier"
+	if [ -f "$tmpl" ] && grep -q '^# BEGIN nfd-compat' "$tmpl"; then
+		echo "install-verifier: keeping the existing nfd-compat stanza in $tmpl (remove the lines from # BEGIN nfd-compat to # END nfd-compat to get a fresh one)"
+	elif [ -f "$tmpl" ] && grep -qE 'image-verifier\.v1\.(bindir|nfd-compat)' "$tmpl"; then
+		echo "install-verifier: $tmpl already configures an image verifier (not written by this script): leaving it as it is; make sure it has the tables of $here/nfd-compat.toml" >&2
+	elif [ "$dry_run" = 1 ]; then
+		if [ -f "$tmpl" ]; then
+			echo "+ append the nfd-compat stanza to $tmpl (mode $mode, bin_dir $bin_dir)"
+		else
+			echo "+ write $tmpl ({{ template \"base\" . }} and the nfd-compat stanza: mode $mode, bin_dir $bin_dir)"
+		fi
+	else
+		install -d -m 0755 "$etc"
+		if [ -f "$tmpl" ]; then
+			cp -p "$tmpl" "$tmpl.nfd-compat.tmp"
+		else
+			printf '{{ template "base" . }}\n' >"$tmpl.nfd-compat.tmp"
+			chmod 0644 "$tmpl.nfd-compat.tmp"
+		fi
+		# A template not ending in a newline would glue our first line to its last.
+		if [ -n "$(tail -c1 "$tmpl.nfd-compat.tmp")" ]; then echo >>"$tmpl.nfd-compat.tmp"; fi
+		{
+			echo
+			echo "# BEGIN nfd-compat (contrib/containerd/install-verifier.sh; edit freely, a rerun keeps it)"
+			stanza
+			echo "# END nfd-compat"
+		} >>"$tmpl.nfd-compat.tmp"
+		mv "$tmpl.nfd-compat.tmp" "$tmpl"
+	fi
+	units=""
+	for u in $( [ "$distro" = k3s ] && echo k3s k3s-agent || echo rke2-server rke2-agent ); do
+		for d in /etc/systemd/system /usr/local/lib/systemd/system /usr/lib/systemd/system /lib/systemd/system; do
+			if [ -f "$root$d/$u.service" ]; then units="$units $u"; break; fi
+		done
+	done
+	if [ -z "$units" ]; then
+		restart="$( [ "$distro" = k3s ] && echo 'systemctl restart k3s (server) or systemctl restart k3s-agent (agent)' || echo 'systemctl restart rke2-server (server) or systemctl restart rke2-agent (agent)' )"
+	else
+		restart="systemctl restart${units}"
+	fi
+	cat <<MSG
+install-verifier: installed $bin_dir/nfd-compat-verifier and the nfd-compat stanza in $tmpl (mode $mode).
+$distro regenerates $etc/config.toml from it at each start. Now restart it: $restart; then run: nfd-compat doctor
+Decisions, warn-mode warnings included, are appended to $cache_dir/audit.jsonl.
+MSG
+	exit 0
 fi
 
 # The drop-in's version must match the main config's.

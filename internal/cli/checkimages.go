@@ -48,6 +48,7 @@ Exit codes: 0 no image incompatible, 1 at least one incompatible, 2 error.`,
 				return err
 			}
 			logger := log.Logger(cmd.ErrOrStderr())
+			ctrd.logPick(cmd.Flags(), logger)
 			p, err := pol.load(cmd.Flags(), logger)
 			if err != nil {
 				return err

@@ -5,24 +5,41 @@ import (
 	"os"
 	"time"
 
-	"github.com/containerd/containerd/v2/defaults"
 	"github.com/containerd/containerd/v2/pkg/namespaces"
 	"github.com/sirupsen/logrus"
 	"github.com/spf13/pflag"
 
+	"github.com/nfd-compat/nfd-compat/pkg/containerdpaths"
 	"github.com/nfd-compat/nfd-compat/pkg/policy"
 )
 
-// ctrdFlags are nerdctl's spelling of where containerd is.
+// ctrdFlags are nerdctl's spelling of where containerd is. The address
+// defaults to $CONTAINERD_ADDRESS, else the socket of this node's
+// containerd (containerdpaths.Detect: k3s's and RKE2's
+// /run/k3s/containerd/containerd.sock on those, else containerd's own).
 type ctrdFlags struct {
 	address   string
 	namespace string
+	node      containerdpaths.Found
 }
 
 func (f *ctrdFlags) add(fs *pflag.FlagSet, withNamespace bool) {
-	fs.StringVarP(&f.address, "address", "a", envOr("CONTAINERD_ADDRESS", defaults.DefaultAddress), "containerd's socket (env CONTAINERD_ADDRESS)")
+	f.node = containerdpaths.Detect("")
+	fs.StringVarP(&f.address, "address", "a", envOr("CONTAINERD_ADDRESS", f.node.Address), "containerd's socket (env CONTAINERD_ADDRESS; default: this node's containerd, stock or k3s/RKE2, by which socket exists)")
 	if withNamespace {
 		fs.StringVarP(&f.namespace, "namespace", "n", envOr("CONTAINERD_NAMESPACE", namespaces.Default), "containerd namespace; k8s.io holds the kubelet's images (env CONTAINERD_NAMESPACE)")
+	}
+}
+
+// logPick says which containerd the command talks to and why.
+func (f *ctrdFlags) logPick(fs *pflag.FlagSet, log logrus.FieldLogger) {
+	switch {
+	case fs.Changed("address"):
+		log.Debugf("containerd: %s (--address)", f.address)
+	case os.Getenv("CONTAINERD_ADDRESS") != "":
+		log.Debugf("containerd: %s ($CONTAINERD_ADDRESS)", f.address)
+	default:
+		log.Debugf("containerd: %s", f.node)
 	}
 }
 
@@ -44,7 +61,7 @@ type policyFlags struct {
 }
 
 func (f *policyFlags) add(fs *pflag.FlagSet) {
-	fs.StringVar(&f.config, "config", "", "containerd config.toml holding the policy stanza [plugins.\""+policy.PluginURI+"\"] (imports followed; default $"+policy.ConfigEnv+", else "+policy.DefaultConfigFile+")")
+	fs.StringVar(&f.config, "config", "", "containerd config.toml holding the policy stanza [plugins.\""+policy.PluginURI+"\"] (imports followed; default $"+policy.ConfigEnv+", else this node's: "+policy.DefaultConfigFile+" or k3s's/RKE2's generated config.toml)")
 	fs.StringVar(&f.mode, "mode", "", "override the policy's mode: enforce, warn or off")
 	fs.StringVar(&f.onMissing, "on-missing", "", "override on_missing (image without compatibility artifact): allow or deny")
 	fs.StringVar(&f.onError, "on-error", "", "override on_error (registry unreachable, timeout, bad artifact): allow or deny")
@@ -57,7 +74,9 @@ func (f *policyFlags) add(fs *pflag.FlagSet) {
 // logs unknown keys as warnings. Bad values are an error here: a command
 // run by hand says so at once rather than deciding on defaults.
 func (f *policyFlags) load(fs *pflag.FlagSet, log logrus.FieldLogger) (*policy.Policy, error) {
-	pol, src, err := policy.Load(policy.ConfigFile(f.config, os.Getenv))
+	path, explicit := policy.ConfigFile(f.config, os.Getenv)
+	log.Debugf("policy: from %s", path)
+	pol, src, err := policy.Load(path, explicit)
 	for _, w := range src.Warnings {
 		log.Warn(w)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/nfd-compat/nfd-compat/internal/cli/option"
 	"github.com/nfd-compat/nfd-compat/pkg/cmd/doctor"
+	"github.com/nfd-compat/nfd-compat/pkg/containerdpaths"
 	"github.com/nfd-compat/nfd-compat/pkg/policy"
 )
 
@@ -24,6 +25,10 @@ func doctorCommand() *cobra.Command {
 		Short: "Check this node's setup for pull-time enforcement and say what to fix",
 		Long: `Check, one line each (ok, warn or FAIL, with the fix):
 
+  node             which containerd this is: stock, k3s or RKE2, found by
+                   which socket and config exist (flags override); on
+                   k3s/RKE2 warns when the generated config.toml and its
+                   template disagree on the policy stanza
   config           containerd's config.toml parses (imports followed)
   containerd       the daemon answers and is 2.1 or newer
   verifier-plugin  the daemon loaded the bindir verifier (or nfd-compat built in)
@@ -52,9 +57,10 @@ Exit codes: 0 no check failed (warnings allowed), 2 at least one FAIL.`,
 			if !cmd.Flags().Changed("address") {
 				address = envOr("CONTAINERD_ADDRESS", "")
 			}
+			node := containerdpaths.Detect("")
 			config, _ = policy.ConfigFile(config, os.Getenv)
 			return doctor.Run(cmd.Context(), doctor.Options{
-				ConfigFile: config, Address: address, VerifierName: verifierName, SkipFeatures: skipFeatures,
+				ConfigFile: config, Address: address, Node: &node, VerifierName: verifierName, SkipFeatures: skipFeatures,
 				Output: format, Stdout: cmd.OutOrStdout(), Log: log.Logger(cmd.ErrOrStderr()),
 			})
 		},
@@ -62,8 +68,8 @@ Exit codes: 0 no check failed (warnings allowed), 2 at least one FAIL.`,
 	fs := cmd.Flags()
 	out.AddFlags(fs)
 	log.AddFlags(fs)
-	fs.StringVar(&config, "config", "", "containerd's config.toml (default $"+policy.ConfigEnv+", else "+policy.DefaultConfigFile+", as nfd-compat-verifier reads it)")
-	fs.StringVarP(&address, "address", "a", "", "containerd's socket (default: the config's [grpc] address, else /run/containerd/containerd.sock; env CONTAINERD_ADDRESS)")
+	fs.StringVar(&config, "config", "", "containerd's config.toml (default $"+policy.ConfigEnv+", else this node's: "+policy.DefaultConfigFile+" or k3s's/RKE2's generated config.toml, as nfd-compat-verifier reads it)")
+	fs.StringVarP(&address, "address", "a", "", "containerd's socket (default: the config's [grpc] address, else this node's: /run/containerd/containerd.sock or k3s's/RKE2's /run/k3s/containerd/containerd.sock; env CONTAINERD_ADDRESS)")
 	fs.StringVar(&verifierName, "verifier-name", doctor.DefaultVerifierName, "file name of the verifier in bin_dir")
 	fs.BoolVar(&skipFeatures, "skip-features", false, "skip the feature-discovery check")
 	return cmd

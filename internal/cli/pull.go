@@ -29,20 +29,22 @@ func pullCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "pull IMAGE",
 		Short: "Check an image against this host, then pull it into containerd (nerdctl-style)",
-		Long: `Resolve IMAGE as containerd will, run the same check containerd's image
-verifiers run (the image's newest compatibility artifact, evaluated on this
-host's features, decided by the policy in containerd's config.toml), print
-the full report when the image is refused or warned about, and pull it
-through containerd's transfer service, as ctr, nerdctl and the kubelet do.
-A containerd with nfd-compat-verifier installed checks it again: fine.
+		Long: `Resolve IMAGE (hosts.toml under --hosts-dir, docker config.json), run the
+same check containerd's image verifiers run (the image's newest
+compatibility artifact, evaluated on this host's features, decided by the
+policy in containerd's config.toml), print the full report when the image is
+refused or warned about, and pull it with nerdctl's own pull (the code ` + "`nerdctl pull`" + ` runs: nerdctl v2.3's
+transfer-service pull on containerd >= 2.0, its progress on stderr, its
+--hosts-dir, --insecure-registry, --platform and --unpack). A containerd
+with nfd-compat-verifier installed checks it again: fine.
 
-The pull is pinned to the digest that was checked. Registry access follows
-nerdctl: hosts.toml under --hosts-dir, docker config.json credentials and
-credential helpers (or --registry-username with --registry-password-stdin).
+An image pulled under another digest than the one checked (the tag moved
+in between) is removed again, exit 2. Credentials come from docker
+config.json and its credential helpers (` + "`nerdctl login`" + `), as for nerdctl.
 
 Exit codes: 0 pulled (compatible, or allowed by the policy), 1 refused as
-incompatible, 2 error (or refused by on_error=deny), 3 refused for having
-no compatibility artifact (on_missing=deny).`,
+incompatible, 2 error (or refused by on_error=deny, or the tag moved), 3
+refused for having no compatibility artifact (on_missing=deny).`,
 		Example: `  nfd-compat pull registry.example.com/app:v1
   nfd-compat pull --namespace k8s.io --platform linux/arm64 --unpack false registry.example.com/app:v1
   nfd-compat pull --mode warn --on-missing deny registry.example.com/app:v1
@@ -52,6 +54,9 @@ no compatibility artifact (on_missing=deny).`,
 			fs := cmd.Flags()
 			if remote.OCILayout {
 				return errors.New("pull takes images from registries: --oci-layout is not supported")
+			}
+			if remote.Username != "" || remote.UsesStdin() {
+				return errors.New("pull authenticates as nerdctl pull does, from docker config.json and its credential helpers: log in with `nerdctl login REGISTRY` (or `docker login`) instead of --registry-username/--registry-password-stdin/--registry-token-stdin")
 			}
 			if remote.CAFile != "" {
 				return errors.New("--ca-file is not supported by pull: put the CA in a hosts.toml under --hosts-dir (ca = \"/path/ca.crt\"), as containerd reads it")
@@ -69,6 +74,7 @@ no compatibility artifact (on_missing=deny).`,
 				return err
 			}
 			logger := log.Logger(cmd.ErrOrStderr())
+			ctrd.logPick(fs, logger)
 			policy, err := pol.load(fs, logger)
 			if err != nil {
 				return err
@@ -82,15 +88,15 @@ no compatibility artifact (on_missing=deny).`,
 				Containerd: pull.Containerd{Address: ctrd.address, Namespace: ctrd.namespace},
 				Registry: pull.Registry{
 					HostsDirs: hostsDirs, PlainHTTP: topts.PlainHTTP, Insecure: insecure || topts.Insecure,
-					Credentials: topts.Credentials,
 				},
 				Platform:    p,
 				Snapshotter: snapshotter,
 				Unpack:      u,
 				Check:       check,
 				Quiet:       quiet,
-				TTY:         isTerminal(cmd),
 				Stdout:      cmd.OutOrStdout(),
+				Stderr:      cmd.ErrOrStderr(),
+				StderrTTY:   isTerminalWriter(cmd.ErrOrStderr()),
 				Log:         logger,
 			})
 		},
@@ -99,17 +105,17 @@ no compatibility artifact (on_missing=deny).`,
 	ctrd.add(fs, true)
 	pol.add(fs)
 	remote.AddFlags(fs)
-	for _, hidden := range []string{"oci-layout", "ca-file", "insecure"} {
+	for _, hidden := range []string{"oci-layout", "ca-file", "insecure", "registry-username", "registry-password-stdin", "registry-token-stdin"} {
 		_ = fs.MarkHidden(hidden)
 	}
 	platform.AddFlags(fs, "pull this platform's image (default: this host's)")
 	discover.AddFlags(fs, "ignored: the check runs the sources the spec's rules need")
 	_ = fs.MarkHidden("sources")
 	log.AddFlags(fs)
-	fs.StringSliceVar(&hostsDirs, "hosts-dir", defaultHostsDirs, "directories of <registry>/hosts.toml, searched in order (as nerdctl)")
+	fs.StringSliceVar(&hostsDirs, "hosts-dir", defaultHostsDirs, "directories of <registry>/hosts.toml; the first with the registry's is used")
 	fs.BoolVar(&insecure, "insecure-registry", false, "skip TLS verification, and fall back to plain HTTP, for the registry")
 	fs.StringVar(&snapshotter, "snapshotter", envOr("CONTAINERD_SNAPSHOTTER", ""), "snapshotter to unpack into (default: containerd's; env CONTAINERD_SNAPSHOTTER)")
-	fs.StringVar(&unpack, "unpack", "auto", "unpack the image: auto (only for this host's platform), true or false")
-	fs.BoolVarP(&quiet, "quiet", "q", false, "print only the image name (and the report if refused or warned)")
+	fs.StringVar(&unpack, "unpack", "auto", "unpack the image: auto (as nerdctl: yes, one platform is pulled), true or false")
+	fs.BoolVarP(&quiet, "quiet", "q", false, "no progress; print only the image name (and the report if refused or warned)")
 	return cmd
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -8,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nfd-compat/nfd-compat/internal/cli/option"
+	"github.com/nfd-compat/nfd-compat/pkg/cluster"
 	"github.com/nfd-compat/nfd-compat/pkg/cmd/schedule"
 	"github.com/nfd-compat/nfd-compat/pkg/output"
 )
@@ -25,6 +27,8 @@ func scheduleCommand() *cobra.Command {
 		name      string
 		prefix    string
 		patchFile string
+		apply     bool
+		kube      cluster.Options
 	)
 	cmd := &cobra.Command{
 		Use:   "schedule [IMAGE | --spec FILE]",
@@ -37,12 +41,17 @@ scaled so the highest is 100, at least 1). -o yaml (default) prints the rule
 for kubectl apply and the affinity as a comment; -o json prints both; --patch
 writes the affinity into a workload manifest (Pod, Deployment, StatefulSet,
 DaemonSet, ReplicaSet, Job, CronJob) and prints it, merging with its affinity.
+--apply server-side applies the rule to the cluster (--kubeconfig, else
+$KUBECONFIG, ~/.kube/config, in-cluster) as field manager nfd-compat and
+prints "created", "configured" or "unchanged" (to stderr with --patch); it
+needs get and patch on nodefeaturerules.nfd.k8s-sigs.io.
 See docs/rules.md for the naming and the weight mapping.
 
 Exit codes: 0 success, 2 error, 3 no compatibility artifact.`,
 		Example: `  nfd-compat schedule registry.example.com/team/app:v1 | kubectl apply -f -
   nfd-compat schedule --spec spec.yaml --name team/app -o json
-  nfd-compat schedule registry.example.com/team/app:v1 --patch deploy.yaml > deploy-compat.yaml`,
+  nfd-compat schedule registry.example.com/team/app:v1 --patch deploy.yaml > deploy-compat.yaml
+  nfd-compat schedule registry.example.com/team/app:v1 --apply --patch deploy.yaml | kubectl apply -f -`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if outFlag == "" {
@@ -53,7 +62,12 @@ Exit codes: 0 success, 2 error, 3 no compatibility artifact.`,
 				return err
 			}
 			opts := schedule.Options{Digest: digest, Repository: name, LabelPrefix: prefix, Output: format,
-				Stdout: cmd.OutOrStdout(), Log: log.Logger(cmd.ErrOrStderr())}
+				Stdout: cmd.OutOrStdout(), Stderr: cmd.ErrOrStderr(), Log: log.Logger(cmd.ErrOrStderr())}
+			if apply {
+				opts.Apply = &kube
+			} else if kube.Kubeconfig != "" || kube.Context != "" {
+				return errors.New("--kubeconfig and --context say where --apply applies the rule: add --apply")
+			}
 			in, err := imageOrSpecFile(cmd, &image, firstArg(args), specFile, "--spec", "schedule")
 			if err != nil {
 				return err
@@ -82,5 +96,8 @@ Exit codes: 0 success, 2 error, 3 no compatibility artifact.`,
 	fs.StringVar(&name, "name", "", "repository name for labels and the rule (default: IMAGE's repository, or the spec file's base name)")
 	fs.StringVar(&prefix, "label-prefix", "", "label key prefix (default compat.nfd-compat.io)")
 	fs.StringVar(&patchFile, "patch", "", "workload manifest to write the affinity into; the patched manifest is printed")
+	fs.BoolVar(&apply, "apply", false, "server-side apply the NodeFeatureRule to the cluster (field manager nfd-compat) instead of printing it")
+	fs.StringVar(&kube.Kubeconfig, "kubeconfig", "", "with --apply: kubeconfig file (default: $KUBECONFIG, ~/.kube/config, then the in-cluster service account)")
+	fs.StringVar(&kube.Context, "context", "", "with --apply: kubeconfig context (default: the current one)")
 	return cmd
 }

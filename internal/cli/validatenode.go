@@ -2,6 +2,7 @@ package cli
 
 import (
 	"errors"
+	"io"
 	"os"
 	"time"
 
@@ -133,8 +134,11 @@ Exit codes: 0 compatible (fleet, --cluster: at least one node), 1 incompatible, 
 
 // isTerminal reports whether the command writes to a terminal, the only
 // place where colours belong.
-func isTerminal(cmd *cobra.Command) bool {
-	f, ok := cmd.OutOrStdout().(*os.File)
+func isTerminal(cmd *cobra.Command) bool { return isTerminalWriter(cmd.OutOrStdout()) }
+
+// isTerminalWriter reports whether w is a terminal.
+func isTerminalWriter(w io.Writer) bool {
+	f, ok := w.(*os.File)
 	if !ok {
 		return false
 	}

@@ -45,6 +45,9 @@ type Options struct {
 	// tables replace earlier ones key by key). None by default, so the
 	// host's /etc/containerd/conf.d is never read.
 	Imports []string
+	// Metrics serves the daemon's metrics on a free loopback port
+	// ([metrics] address; Daemon.Metrics scrapes it).
+	Metrics bool
 }
 
 func (p *Policy) toml(cacheDir, configPath string) string {
@@ -124,6 +127,9 @@ state = %[2]q
   disable_tcp_service = true
 `, d.Dir+"/root", d.Dir+"/state", d.Address, d.Address+".ttrpc", d.BinDir, timeout.String(),
 		d.Dir+"/nri.sock", d.HostsDir, d.Dir+"/cdi", d.Dir+"/cni/bin", d.Dir+"/cni/conf")
+	if d.MetricsAddress != "" {
+		fmt.Fprintf(&b, "[metrics]\n  address = %q\n", d.MetricsAddress)
+	}
 	if opts.Policy != nil {
 		b.WriteString(opts.Policy.toml(d.CacheDir, d.HostsDir))
 	}

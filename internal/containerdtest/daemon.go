@@ -34,6 +34,8 @@ type Daemon struct {
 	Bins   Bins
 	// PID is the daemon's process id (see RSS and CPUTime).
 	PID int
+	// MetricsAddress is the [metrics] address with Options.Metrics.
+	MetricsAddress string
 }
 
 // RequireRoot skips the test unless it runs as root, which a containerd
@@ -72,6 +74,11 @@ func Start(t testing.TB, bins Bins, opts Options) *Daemon {
 	for _, v := range opts.Verifiers {
 		if err := copyExecutable(v, filepath.Join(d.BinDir, filepath.Base(v))); err != nil {
 			t.Fatalf("containerdtest: install verifier: %v", err)
+		}
+	}
+	if opts.Metrics {
+		if d.MetricsAddress, err = freeLoopbackAddr(); err != nil {
+			t.Fatalf("containerdtest: metrics address: %v", err)
 		}
 	}
 	if err := os.WriteFile(d.ConfigFile, []byte(d.config(opts)), 0o644); err != nil {

@@ -32,6 +32,8 @@ const StaleTempAge = 10 * time.Minute
 const (
 	blobsDir    = "blobs"
 	featuresDir = "features"
+	// MetricsDir holds the bindir verifier's node_exporter textfile.
+	MetricsDir = "metrics"
 )
 
 // Open makes dir ready for use as a cache directory: it creates it (mode
@@ -99,7 +101,7 @@ func (r Report) Err() error {
 // must be directories owned by the effective user or root and not writable
 // by group or others (a parent may be world-writable with the sticky bit
 // and owned by root, as /tmp is); dir's subdirectories (blobs, blobs/*,
-// features) must be real directories owned by the effective user and not
+// features, metrics) must be real directories owned by the effective user and not
 // writable by group or others; and the files in them must not be symbolic
 // links. It also lists stale temporary files.
 func Check(dir string) Report { return check(dir, true) }
@@ -131,7 +133,7 @@ func check(dir string, scan bool) Report {
 	if len(r.Problems) > 0 {
 		return r
 	}
-	subdirs := []string{filepath.Join(abs, featuresDir)}
+	subdirs := []string{filepath.Join(abs, featuresDir), filepath.Join(abs, MetricsDir)}
 	blobs := filepath.Join(abs, blobsDir)
 	if r.checkSubdir(blobs) {
 		// A few entries (one per digest algorithm), not the blobs.
@@ -314,4 +316,19 @@ func ownedRegular(f *os.File) error {
 		return fmt.Errorf("%s: %w: has %d hard links", f.Name(), ErrUntrusted, n)
 	}
 	return nil
+}
+
+// CheckSubdir checks a subdirectory of a cache directory that Open
+// accepted, as Check does: an error wrapping ErrUntrusted unless it is a
+// real directory owned by the effective user and not writable by group or
+// others; one wrapping fs.ErrNotExist when it is missing.
+func CheckSubdir(p string) error {
+	r := Report{Dir: p}
+	if r.checkSubdir(p) {
+		return nil
+	}
+	if err := r.Err(); err != nil {
+		return err
+	}
+	return fmt.Errorf("cache directory %s: %w", p, fs.ErrNotExist)
 }

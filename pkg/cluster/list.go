@@ -93,8 +93,14 @@ func explain(what, selector string, err error) error {
 	switch {
 	case apierrors.IsNotFound(err):
 		return fmt.Errorf("list %s%s: %w; is NFD installed (its CRDs nodefeatures.nfd.k8s-sigs.io)?", what, sel, err)
-	case apierrors.IsForbidden(err), apierrors.IsUnauthorized(err):
-		return fmt.Errorf("list %s%s: %w; the credentials need list permission on %s in all namespaces", what, sel, err, what)
+	case apierrors.IsUnauthorized(err):
+		return fmt.Errorf("list %s%s: %w; the API server did not accept the kubeconfig's credentials (wrong or expired token or certificate)", what, sel, err)
+	case apierrors.IsForbidden(err):
+		scope := " in all namespaces"
+		if what == "nodes" { // cluster-scoped
+			scope = ""
+		}
+		return fmt.Errorf("list %s%s: %w; the credentials need list permission on %s%s (a ClusterRole bound to the user)", what, sel, err, what, scope)
 	case apierrors.IsResourceExpired(err), apierrors.IsGone(err):
 		return fmt.Errorf("list %s%s: %w; the cluster changed while paging, run again", what, sel, err)
 	}

@@ -13,19 +13,23 @@ import (
 	"github.com/containerd/containerd/v2/version"
 	"github.com/containerd/log"
 	"github.com/sirupsen/logrus"
+
+	"github.com/nfd-compat/nfd-compat/pkg/containerdpaths"
 )
 
-// DefaultConfigFile is containerd's config file.
-const DefaultConfigFile = "/etc/containerd/config.toml"
+// DefaultConfigFile is stock containerd's config file.
+const DefaultConfigFile = containerdpaths.StockConfig
 
 // ConfigEnv names the containerd config file to read the policy from
 // instead of DefaultConfigFile (the bindir executable, pull, check-images).
 const ConfigEnv = "NFD_COMPAT_CONFIG"
 
 // ConfigFile says which config file to read: flag when not empty, else
-// $NFD_COMPAT_CONFIG, else DefaultConfigFile. explicit is false only for
-// the default file, whose absence means the defaults (containerd runs on
-// its defaults too); a missing file that was named is an error.
+// $NFD_COMPAT_CONFIG, else the config of this node's containerd
+// (containerdpaths.Detect: k3s's or RKE2's generated config.toml on those,
+// else DefaultConfigFile). explicit is false only for the detected file,
+// whose absence means the defaults (containerd runs on its defaults too); a
+// missing file that was named is an error.
 func ConfigFile(flag string, getenv func(string) string) (path string, explicit bool) {
 	if flag != "" {
 		return flag, true
@@ -33,7 +37,7 @@ func ConfigFile(flag string, getenv func(string) string) (path string, explicit 
 	if p := getenv(ConfigEnv); p != "" {
 		return p, true
 	}
-	return DefaultConfigFile, false
+	return containerdpaths.Detect("").Config, false
 }
 
 // Source says where a loaded policy came from and what was odd about it.

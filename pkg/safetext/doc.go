@@ -2,7 +2,8 @@
 // safe to print: Escape and EscapeText turn control characters, Unicode line
 // separators, bidi overrides and invalid UTF-8 into visible escapes (\x1b),
 // and Redact, RedactError and ErrorText remove credentials a registry may
-// echo in an error body. Every table cell, error line, log line and
+// echo in an error body; Writer filters a stream of another program's
+// terminal output (nerdctl's pull progress) the same way. Every table cell, error line, log line and
 // verifier reason that carries such text goes through them; JSON and YAML
 // encoders quote control characters by themselves.
 //

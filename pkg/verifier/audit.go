@@ -13,6 +13,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/nfd-compat/nfd-compat/pkg/cache"
+	"github.com/nfd-compat/nfd-compat/pkg/metrics"
 )
 
 // AuditFile is the audit log's name under cache_dir.
@@ -116,6 +117,10 @@ func (v *Verifier) record(o *Outcome) {
 		entry.Warn(o.Reason)
 	default:
 		entry.Info(o.Reason)
+	}
+	if v.opts.Observer != nil {
+		v.opts.Observer.ObserveDecision(metrics.Decision{Mode: string(v.pol.Mode), Verdict: string(o.Verdict),
+			Allow: o.Decision.Allow, Warn: o.Decision.Warn, Duration: o.Duration, Err: o.Err})
 	}
 	ae := AuditEntry{
 		Time: time.Now().UTC().Format(time.RFC3339Nano), Image: o.Image, Normalized: o.Normalized, Digest: o.Digest,

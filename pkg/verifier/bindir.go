@@ -13,6 +13,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/sirupsen/logrus"
 
+	"github.com/nfd-compat/nfd-compat/pkg/metrics"
 	"github.com/nfd-compat/nfd-compat/pkg/policy"
 	"github.com/nfd-compat/nfd-compat/pkg/safetext"
 	"github.com/nfd-compat/nfd-compat/pkg/target"
@@ -84,7 +85,8 @@ func RunBinDir(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if derr != nil {
 		l.WithError(derr).Warn("nfd-compat: using -digest alone; an index is then checked by its own referrers only")
 	}
-	v, err := New(Options{Policy: pol, Log: l, Target: target.Options{DockerConfig: DockerConfigPath(getenv)}})
+	v, err := New(Options{Policy: pol, Log: l, Target: target.Options{DockerConfig: DockerConfigPath(getenv)},
+		Observer: &metrics.Textfile{Dir: pol.CacheDir, Log: l}})
 	if err != nil {
 		return refuse("%v", err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/nfd-compat/nfd-compat/pkg/cache"
 	"github.com/nfd-compat/nfd-compat/pkg/features"
+	"github.com/nfd-compat/nfd-compat/pkg/metrics"
 	"github.com/nfd-compat/nfd-compat/pkg/policy"
 	"github.com/nfd-compat/nfd-compat/pkg/target"
 )
@@ -45,6 +46,8 @@ type Options struct {
 	// MaxConcurrent bounds the checks that parse and evaluate at once;
 	// others wait (within their timeout). 0 means GOMAXPROCS.
 	MaxConcurrent int
+	// Observer, when set, is told of every decision (metrics).
+	Observer metrics.Observer
 }
 
 // Verifier checks images at pull time. It is safe for concurrent use.

@@ -95,7 +95,7 @@ func TestSetupsAgreeOnBadPolicies(t *testing.T) {
 			if err != nil {
 				t.Fatalf("containerd refused the plugin's config: %v", err)
 			}
-			pv := newVerifier(ctx, *st.(*policy.Stanza))
+			pv := newVerifier(ctx, *st.(*policy.Stanza), nil)
 			plugin := func(name string) (bool, string) {
 				d := ocispec.Descriptor{MediaType: ocispec.MediaTypeImageManifest, Digest: digest.FromString(name), Size: 100}
 				j, err := pv.VerifyImage(context.Background(), name, d)

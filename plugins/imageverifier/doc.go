@@ -6,5 +6,7 @@
 //	[plugins."io.containerd.image-verifier.v1.nfd-compat"]
 //
 // into a policy.Policy, and the transfer service calls it before every
-// pull. Import it for its side effect in a containerd main (cmd/containerd-nfd).
+// pull. Every decision is counted on prometheus' default registry
+// (pkg/metrics/prom), which containerd serves on its [metrics] address at
+// /v1/metrics. Import it for its side effect in a containerd main (cmd/containerd-nfd).
 package imageverifier

@@ -24,7 +24,7 @@ import (
 func TestConfigIsThePolicy(t *testing.T) {
 	// containerd decodes the stanza into the registration's Config, a
 	// Stanza; a bad mode fails closed with the problem as the reason.
-	v := newVerifier(context.Background(), policy.Stanza{"mode": "nope", "cache_dir": t.TempDir()})
+	v := newVerifier(context.Background(), policy.Stanza{"mode": "nope", "cache_dir": t.TempDir()}, nil)
 	j, err := v.VerifyImage(context.Background(), "x/y:z", ocispec.Descriptor{})
 	if err != nil || j.OK || !strings.Contains(j.Reason, `mode = "nope"`) || !strings.Contains(j.Reason, policy.ByInvalid) {
 		t.Errorf("invalid policy: %+v %v", j, err)

@@ -8,6 +8,7 @@ import (
 	"github.com/containerd/log"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/nfd-compat/nfd-compat/pkg/metrics"
 	"github.com/nfd-compat/nfd-compat/pkg/policy"
 	"github.com/nfd-compat/nfd-compat/pkg/target"
 	"github.com/nfd-compat/nfd-compat/pkg/verifier"
@@ -24,14 +25,16 @@ var _ ctdverifier.ImageVerifier = (*imageVerifier)(nil)
 // bad values are logged as the bindir executable logs them, and an invalid
 // policy is decided by policy.Decide's rule (enforce fails closed, excluded
 // images and warn/off mode pass), never by the plugin failing to load.
-func newVerifier(ctx context.Context, stanza policy.Stanza) *imageVerifier {
+// Every decision is told to obs (nil: none).
+func newVerifier(ctx context.Context, stanza policy.Stanza, obs metrics.Observer) *imageVerifier {
 	l := log.G(ctx).WithField("verifier", ID)
 	pol, warnings, err := policy.Decode(stanza)
 	verifier.LogPolicyProblems(l, &policy.Source{Warnings: warnings}, err)
 	v, err := verifier.New(verifier.Options{
-		Policy: pol,
-		Log:    l,
-		Target: target.Options{DockerConfig: verifier.DockerConfigPath(os.Getenv)},
+		Policy:   pol,
+		Log:      l,
+		Target:   target.Options{DockerConfig: verifier.DockerConfigPath(os.Getenv)},
+		Observer: obs,
 	})
 	if err != nil {
 		// Decode leaves no bad value behind, so this is a bug: say so on

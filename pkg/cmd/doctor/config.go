@@ -70,8 +70,10 @@ func (c *ctrdConfig) decode(uri string, v any) error {
 	return nil
 }
 
-// address is where the daemon listens by this config.
-func (c *ctrdConfig) address() string {
+// address is where the daemon listens by this config, else fallback (k3s
+// and RKE2 set the socket by flag, not in config.toml), else containerd's
+// default.
+func (c *ctrdConfig) address(fallback string) string {
 	if c != nil {
 		var grpc struct {
 			Address string `toml:"address"`
@@ -82,6 +84,9 @@ func (c *ctrdConfig) address() string {
 		if c.GRPC.Address != "" {
 			return c.GRPC.Address
 		}
+	}
+	if fallback != "" {
+		return fallback
 	}
 	return defaults.DefaultAddress
 }

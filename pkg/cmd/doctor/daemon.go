@@ -7,6 +7,8 @@ import (
 
 	"github.com/Masterminds/semver/v3"
 	"github.com/containerd/containerd/v2/client"
+
+	"github.com/nfd-compat/nfd-compat/pkg/containerdpaths"
 )
 
 // minVersion is the oldest containerd whose CRI pulls through the transfer
@@ -63,9 +65,18 @@ func checkDaemon(e *env) Result {
 	if d.err != nil {
 		r.Status, r.Message = Fail, fmt.Sprintf("not reachable at %s: %v", d.address, d.err)
 		r.Fix = "start containerd (systemctl start containerd), or point --address at its socket (the config's [grpc] address)"
+		if n := e.opts.Node; n != nil && n.Distro != containerdpaths.Stock && d.address == n.Address {
+			r.Fix = fmt.Sprintf("start %s (systemctl start %s), or point --address at its containerd's socket", n.Distro, strings.Join(n.Services, " or "))
+		}
 		return r
 	}
 	v, err := semver.NewVersion(strings.TrimPrefix(d.version, "v"))
+	if err == nil && strings.HasPrefix(v.Prerelease(), "k3s") {
+		// k3s and RKE2 ship containerd releases with a -k3sN build suffix
+		// (v2.2.3-k3s1): the release itself, not a pre-release of it.
+		rel, _ := v.SetPrerelease("")
+		v = &rel
+	}
 	switch {
 	case err != nil:
 		r.Status, r.Message = Warn, fmt.Sprintf("reachable at %s, version %q is not a release version", d.address, d.version)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/nfd-compat/nfd-compat/pkg/containerdpaths"
 	"github.com/nfd-compat/nfd-compat/pkg/output"
 )
 
@@ -15,8 +16,12 @@ type Options struct {
 	// ConfigFile is containerd's config; its imports are followed.
 	ConfigFile string
 	// Address is containerd's socket; empty means the config's grpc
-	// address, else /run/containerd/containerd.sock.
+	// address, else Node's socket, else /run/containerd/containerd.sock.
 	Address string
+	// Node is the containerd found on this node (containerdpaths.Detect);
+	// when set, the "node" check prints it and what overrode it, and the
+	// checks of a k3s/RKE2 node name the template to edit.
+	Node *containerdpaths.Found
 	// VerifierName is the file name of our executable in bin_dir.
 	VerifierName string
 	// SkipFeatures skips the feature-discovery check.

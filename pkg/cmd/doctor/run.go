@@ -72,12 +72,20 @@ func Check(ctx context.Context, opts Options) []Result {
 	}
 	e.address = opts.Address
 	if e.address == "" {
-		e.address = e.cfg.address()
+		fallback := ""
+		if opts.Node != nil {
+			fallback = opts.Node.Address
+		}
+		e.address = e.cfg.address(fallback)
 	}
 	e.daemon = askDaemon(ctx, e)
 
-	results := []Result{checkConfig(e), checkDaemon(e), checkPlugins(e), checkCRI(e), checkBinDir(e),
-		checkVerifier(e), checkPolicy(e), checkTimeout(e), checkHosts(e), checkCacheDir(e)}
+	var results []Result
+	if opts.Node != nil {
+		results = append(results, checkNode(e))
+	}
+	results = append(results, checkConfig(e), checkDaemon(e), checkPlugins(e), checkCRI(e), checkBinDir(e),
+		checkVerifier(e), checkPolicy(e), checkTimeout(e), checkHosts(e), checkCacheDir(e))
 	if !opts.SkipFeatures {
 		results = append(results, checkFeatures(ctx, e))
 	}
@@ -90,6 +98,9 @@ func checkConfig(e *env) Result {
 	case errors.Is(e.cfgErr, os.ErrNotExist):
 		r.Status, r.Message = Fail, fmt.Sprintf("%s does not exist: containerd runs on its defaults, with no policy stanza", e.opts.ConfigFile)
 		r.Fix = fmt.Sprintf("containerd config default > %s, then add the nfd-compat drop-in to its imports (contrib/containerd/install-verifier.sh does both)", e.opts.ConfigFile)
+		if t := e.template(); t != "" {
+			r.Fix = fmt.Sprintf("%s is generated when %s starts: run contrib/containerd/install-verifier.sh (it writes the stanza into %s), then restart it", e.opts.ConfigFile, e.opts.Node.Services[0], t)
+		}
 	case e.cfgErr != nil:
 		r.Status, r.Message = Fail, fmt.Sprintf("%s: %v", e.opts.ConfigFile, e.cfgErr)
 		r.Fix = "fix the TOML; containerd refuses to start on it too"

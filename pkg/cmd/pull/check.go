@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/sirupsen/logrus"
@@ -17,16 +16,8 @@ import (
 )
 
 // check runs pkg/verifier's check on the resolved descriptor, as
-// containerd's verifiers will, with this pull's registry settings.
-func check(ctx context.Context, opts Options, img *image, desc ocispec.Descriptor) (*verifier.Outcome, error) {
-	topts := target.Options{
-		HostsDir:  strings.Join(opts.Registry.HostsDirs, ":"),
-		PlainHTTP: opts.Registry.PlainHTTP || img.scheme == "http",
-		Insecure:  opts.Registry.Insecure,
-	}
-	if opts.Registry.Credentials != nil {
-		topts.Credentials = opts.Registry.Credentials
-	}
+// containerd's verifiers will, with the registry options that resolved it.
+func check(ctx context.Context, opts Options, name string, topts target.Options, desc ocispec.Descriptor) (*verifier.Outcome, error) {
 	v, err := verifier.New(verifier.Options{
 		Policy:   opts.Check.Policy,
 		Target:   topts,
@@ -40,9 +31,9 @@ func check(ctx context.Context, opts Options, img *image, desc ocispec.Descripto
 	if err != nil {
 		return nil, err
 	}
-	o, _ := v.Check(ctx, img.name, desc)
+	o, _ := v.Check(ctx, name, desc)
 	if o == nil {
-		return nil, fmt.Errorf("check of %s gave no outcome", img.name)
+		return nil, fmt.Errorf("check of %s gave no outcome", name)
 	}
 	return o, nil
 }

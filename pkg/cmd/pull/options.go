@@ -9,7 +9,6 @@ import (
 
 	"github.com/nfd-compat/nfd-compat/pkg/features"
 	"github.com/nfd-compat/nfd-compat/pkg/policy"
-	"github.com/nfd-compat/nfd-compat/pkg/target"
 )
 
 // Unpack says whether the pulled image is unpacked into a snapshotter.
@@ -17,7 +16,8 @@ type Unpack string
 
 // Unpack values, as nerdctl's --unpack.
 const (
-	// UnpackAuto unpacks when the platform is this host's.
+	// UnpackAuto is nerdctl's default: unpack, since one platform is
+	// pulled.
 	UnpackAuto  Unpack = "auto"
 	UnpackTrue  Unpack = "true"
 	UnpackFalse Unpack = "false"
@@ -34,6 +34,17 @@ func ParseUnpack(s string) (Unpack, error) {
 	return "", fmt.Errorf("--unpack %q: valid values are auto, true, false", s)
 }
 
+// nerdctl is the value of nerdctl's ImagePullOptions.Unpack: nil for auto.
+func (u Unpack) nerdctl() *bool {
+	switch u {
+	case UnpackTrue:
+		return &[]bool{true}[0]
+	case UnpackFalse:
+		return &[]bool{false}[0]
+	}
+	return nil
+}
+
 // Containerd says which daemon and namespace to use.
 type Containerd struct {
 	// Address is the daemon's socket, e.g. /run/containerd/containerd.sock.
@@ -42,19 +53,24 @@ type Containerd struct {
 	Namespace string
 }
 
-// Registry says how to reach the image's registry.
+// Registry says how to reach the image's registry. Credentials come from
+// docker config.json and its credential helpers (`nerdctl login`), for the
+// check and for nerdctl's pull alike.
 type Registry struct {
 	// HostsDirs are hosts.toml roots tried in order (nerdctl's --hosts-dir):
 	// the first with a directory for the registry is used.
 	HostsDirs []string
-	// PlainHTTP talks HTTP to registries without a hosts.toml.
+	// PlainHTTP talks HTTP to registries without a hosts.toml. nerdctl's
+	// pull has no such switch: it is given --insecure-registry, which tries
+	// HTTPS without verification and then plain HTTP.
 	PlainHTTP bool
 	// Insecure skips TLS verification and falls back to plain HTTP, as
 	// nerdctl's --insecure-registry.
 	Insecure bool
-	// Credentials replace docker config.json for the image's registry.
-	// A Token is sent to containerd as an identity (refresh) token.
-	Credentials *target.Credentials
+	// DockerConfig is the docker config.json the check reads; empty means
+	// $DOCKER_CONFIG/config.json or ~/.docker/config.json, which is what
+	// nerdctl's pull reads.
+	DockerConfig string
 }
 
 // Options are pull's inputs.
@@ -71,12 +87,17 @@ type Options struct {
 	// Check is the compatibility check run before the pull.
 	Check Check
 
-	// Quiet prints only the image name after the pull, as nerdctl -q.
+	// Quiet drops nerdctl's progress and prints only the image name after
+	// the pull (and the report when the image is refused or warned about).
 	Quiet bool
-	// TTY redraws progress in place; otherwise one line per change.
-	TTY    bool
+	// Stdout receives the report and the result line; Stderr nerdctl's
+	// progress, as `nerdctl pull` prints it.
 	Stdout io.Writer
-	Log    logrus.FieldLogger
+	Stderr io.Writer
+	// StderrTTY says Stderr is a terminal: nerdctl's progress keeps its
+	// redraw and colour sequences (see safetext.Writer).
+	StderrTTY bool
+	Log       logrus.FieldLogger
 }
 
 // Check is the compatibility check run before the pull.

@@ -1,150 +1,127 @@
 package pull
 
 import (
-	"bytes"
 	"context"
-	"io"
+	"encoding/base64"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
-	"github.com/containerd/containerd/v2/core/transfer"
-	"github.com/sirupsen/logrus"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"oras.land/oras-go/v2/registry/remote/auth"
 
+	"github.com/nfd-compat/nfd-compat/internal/testimage"
+	"github.com/nfd-compat/nfd-compat/internal/testregistry"
 	"github.com/nfd-compat/nfd-compat/pkg/target"
 )
 
-func quietLog() logrus.FieldLogger {
-	l := logrus.New()
-	l.SetOutput(io.Discard)
-	return l
-}
-
-func TestParseRef(t *testing.T) {
-	for in, want := range map[string][2]string{
-		"alpine":                      {"docker.io/library/alpine:latest", "docker.io"},
-		"127.0.0.1:5000/app:v1":       {"127.0.0.1:5000/app:v1", "127.0.0.1:5000"},
-		"ghcr.io/x/y@sha256:" + hex64: {"ghcr.io/x/y@sha256:" + hex64, "ghcr.io"},
-	} {
-		img, err := parseRef(in)
-		if err != nil || img.name != want[0] || img.domain != want[1] {
-			t.Errorf("parseRef(%q) = %+v, %v; want %v", in, img, err, want)
-		}
-	}
-	if _, err := parseRef("not a reference"); err == nil || !strings.Contains(err.Error(), "invalid image reference") {
-		t.Errorf("bad reference: %v", err)
-	}
-}
-
-const hex64 = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
-
 func TestParseUnpack(t *testing.T) {
-	for _, ok := range []string{"", "auto", "true", "false"} {
-		if _, err := ParseUnpack(ok); err != nil {
-			t.Errorf("%q: %v", ok, err)
-		}
-	}
-	if _, err := ParseUnpack("yes"); err == nil {
-		t.Error("--unpack yes accepted")
-	}
-}
-
-func TestCredentials(t *testing.T) {
-	c := newCredentials("registry.example.com", Registry{Credentials: &target.Credentials{Username: "u", Password: "p"}}, quietLog())
-	if u, s := c.lookup("registry.example.com"); u != "u" || s != "p" {
-		t.Errorf("static credentials for the image's registry: %q %q", u, s)
-	}
-	if u, s := c.lookup("mirror.example.com"); u != "" || s != "" {
-		t.Error("static credentials sent to another host")
-	}
-	tok := newCredentials("docker.io", Registry{Credentials: &target.Credentials{Token: "t"}}, quietLog())
-	if u, s := tok.lookup("registry-1.docker.io"); u != "" || s != "t" {
-		t.Errorf("token for Docker Hub's API host: %q %q", u, s)
-	}
-	// docker config.json, through nerdctl's credential store.
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(`{"auths":{"registry.example.com":{"auth":"YWxpY2U6czNjcmV0"}}}`), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("DOCKER_CONFIG", dir)
-	dc := newCredentials("registry.example.com", Registry{}, quietLog())
-	got, err := dc.GetCredentials(context.Background(), "registry.example.com/app:v1", "registry.example.com")
-	if err != nil || got.Username != "alice" || got.Secret != "s3cret" {
-		t.Errorf("docker config credentials: %+v %v", got, err)
-	}
-	if got, err := dc.GetCredentials(context.Background(), "", "other.example.com"); err != nil || got.Username != "" {
-		t.Errorf("no credentials for another host: %+v %v", got, err)
-	}
-}
-
-func TestHostsRoot(t *testing.T) {
-	a, b := t.TempDir(), t.TempDir()
-	if err := os.MkdirAll(filepath.Join(b, "registry.example.com:5000"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(b, "registry.example.com:5000", "hosts.toml"), []byte(`server = "http://registry.example.com:5000"`), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	got, err := hostsRoot([]string{"/nonexistent", a, b}, "registry.example.com:5000")
-	if err != nil || got != b {
-		t.Errorf("hostsRoot = %q, %v; want %q", got, err, b)
-	}
-	if got, _ := hostsRoot([]string{a}, "registry.example.com:5000"); got != "" {
-		t.Errorf("no hosts.toml anywhere: %q", got)
-	}
-}
-
-func TestInsecureHosts(t *testing.T) {
-	for scheme, want := range map[string]string{"": "skip_verify = true", "http": `server = "http://10.0.0.5:5000"`} {
-		img := &image{name: "10.0.0.5:5000/app:v1", domain: "10.0.0.5:5000", scheme: scheme}
-		root, cleanup, err := img.transferHosts(Registry{Insecure: true})
+	for in, want := range map[string]*bool{"": nil, "auto": nil, "true": ptr(true), "false": ptr(false)} {
+		u, err := ParseUnpack(in)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("%q: %v", in, err)
 		}
-		b, err := os.ReadFile(filepath.Join(root, "10.0.0.5:5000", "hosts.toml"))
-		if err != nil || !strings.Contains(string(b), want) {
-			t.Errorf("scheme %q: hosts.toml %q (%v) lacks %q", scheme, b, err, want)
+		if got := u.nerdctl(); (got == nil) != (want == nil) || (got != nil && *got != *want) {
+			t.Errorf("--unpack %q: nerdctl's Unpack %v, want %v", in, got, want)
 		}
-		if scheme == "http" && strings.Contains(string(b), "skip_verify") {
-			t.Errorf("skip_verify for an http server makes containerd try HTTPS first:\n%s", b)
-		}
-		cleanup()
-		if _, err := os.Stat(root); !os.IsNotExist(err) {
-			t.Errorf("cleanup left %s", root)
-		}
+	}
+	if _, err := ParseUnpack("yes"); err == nil || !strings.Contains(err.Error(), "auto, true, false") {
+		t.Errorf("--unpack yes: %v", err)
 	}
 }
 
-func TestProgressPlain(t *testing.T) {
-	var buf bytes.Buffer
-	p := newProgressPrinter(&buf, false)
-	p.update(transfer.Progress{Event: "Resolving from 127.0.0.1:5000/app:v1"})
-	p.update(transfer.Progress{Event: "downloading", Name: "layer-sha256:" + hex64, Progress: 1, Total: 10})
-	p.update(transfer.Progress{Event: "complete", Name: "layer-sha256:" + hex64, Progress: 10, Total: 10})
-	p.update(transfer.Progress{Event: "complete", Name: "layer-sha256:" + hex64, Progress: 10, Total: 10})
-	want := "Resolving from 127.0.0.1:5000/app:v1\nlayer (0123456789ab): complete 10.0 B/10.0 B\n"
-	if buf.String() != want {
-		t.Errorf("plain progress:\n%q\nwant\n%q", buf.String(), want)
+func ptr[T any](v T) *T { return &v }
+
+// TestHostsDirsFor: nerdctl's transfer pull reads only the first hosts
+// root, so the one with the registry's hosts.toml goes first.
+func TestHostsDirsFor(t *testing.T) {
+	a, b := t.TempDir(), t.TempDir()
+	writeHosts(t, b, "registry.example.com:5000", `server = "http://registry.example.com:5000"`)
+	got, err := hostsDirsFor([]string{"/nonexistent", a, b}, "registry.example.com:5000")
+	if want := []string{b, "/nonexistent", a}; err != nil || !slices.Equal(got, want) {
+		t.Errorf("hostsDirsFor = %q, %v; want %q", got, err, want)
+	}
+	if got, _ := hostsDirsFor([]string{a, b}, "other.example.com"); !slices.Equal(got, []string{a, b}) {
+		t.Errorf("no hosts.toml for the registry: order changed to %q", got)
 	}
 }
 
-func TestHasDigest(t *testing.T) {
-	if hasDigest("127.0.0.1:5000/app:v1") || !hasDigest("r/app:v1@sha256:"+hex64) {
-		t.Error("hasDigest")
+func writeHosts(t *testing.T, root, host, toml string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Join(root, host), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, host, "hosts.toml"), []byte(toml), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
 
-func TestProgressTTY(t *testing.T) {
-	var buf bytes.Buffer
-	p := newProgressPrinter(&buf, true)
-	p.update(transfer.Progress{Event: "Pulling from 127.0.0.1:5000/app:v1"})
-	p.update(transfer.Progress{Event: "downloading", Name: "layer-sha256:" + hex64, Progress: 5, Total: 10})
-	p.update(transfer.Progress{Event: "extracted", Name: "layer-sha256:" + hex64, Progress: 10, Total: 10})
-	p.finish()
-	for _, want := range []string{"layer (0123456789ab)", "extracted", "Pulling from", "elapsed:"} {
-		if !strings.Contains(buf.String(), want) {
-			t.Errorf("TTY progress lacks %q:\n%s", want, buf.String())
-		}
+// TestNerdctlOptions: what nerdctl's pull is given.
+func TestNerdctlOptions(t *testing.T) {
+	arm := &ocispec.Platform{OS: "linux", Architecture: "arm64"}
+	o := nerdctlOptions(Options{
+		Containerd: Containerd{Address: "/run/c.sock", Namespace: "k8s.io"},
+		Registry:   Registry{PlainHTTP: true},
+		Platform:   arm, Snapshotter: "native", Unpack: UnpackFalse, Quiet: true,
+	}, registryOptionsFor(t, "/a:/b"))
+	if o.Mode != "always" || len(o.OCISpecPlatform) != 1 || o.OCISpecPlatform[0].Architecture != "arm64" ||
+		o.Unpack == nil || *o.Unpack || !o.Quiet {
+		t.Errorf("pull options: %+v", o)
+	}
+	g := o.GOptions
+	if g.Address != "/run/c.sock" || g.Namespace != "k8s.io" || g.Snapshotter != "native" || !slices.Equal(g.HostsDir, []string{"/a", "/b"}) {
+		t.Errorf("global options: %+v", g)
+	}
+	if !g.InsecureRegistry {
+		t.Error("--plain-http must reach nerdctl as --insecure-registry (it has no --plain-http)")
+	}
+}
+
+func registryOptionsFor(t *testing.T, hostsDir string) (o target.Options) {
+	t.Helper()
+	o.HostsDir = hostsDir
+	return o
+}
+
+// TestResolveExplained: the check resolves through pkg/target, so a
+// registry's refusal is worded by target.Explain, as in every command.
+func TestResolveExplained(t *testing.T) {
+	ctx := context.Background()
+	const user, password = "alice", "s3cret-pa55"
+	reg := testregistry.Start(t, testregistry.GGCRReferrers, testregistry.BasicAuth(user, password))
+	repo := reg.Repo(t, "private")
+	repo.Client = &auth.Client{Credential: auth.StaticCredential(reg.Host, auth.Credential{Username: user, Password: password})}
+	pushed, err := testimage.Push(ctx, repo, "v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := reg.Ref("private", "v1")
+	hosts := t.TempDir() // no hosts.toml: localhost is plain HTTP, as in containerd
+
+	empty := filepath.Join(t.TempDir(), "config.json")
+	if err := os.WriteFile(empty, []byte(`{}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = resolve(ctx, ref, Registry{HostsDirs: []string{hosts}, DockerConfig: empty})
+	if err == nil || !strings.Contains(err.Error(), "wants credentials") || !strings.Contains(err.Error(), "docker login") {
+		t.Fatalf("no credentials: want target.Explain's wording, got %v", err)
+	}
+
+	cfg := filepath.Join(t.TempDir(), "config.json")
+	basic := base64.StdEncoding.EncodeToString([]byte(user + ":" + password))
+	if err := os.WriteFile(cfg, []byte(`{"auths":{"`+reg.Host+`":{"auth":"`+basic+`"}}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	desc, topts, err := resolve(ctx, ref, Registry{HostsDirs: []string{hosts}, DockerConfig: cfg})
+	if err != nil || desc.Digest != pushed.Digest {
+		t.Fatalf("docker config.json credentials: %v %v, want %s", desc.Digest, err, pushed.Digest)
+	}
+	if topts.HostsDir != hosts || topts.DockerConfig != cfg {
+		t.Errorf("registry options of the check: %+v", topts)
+	}
+	if _, _, err := resolve(ctx, reg.Ref("private", "nope"), Registry{HostsDirs: []string{hosts}, DockerConfig: cfg}); err == nil || !strings.Contains(err.Error(), "not found") {
+		t.Errorf("missing tag: %v", err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/nfd-compat/nfd-compat/pkg/artifact"
+	"github.com/nfd-compat/nfd-compat/pkg/cluster"
 	"github.com/nfd-compat/nfd-compat/pkg/output"
 	"github.com/nfd-compat/nfd-compat/pkg/safetext"
 	gen "github.com/nfd-compat/nfd-compat/pkg/schedule"
@@ -35,8 +36,14 @@ type Options struct {
 	Patch     []byte
 	PatchName string
 	Output    output.Format
-	Stdout    io.Writer
-	Log       logrus.FieldLogger
+	// Apply, when set, server-side applies the NodeFeatureRule to this
+	// cluster (as FieldManager) and prints what happened instead of the
+	// rule; with Patch, that line goes to Stderr and the patched manifest
+	// to Stdout.
+	Apply  *cluster.Options
+	Stdout io.Writer
+	Stderr io.Writer
+	Log    logrus.FieldLogger
 }
 
 // Run loads the spec, generates and prints.
@@ -62,6 +69,9 @@ func Run(ctx context.Context, opts Options) error {
 			opts.Log.Warn(w)
 		}
 	}
+	// The manifest is patched before anything is applied, so that a bad
+	// manifest changes nothing in the cluster.
+	var patchedOut []byte
 	if opts.Patch != nil {
 		out, patched, err := gen.Patch(opts.Patch, res, opts.LabelPrefix)
 		if err != nil {
@@ -70,7 +80,26 @@ func Run(ctx context.Context, opts Options) error {
 		if opts.Log != nil {
 			opts.Log.Infof("patched %s", strings.Join(patched, ", "))
 		}
-		_, err = opts.Stdout.Write(out)
+		patchedOut = out
+	}
+	if opts.Apply != nil {
+		what, err := applyRule(ctx, *opts.Apply, res.NodeFeatureRule)
+		if err != nil {
+			return err
+		}
+		w := opts.Stdout
+		if opts.Patch != nil && opts.Stderr != nil {
+			w = opts.Stderr
+		}
+		if _, err := fmt.Fprintf(w, "nodefeaturerule.nfd.k8s-sigs.io/%s %s (field manager %s)\n", res.NodeFeatureRule.Name, what, FieldManager); err != nil {
+			return err
+		}
+		if opts.Patch == nil {
+			return nil
+		}
+	}
+	if opts.Patch != nil {
+		_, err := opts.Stdout.Write(patchedOut)
 		return err
 	}
 	switch opts.Output {

@@ -1,4 +1,4 @@
-package testcluster
+package testcontrolplane
 
 import (
 	"encoding/json"
@@ -67,7 +67,7 @@ func Generate(base nfdv1alpha1.NodeFeature, prefix string, n int) []nfdv1alpha1.
 	return out
 }
 
-// Nodes returns Node objects for the node names of nfs, labelled with
+// Nodes returns Nodes (NewNode) for the node names of nfs, labelled with
 // extra(name).
 func Nodes(nfs []nfdv1alpha1.NodeFeature, extra func(name string) map[string]string) []corev1.Node {
 	var nodes []corev1.Node
@@ -78,11 +78,7 @@ func Nodes(nfs []nfdv1alpha1.NodeFeature, extra func(name string) map[string]str
 			continue
 		}
 		seen[name] = true
-		l := map[string]string{"kubernetes.io/hostname": name}
-		for k, v := range extra(name) {
-			l[k] = v
-		}
-		nodes = append(nodes, corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: l}})
+		nodes = append(nodes, NewNode(name, extra(name)))
 	}
 	return nodes
 }
