@@ -71,13 +71,20 @@ func (s *Store) Predecessors(ctx context.Context, desc ocispec.Descriptor) ([]oc
 	return s.Remote.Predecessors(ctx, desc)
 }
 
-// Referrers lists desc's referrers on Remote, never from the cache: through
-// its referrers API when it has one, else through its Predecessors.
+// Referrers lists desc's referrers on Remote, never from the cache (see
+// ListReferrers).
 func (s *Store) Referrers(ctx context.Context, desc ocispec.Descriptor, artifactType string, fn func([]ocispec.Descriptor) error) error {
-	if rl, ok := s.Remote.(registry.ReferrerLister); ok {
+	return ListReferrers(ctx, s.Remote, desc, artifactType, fn)
+}
+
+// ListReferrers lists desc's referrers on store for a wrapper of it: through
+// store's referrers API when it has one, else through its Predecessors
+// (oras-go's registry.Referrers), so that wrapping never hides the API.
+func ListReferrers(ctx context.Context, store content.ReadOnlyGraphStorage, desc ocispec.Descriptor, artifactType string, fn func([]ocispec.Descriptor) error) error {
+	if rl, ok := store.(registry.ReferrerLister); ok {
 		return rl.Referrers(ctx, desc, artifactType, fn)
 	}
-	refs, err := registry.Referrers(ctx, s.Remote, desc, artifactType)
+	refs, err := registry.Referrers(ctx, store, desc, artifactType)
 	if err != nil {
 		return err
 	}
