@@ -238,6 +238,11 @@ func checkCacheIntact(t *testing.T, dir string) {
 				t.Errorf("cache file %s does not decode: %v", rel, err)
 			}
 		case rel == "audit.jsonl", rel == ".swept": // the last sweep for stale temporary files
+		case rel == filepath.Join("metrics", "nfd_compat.prom"): // the bindir executable's textfile metrics
+			if !strings.Contains(string(b), "nfd_compat_") {
+				t.Errorf("metrics file %s has no nfd_compat_ metrics:\n%s", rel, b)
+			}
+		case rel == filepath.Join("metrics", ".nfd_compat.prom.lock"): // its writers' lock
 		default:
 			t.Errorf("unexpected file in cache_dir: %s", rel)
 		}

@@ -7,6 +7,7 @@
 // $NFD_COMPAT_CONFIG, else this node's config (policy.ConfigFile: stock
 // containerd's /etc/containerd/config.toml, or the config.toml k3s and RKE2
 // generate, as containerdpaths.Detect finds them).
+// The protocol is pkg/verifier/bindir; this is only its main.
 package main
 
 import (
@@ -15,12 +16,12 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/nfd-compat/nfd-compat/pkg/verifier"
+	"github.com/nfd-compat/nfd-compat/pkg/verifier/bindir"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := verifier.RunBinDir(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+	code := bindir.Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
 	stop()
 	os.Exit(code)
 }

@@ -17,7 +17,10 @@ const module = "github.com/nfd-compat/nfd-compat"
 //     target.ImageOptions, artifact.Load);
 //   - only pkg/cmd/* (and pkg/output itself) import pkg/output: domain
 //     packages (compat, spec, artifact, features, policy, ...) return
-//     values, rendering them is output's job.
+//     values, rendering them is output's job;
+//   - pkg/verifier, the verifier core, never imports its adapters (the
+//     bindir protocol in pkg/verifier/bindir, the plugin in plugins/): both
+//     call the core, the core knows neither.
 func importRuleViolations(imports map[string][]string) []string {
 	var bad []string
 	for pkg, deps := range imports {
@@ -38,6 +41,8 @@ func importRuleViolations(imports map[string][]string) []string {
 				bad = append(bad, pkg+" imports "+dep+": a command package imports another; move what they share to the package owning it")
 			case d == "pkg/output" && cmd == "" && rel != "pkg/output":
 				bad = append(bad, pkg+" imports "+dep+": a domain package renders; return values and render them in pkg/output or the command")
+			case strings.TrimSuffix(rel, "_test") == "pkg/verifier" && (strings.HasPrefix(d, "pkg/verifier/") || strings.HasPrefix(d, "plugins/")):
+				bad = append(bad, pkg+" imports "+dep+": the verifier core imports an adapter; adapters call the core")
 			}
 		}
 	}
@@ -82,12 +87,16 @@ func TestImportRuleViolations(t *testing.T) {
 		module + "/pkg/target":                {"github.com/spf13/pflag"},
 		module + "/internal/cli":              {"github.com/spf13/cobra", module + "/pkg/cmd/schedule", module + "/pkg/output"},
 		module + "/pkg/cmd/validatenode_test": {module + "/pkg/cmd/validatenode", module + "/pkg/cmd/compatspec"},
+		module + "/pkg/verifier":              {module + "/pkg/verifier/bindir"},
+		module + "/pkg/verifier/bindir":       {module + "/pkg/verifier"},
+		module + "/plugins/imageverifier":     {module + "/pkg/verifier", module + "/pkg/verifier/bindir"},
 	})
 	want := []string{
 		module + "/pkg/cmd/schedule imports " + module + "/pkg/cmd/compatspec",
 		module + "/pkg/cmd/validatenode_test imports " + module + "/pkg/cmd/compatspec",
 		module + "/pkg/compat imports " + module + "/pkg/output",
 		module + "/pkg/target imports github.com/spf13/pflag",
+		module + "/pkg/verifier imports " + module + "/pkg/verifier/bindir",
 	}
 	if len(got) != len(want) {
 		t.Fatalf("violations:\n%s\nwant %d", strings.Join(got, "\n"), len(want))

@@ -4,8 +4,10 @@
 //
 //	blobs/sha256/<hex>      content-addressed manifests and spec blobs,
 //	                        verified against their digest on every read
-//	features/<key>.json     a host's discovered features, keyed by boot id
-//	                        and feature sources, reused for a TTL
+//	features/<key>.json     a host's discovered features, keyed by boot id,
+//	                        feature sources, host root and host prefix
+//	                        (each hashed as a field of its own), reused
+//	                        for a TTL
 //
 // Every write goes to a temporary file in the same directory and is renamed
 // into place, so a reader sees a whole old file, a whole new file, or none,

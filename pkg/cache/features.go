@@ -19,7 +19,7 @@ import (
 const BootIDFile = "/proc/sys/kernel/random/boot_id"
 
 // Features caches a host's discovered features under Dir/features, one
-// file per (boot id, sources, host root): a reboot (new kernel, new
+// file per (boot id, sources, host root, host prefix): a reboot (new kernel, new
 // modules, new hardware) changes the boot id and so misses.
 type Features struct {
 	// Dir is the cache directory.
@@ -36,16 +36,26 @@ type Features struct {
 type FeaturesKey struct {
 	// Sources are the NFD sources discovered (order does not matter).
 	Sources []string
-	// HostRoot is where the host's file system was read from ("" = /).
-	HostRoot string
+	// HostRoot is where the host's root file system was read from
+	// ("" = /), and HostPrefix the prefix of its /sys, /proc, ... mounts
+	// (features.DiscoverOptions). Each is a field of its own in the key:
+	// no two different pairs name one entry.
+	HostRoot   string
+	HostPrefix string
 }
 
+// featuresKeyVersion is part of every entry's file name. Version 2 hashes
+// the key's fields separately; version 1 entries (root and prefix joined
+// by "|") have other names and are never read, a harmless miss.
+const featuresKeyVersion = 2
+
 type featuresEntry struct {
-	BootID   string                `json:"bootID"`
-	Sources  []string              `json:"sources"`
-	HostRoot string                `json:"hostRoot,omitempty"`
-	Created  time.Time             `json:"created"`
-	Features *nfdv1alpha1.Features `json:"features"`
+	BootID     string                `json:"bootID"`
+	Sources    []string              `json:"sources"`
+	HostRoot   string                `json:"hostRoot,omitempty"`
+	HostPrefix string                `json:"hostPrefix,omitempty"`
+	Created    time.Time             `json:"created"`
+	Features   *nfdv1alpha1.Features `json:"features"`
 }
 
 func (c *Features) now() time.Time {
@@ -66,10 +76,13 @@ func (c *Features) bootID() (string, error) {
 	return strings.TrimSpace(string(b)), nil
 }
 
+// path names k's entry: a hash of the key's fields, each encoded on its
+// own (JSON), so that no field's content can stand for another's.
 func (c *Features) path(boot string, k FeaturesKey) string {
 	srcs := slices.Clone(k.Sources)
 	slices.Sort(srcs)
-	h := sha256.Sum256([]byte(boot + "\x00" + strings.Join(slices.Compact(srcs), ",") + "\x00" + k.HostRoot))
+	b, _ := json.Marshal([]any{featuresKeyVersion, boot, slices.Compact(srcs), k.HostRoot, k.HostPrefix}) // strings only: cannot fail
+	h := sha256.Sum256(b)
 	return filepath.Join(c.Dir, "features", hex.EncodeToString(h[:12])+".json")
 }
 
@@ -89,7 +102,7 @@ func (c *Features) Get(k FeaturesKey) *nfdv1alpha1.Features {
 		return nil
 	}
 	var e featuresEntry
-	if json.Unmarshal(data, &e) != nil || e.Features == nil || e.BootID != boot || e.HostRoot != k.HostRoot {
+	if json.Unmarshal(data, &e) != nil || e.Features == nil || e.BootID != boot || e.HostRoot != k.HostRoot || e.HostPrefix != k.HostPrefix {
 		return nil
 	}
 	if age := c.now().Sub(e.Created); age < 0 || age >= c.TTL {
@@ -112,7 +125,7 @@ func (c *Features) Put(k FeaturesKey, f *nfdv1alpha1.Features) error {
 	}
 	srcs := slices.Clone(k.Sources)
 	slices.Sort(srcs)
-	data, err := json.Marshal(featuresEntry{BootID: boot, Sources: srcs, HostRoot: k.HostRoot, Created: c.now().UTC(), Features: f})
+	data, err := json.Marshal(featuresEntry{BootID: boot, Sources: srcs, HostRoot: k.HostRoot, HostPrefix: k.HostPrefix, Created: c.now().UTC(), Features: f})
 	if err != nil {
 		return fmt.Errorf("cache: encode features: %w", err)
 	}

@@ -35,10 +35,12 @@ type Textfile struct {
 	// Dir is the cache directory.
 	Dir string
 	// Log hears of a count that could not be written (once per process).
-	Log     logrus.FieldLogger
-	warn    sync.Once
-	open    sync.Once
-	openErr error
+	Log logrus.FieldLogger
+	// LockWait, when set, replaces the package's LockWait.
+	LockWait time.Duration
+	warn     sync.Once
+	open     sync.Once
+	openErr  error
 }
 
 // Path is the textfile's path.
@@ -69,7 +71,11 @@ func (t *Textfile) Add(d Decision) error {
 	if err := cache.CheckSubdir(dir); err != nil {
 		return err
 	}
-	unlock, err := cache.Lock(filepath.Join(dir, "."+TextfileName+".lock"), LockWait)
+	wait := LockWait
+	if t.LockWait > 0 {
+		wait = t.LockWait
+	}
+	unlock, err := cache.Lock(filepath.Join(dir, "."+TextfileName+".lock"), wait)
 	if err != nil {
 		return fmt.Errorf("metrics: %w", err)
 	}

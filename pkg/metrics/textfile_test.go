@@ -81,7 +81,7 @@ func TestTextfileConcurrent(t *testing.T) {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
-			tf := &Textfile{Dir: dir}
+			tf := &Textfile{Dir: dir, LockWait: testLockWait}
 			for i := 0; i < each; i++ {
 				errs <- tf.Add(decision(w*each + i))
 			}
@@ -124,7 +124,7 @@ func TestTextfileHelperProcess(t *testing.T) {
 		return
 	}
 	n, _ := strconv.Atoi(os.Getenv(helperEnv + "_N"))
-	tf := &Textfile{Dir: dir}
+	tf := &Textfile{Dir: dir, LockWait: testLockWait}
 	for i := 0; i < n; i++ {
 		if err := tf.Add(decision(i)); err != nil {
 			t.Fatal(err)
@@ -239,3 +239,8 @@ func BenchmarkTextfileAdd(b *testing.B) {
 		}
 	}
 }
+
+// testLockWait is the lock wait of the concurrency tests: they assert that
+// no count is lost, which on a loaded machine can take longer than the
+// one second a real decision waits before it gives up its count.
+const testLockWait = time.Minute

@@ -56,13 +56,13 @@ func TestDockerConfigCredentials(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	j, _ := v.Verify(ctx, reg.Ref("private", "v1"), d)
+	j, _ := v.Judge(ctx, reg.Ref("private", "v1"), d)
 	if j.OK || !strings.Contains(j.Reason, "is incompatible") {
 		t.Errorf("with credentials: %+v", j)
 	}
 	// Without them: the registry refuses, on_error decides, the reason says why.
 	v, _ = New(Options{Policy: pol, Log: l, Target: docker(t)})
-	j, _ = v.Verify(ctx, reg.Ref("private", "v1"), d)
+	j, _ = v.Judge(ctx, reg.Ref("private", "v1"), d)
 	if j.OK || !strings.Contains(j.Reason, "could not be checked") || !strings.Contains(j.Reason, "credentials") {
 		t.Errorf("without credentials: %+v", j)
 	}

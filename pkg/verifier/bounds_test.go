@@ -81,7 +81,7 @@ func TestTimedOutCheckStops(t *testing.T) {
 		v := worstVerifier(t, host, func(p *policy.Policy) { p.OnError = policy.Deny })
 		// A first decision warms the caches, so the next one runs out of
 		// time in the spec's parsing, validation or evaluation.
-		if j, err := v.Verify(context.Background(), name, desc); err != nil || !strings.Contains(j.Reason, "incompatible") {
+		if j, err := v.Judge(context.Background(), name, desc); err != nil || !strings.Contains(j.Reason, "incompatible") {
 			t.Fatalf("%s: %+v %v", tt.kind, j, err)
 		}
 		v.pol.Timeout = policy.Duration(tt.timeout)
@@ -90,7 +90,7 @@ func TestTimedOutCheckStops(t *testing.T) {
 		var j Judgement
 		for range 5 {
 			var err error
-			j, err = v.Verify(context.Background(), name, desc)
+			j, err = v.Judge(context.Background(), name, desc)
 			if err != nil || j.OK {
 				t.Fatalf("%s: %+v %v; want a refusal by on_error", tt.kind, j, err)
 			}
@@ -119,8 +119,8 @@ func TestFailedArtifactRemembered(t *testing.T) {
 		v := worstVerifier(t, testspec.Host(), func(p *policy.Policy) { p.OnError = action })
 		now := time.Now()
 		v.failed.now = func() time.Time { return now }
-		o1, _ := v.Check(context.Background(), name, desc)
-		o2, _ := v.Check(context.Background(), name, desc)
+		o1 := v.Decide(context.Background(), name, desc)
+		o2 := v.Decide(context.Background(), name, desc)
 		for i, o := range []*Outcome{o1, o2} {
 			if o.Verdict != policy.Error || o.Decision.Allow != (action == policy.Allow) {
 				t.Errorf("on_error=%s: decision %d: %s %+v", action, i+1, o.Verdict, o.Decision)
@@ -130,7 +130,7 @@ func TestFailedArtifactRemembered(t *testing.T) {
 		mustContain(t, o2.Reason, "not checked again for 1m0s", "invalid compatibility spec", "by on_error="+string(action))
 		// After the TTL the artifact is checked again.
 		now = now.Add(FailureTTL)
-		o3, _ := v.Check(context.Background(), name, desc)
+		o3 := v.Decide(context.Background(), name, desc)
 		if strings.Contains(o3.Reason, "not checked again") {
 			t.Errorf("after the TTL: %s", o3.Reason)
 		}
@@ -167,13 +167,13 @@ func TestConcurrencyBound(t *testing.T) {
 		t.Fatal(err)
 	}
 	v.slots <- struct{}{} // the only slot is taken
-	j, err := v.Verify(context.Background(), name, desc)
+	j, err := v.Judge(context.Background(), name, desc)
 	if err != nil || j.OK {
 		t.Fatalf("%+v %v", j, err)
 	}
 	mustContain(t, j.Reason, "waiting for a free check slot (1 checks run at once)")
 	<-v.slots
-	if j, err := v.Verify(context.Background(), name, desc); err != nil || !strings.Contains(j.Reason, "incompatible") {
+	if j, err := v.Judge(context.Background(), name, desc); err != nil || !strings.Contains(j.Reason, "incompatible") {
 		t.Errorf("with the slot free: %+v %v", j, err)
 	}
 }
@@ -193,11 +193,11 @@ func TestRegistryFailureNotRemembered(t *testing.T) {
 	name, desc := pushSpec(t, reg, "app", readExample(t, "gpu-spec.yaml"))
 	v := worstVerifier(t, testspec.Host(), func(p *policy.Policy) { p.OnError = policy.Deny; p.Timeout = policy.Duration(time.Second) })
 	fail.Store(true)
-	if o, _ := v.Check(context.Background(), name, desc); o.Verdict != policy.Error {
+	if o := v.Decide(context.Background(), name, desc); o.Verdict != policy.Error {
 		t.Fatalf("with blobs failing: %s %s", o.Verdict, o.Reason)
 	}
 	fail.Store(false)
-	if o, _ := v.Check(context.Background(), name, desc); o.Verdict != policy.Incompatible {
+	if o := v.Decide(context.Background(), name, desc); o.Verdict != policy.Incompatible {
 		t.Errorf("after the registry recovered: %s %s", o.Verdict, o.Reason)
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/nfd-compat/nfd-compat/internal/testlog"
 	"github.com/nfd-compat/nfd-compat/internal/testregistry"
+	"github.com/nfd-compat/nfd-compat/pkg/policy"
 )
 
 // What containerd logs while the verifier reads hosts.toml goes to the
@@ -21,8 +22,8 @@ func TestContainerdLogInVerifierLog(t *testing.T) {
 	ctx, ctxLog := testlog.Context(context.Background())
 
 	v, h := newVerifier(t, nil)
-	if _, err := v.Check(ctx, name, desc); err != nil {
-		t.Fatal(err)
+	if o := v.Decide(ctx, name, desc); o.Verdict == policy.Error {
+		t.Fatal(o.Reason)
 	}
 	if strings.Contains(h.log.String(), "will try HTTPS first") {
 		t.Errorf("containerd's Info reached the verifier's Info log:\n%s", h.log)
@@ -36,8 +37,8 @@ func TestContainerdLogInVerifierLog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := v.Check(ctx, name, desc); err != nil {
-		t.Fatal(err)
+	if o := v.Decide(ctx, name, desc); o.Verdict == policy.Error {
+		t.Fatal(o.Reason)
 	}
 	mustContain(t, dbg.String(), "level=debug msg=\"host will try HTTPS first")
 }

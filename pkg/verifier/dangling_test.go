@@ -15,7 +15,7 @@ import (
 func TestDanglingArtifactSkipped(t *testing.T) {
 	d := testartifact.Dangling(t, testregistry.Distribution, "../../examples/gpu-spec.yaml")
 	v, h := newVerifier(t, func(p *policy.Policy) { p.OnError = policy.Deny })
-	o, _ := v.Check(context.Background(), d.Ref, d.Root)
+	o := v.Decide(context.Background(), d.Ref, d.Root)
 	if o.Verdict == policy.Error || o.Verdict == policy.Missing || o.Artifact != d.Older {
 		t.Fatalf("verdict %s, artifact %s (want the older %s): %v", o.Verdict, o.Artifact, d.Older, o.Err)
 	}

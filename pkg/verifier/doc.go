@@ -1,7 +1,20 @@
 // Package verifier is the pull-time check shared by every entry point: the
-// containerd bindir executable (cmd/nfd-compat-verifier), the in-process
-// containerd plugin (plugins/imageverifier), and `nfd-compat pull` /
-// `check-images`.
+// containerd bindir executable (the protocol in pkg/verifier/bindir, its
+// main in cmd/nfd-compat-verifier), the in-process containerd plugin
+// (plugins/imageverifier), and `nfd-compat pull` / `check-images`. Those
+// are thin adapters; this package is the core, and imports none of them.
+//
+// A decision has four levels, each named for its job:
+//
+//   - Verifier.Judge is containerd's answer (allow or refuse, one-line
+//     reason), for both adapters;
+//   - Verifier.Decide is the same decision with the whole Outcome (report,
+//     verdict, decision, cost; why a check failed is Outcome.Err), for pull
+//     and check-images; it logs and audits every decision (record);
+//   - runBounded runs evaluate under the policy timeout and turns its
+//     result into a verdict;
+//   - evaluate finds and fetches the artifact (artifact.Load), parses the
+//     spec and evaluates it on this host's features, giving an evaluation.
 //
 // Given the name containerd resolved and the descriptor it resolved to (an
 // index for multi-arch images), a Verifier finds the image's newest
@@ -19,9 +32,10 @@
 // A cache_dir that another user could write to is bypassed with a warning
 // (cache.Open): no caches, no audit log, never a failed pull.
 //
-// Caches (pkg/cache) under cache_dir: host features by boot id and sources
-// for features_ttl; manifests and specs by digest. Referrer lists are never
-// cached, so a newly attached artifact counts at the next pull. With a warm
-// cache a decision costs one registry request (the referrers of the
-// descriptor, or of the index's platform manifest).
+// Caches (pkg/cache) under cache_dir: host features by boot id, sources,
+// host root and host prefix for features_ttl; manifests and specs by
+// digest. Referrer lists are never cached, so a newly attached artifact
+// counts at the next pull. With a warm cache a decision costs one registry
+// request (the referrers of the descriptor, or of the index's platform
+// manifest).
 package verifier

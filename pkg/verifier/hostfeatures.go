@@ -16,7 +16,7 @@ func (v *Verifier) hostFeatures(ctx context.Context, s *spec.Spec) (*features.Fe
 		return v.opts.Features, nil
 	}
 	sources := features.SourcesForDomains(spec.Domains(s))
-	key := cache.FeaturesKey{Sources: sources, HostRoot: v.opts.Discover.HostRoot + "|" + v.opts.Discover.HostPrefix}
+	key := cache.FeaturesKey{Sources: sources, HostRoot: v.opts.Discover.HostRoot, HostPrefix: v.opts.Discover.HostPrefix}
 	if v.features != nil {
 		if f := v.features.Get(key); f != nil {
 			return f, nil

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"runtime"
+	"runtime/debug"
 	"time"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -62,6 +63,8 @@ type Verifier struct {
 	slots chan struct{}
 	// failed remembers artifacts whose check failed or timed out.
 	failed *failureCache
+	// memory gives a failed check's garbage back to the system at once.
+	memory *memoryReleaser
 }
 
 // New validates the policy and returns a Verifier.
@@ -111,7 +114,8 @@ func New(opts Options) (*Verifier, error) {
 		n = runtime.GOMAXPROCS(0)
 	}
 	v := &Verifier{pol: pol, opts: opts, log: log, audit: newAuditLog(auditDir, opts.Audit, log),
-		slots: make(chan struct{}, n), failed: newFailureCache(time.Now)}
+		slots: make(chan struct{}, n), failed: newFailureCache(time.Now),
+		memory: &memoryReleaser{release: debug.FreeOSMemory}}
 	if !opts.NoCache {
 		v.blobs = &cache.Blobs{Dir: pol.CacheDir}
 		v.features = &cache.Features{Dir: pol.CacheDir, TTL: pol.FeaturesTTL.Std()}

@@ -44,7 +44,7 @@ func TestReasonEscaped(t *testing.T) {
 	}
 	v, h := newVerifier(t, func(p *policy.Policy) { p.OnError = policy.Deny })
 	for _, n := range []string{name, name + "\x1b]0;x\x07"} {
-		j, err := v.Verify(context.Background(), n, desc)
+		j, err := v.Judge(context.Background(), n, desc)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -79,7 +79,7 @@ func TestEchoedCredentialsNotAudited(t *testing.T) {
 		t.Fatal(err)
 	}
 	desc := ocispec.Descriptor{MediaType: ocispec.MediaTypeImageManifest, Digest: digest.FromString("app"), Size: 100}
-	j, _ := v.Verify(context.Background(), reg.Ref("app", "v1"), desc)
+	j, _ := v.Judge(context.Background(), reg.Ref("app", "v1"), desc)
 	if j.OK || !strings.Contains(j.Reason, "could not be checked") {
 		t.Fatalf("judgement: %+v", j)
 	}
@@ -102,33 +102,4 @@ func testLogger(h *harness) *logrus.Logger {
 	l.SetOutput(h.log)
 	l.SetLevel(logrus.DebugLevel)
 	return l
-}
-
-// TestBinDirRefusalEscaped: what the bindir executable prints as the reason
-// when it refuses before any check (bad arguments, unreadable policy) has
-// the arguments' control characters escaped too.
-func TestBinDirRefusalEscaped(t *testing.T) {
-	bad := filepath.Join(t.TempDir(), "config.toml")
-	if err := os.WriteFile(bad, []byte("[plugins.\"io.containerd.image-verifier.v1.nfd-compat\"]\nmode = \"enforse\"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	env := func(k string) string {
-		if k == policy.ConfigEnv {
-			return bad
-		}
-		return ""
-	}
-	for _, args := range [][]string{
-		{"-bogus\x1b[2J"},
-		{"-name", "reg.example/app:v1\x1b]0;pwned\x07", "-digest", "sha256:" + strings.Repeat("a", 64)},
-	} {
-		var stdout, stderr strings.Builder
-		code := RunBinDir(context.Background(), args, strings.NewReader(""), &stdout, &stderr, env)
-		if code != ExitRefuse {
-			t.Errorf("%q: exit %d, want %d", args, code, ExitRefuse)
-		}
-		if strings.ContainsAny(stdout.String()+stderr.String(), "\x1b\x07") || !strings.Contains(stdout.String(), `\x1b`) {
-			t.Errorf("%q: reason %q, stderr %q", args, stdout.String(), stderr.String())
-		}
-	}
 }

@@ -32,7 +32,7 @@ func TestRegistryRequests(t *testing.T) {
 			for _, phase := range []string{"cold", "warm"} {
 				for _, c := range cases {
 					before := reg.Requests()
-					o, _ := v.Check(context.Background(), c.Ref, c.Root)
+					o := v.Decide(context.Background(), c.Ref, c.Root)
 					if o.Verdict == policy.Error || o.Artifact != c.Artifact {
 						t.Fatalf("%s %s: verdict %s, artifact %s (want %s): %v", phase, c.Name, o.Verdict, o.Artifact, c.Artifact, o.Err)
 					}

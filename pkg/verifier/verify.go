@@ -16,62 +16,62 @@ import (
 	"github.com/nfd-compat/nfd-compat/pkg/target"
 )
 
-// Verify decides whether the image name, resolved to desc, may be pulled on
-// this host. Registry failures, timeouts and bad artifacts are not errors:
-// the policy's on_error decides them. The error is non-nil only when ctx
-// ended before a decision (the caller gave up on the pull).
-func (v *Verifier) Verify(ctx context.Context, name string, desc ocispec.Descriptor) (Judgement, error) {
-	o, err := v.Check(ctx, name, desc)
-	if err != nil && ctx.Err() != nil {
+// Judge is containerd's answer: whether the image name, resolved to desc,
+// may be pulled on this host. Registry failures, timeouts and bad artifacts
+// are not errors: the policy's on_error decides them. The error is non-nil
+// only when ctx ended before a decision (the caller gave up on the pull).
+func (v *Verifier) Judge(ctx context.Context, name string, desc ocispec.Descriptor) (Judgement, error) {
+	o := v.Decide(ctx, name, desc)
+	if o.Verdict == policy.Error && ctx.Err() != nil {
 		return Judgement{}, fmt.Errorf("nfd-compat: %s: caller gave up before a decision: %w", name, ctx.Err())
 	}
 	return o.Judgement(), nil
 }
 
-// Check is Verify with the full outcome: the report, the verdict, the
-// decision and what it cost. It always returns an outcome (with its
-// decision logged and audited); the error is the outcome's Err when the
-// verdict is error.
-func (v *Verifier) Check(ctx context.Context, name string, desc ocispec.Descriptor) (*Outcome, error) {
+// Decide is Judge with the full outcome: the report, the verdict, the
+// decision and what it cost, for callers that print the report (pull,
+// check-images). It always returns an outcome, its decision logged and
+// audited; why a check failed is the outcome's Err (verdict error, or
+// missing when the tags left no set), never a separate error.
+func (v *Verifier) Decide(ctx context.Context, name string, desc ocispec.Descriptor) *Outcome {
 	start := time.Now()
 	o := &Outcome{Image: name, Normalized: target.Normalize(name), Digest: desc.Digest.String()}
 	if ok, why := v.pol.Checked(name); !ok {
 		o.Verdict, o.Why = policy.Skipped, why
 	} else if err := v.pol.Invalid(); err != nil && v.pol.Mode == policy.ModeEnforce {
-		// Refused whatever the check finds (Decide): spare the registry.
+		// Refused whatever evaluate would find (policy.Decide): spare the registry.
 		o.Verdict, o.Err = policy.Error, err
 	} else {
-		v.checkWithin(ctx, o, desc)
+		v.runBounded(ctx, o, desc)
 	}
 	o.Decision = v.pol.Decide(o.Verdict)
 	o.Duration = time.Since(start)
 	o.Reason = o.reason()
 	v.record(o)
-	if o.Verdict == policy.Error {
-		return o, o.Err
-	}
-	return o, nil
+	return o
 }
 
-// checkWithin runs the check under the policy timeout. The check runs in
-// its own goroutine so that nothing (a registry that stops answering, a
-// slow feature source) can hold the decision past the timeout; every stage
-// of the check (requests, parsing, validation, discovery, evaluation)
-// observes the context, so a check still running then stops within
-// milliseconds rather than being abandoned.
-func (v *Verifier) checkWithin(parent context.Context, o *Outcome, desc ocispec.Descriptor) {
+// runBounded runs evaluate under the policy timeout and turns its result
+// into the outcome's verdict. evaluate runs in its own goroutine so that
+// nothing (a registry that stops answering, a slow feature source) can
+// hold the decision past the timeout; every stage of it (requests,
+// parsing, validation, discovery, evaluation) observes the context, so an
+// evaluate still running then stops within milliseconds rather than being
+// abandoned.
+func (v *Verifier) runBounded(parent context.Context, o *Outcome, desc ocispec.Descriptor) {
 	timeout := v.pol.Timeout.Std()
 	ctx, cancel := context.WithTimeout(parent, timeout)
 	defer cancel()
 	type result struct {
-		r   checked
+		r   evaluation
 		err error
 	}
 	done := make(chan result, 1)
 	go func() {
-		r, err := v.check(ctx, o.Normalized, desc)
+		r, err := v.evaluate(ctx, o.Normalized, desc)
 		if err != nil && r.ours && !r.remembered && v.remember(parent, ctx, err) {
 			v.failed.put(r.artifact, err)
+			v.memory.afterFailure(time.Now())
 		}
 		done <- result{r, err}
 	}()
@@ -110,7 +110,9 @@ func (v *Verifier) checkWithin(parent context.Context, o *Outcome, desc ocispec.
 // timeoutGrace is how long a timed-out check may take to report its error.
 const timeoutGrace = 50 * time.Millisecond
 
-type checked struct {
+// evaluation is what evaluate found: the artifact used, its subject and
+// the report, and whether a failure is the artifact's own.
+type evaluation struct {
 	artifact, subject string
 	report            *compat.Report
 	// remembered is set when the error is a remembered failure.
@@ -144,10 +146,11 @@ var errDiscover = errors.New("discover this host's features")
 // errBusy marks a check that timed out waiting for a slot.
 var errBusy = errors.New("waiting for a free check slot")
 
-// check finds, fetches and evaluates the artifact of desc. name is the
-// normalized reference; its tag is never resolved.
-func (v *Verifier) check(ctx context.Context, name string, desc ocispec.Descriptor) (checked, error) {
-	var c checked
+// evaluate finds, fetches and evaluates the artifact of desc on this
+// host's features. name is the normalized reference; its tag is never
+// resolved.
+func (v *Verifier) evaluate(ctx context.Context, name string, desc ocispec.Descriptor) (evaluation, error) {
+	var c evaluation
 	if err := desc.Digest.Validate(); err != nil {
 		return c, fmt.Errorf("descriptor of %s has no valid digest (%q): %w", name, desc.Digest, err)
 	}

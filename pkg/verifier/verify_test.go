@@ -124,7 +124,7 @@ func TestCompatibleAllowed(t *testing.T) {
 	reg := testregistry.Start(t, testregistry.GGCRReferrers)
 	name, desc := pushImage(t, reg, "app", "v1", "demo-spec.yaml")
 	v, h := newVerifier(t, nil)
-	j, err := v.Verify(context.Background(), name, desc)
+	j, err := v.Judge(context.Background(), name, desc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,10 +143,7 @@ func TestIncompatibleRefused(t *testing.T) {
 	reg := testregistry.Start(t, testregistry.GGCRReferrers)
 	name, desc := pushImage(t, reg, "gpu", "v1", "gpu-spec.yaml")
 	v, h := newVerifier(t, nil)
-	o, err := v.Check(context.Background(), name, desc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	o := v.Decide(context.Background(), name, desc)
 	if o.Decision.Allow || o.Verdict != policy.Incompatible {
 		t.Fatalf("got %s %+v: %s", o.Verdict, o.Decision, o.Reason)
 	}
@@ -162,7 +159,7 @@ func TestIncompatibleRefused(t *testing.T) {
 
 	// warn mode: allowed, with the warning in the log and the audit.
 	v, h = newVerifier(t, func(p *policy.Policy) { p.Mode = policy.ModeWarn })
-	j, _ := v.Verify(context.Background(), name, desc)
+	j, _ := v.Judge(context.Background(), name, desc)
 	if !j.OK {
 		t.Fatalf("warn mode refused: %s", j.Reason)
 	}
@@ -177,19 +174,19 @@ func TestMissingFollowsOnMissing(t *testing.T) {
 	reg := testregistry.Start(t, testregistry.GGCRTagSchema)
 	name, desc := pushImage(t, reg, "plain", "v1", "")
 	v, _ := newVerifier(t, nil)
-	j, _ := v.Verify(context.Background(), name, desc)
+	j, _ := v.Judge(context.Background(), name, desc)
 	if !j.OK || !strings.Contains(j.Reason, "has no compatibility artifact; allowed by on_missing=allow") {
 		t.Errorf("on_missing=allow: %+v", j)
 	}
 	v, _ = newVerifier(t, func(p *policy.Policy) { p.OnMissing = policy.Deny })
-	j, _ = v.Verify(context.Background(), name, desc)
+	j, _ = v.Judge(context.Background(), name, desc)
 	if j.OK || !strings.Contains(j.Reason, "refused by on_missing=deny") {
 		t.Errorf("on_missing=deny: %+v", j)
 	}
 	// Tags that leave no set count as missing.
 	name, desc = pushImage(t, reg, "tagged", "v1", "demo-spec.yaml")
 	v, _ = newVerifier(t, func(p *policy.Policy) { p.OnMissing = policy.Deny; p.Tags = []string{"nope"} })
-	j, _ = v.Verify(context.Background(), name, desc)
+	j, _ = v.Judge(context.Background(), name, desc)
 	if j.OK || !strings.Contains(j.Reason, "no applicable compatibility set") {
 		t.Errorf("tags: %+v", j)
 	}
@@ -220,7 +217,7 @@ func TestRegistryHangsFollowsOnError(t *testing.T) {
 	for _, action := range []policy.Action{policy.Deny, policy.Allow} {
 		v, h := newVerifier(t, func(p *policy.Policy) { p.OnError = action; p.Timeout = policy.Duration(700 * time.Millisecond) })
 		start := time.Now()
-		j, err := v.Verify(context.Background(), name, desc)
+		j, err := v.Judge(context.Background(), name, desc)
 		took := time.Since(start)
 		if err != nil {
 			t.Fatal(err)
@@ -260,7 +257,7 @@ func TestIndexPlatformArtifactFirst(t *testing.T) {
 		t.Fatal(err)
 	}
 	v, _ := newVerifier(t, nil)
-	o, _ := v.Check(ctx, reg.Ref("multi", "v1"), asContainerd(idx))
+	o := v.Decide(ctx, reg.Ref("multi", "v1"), asContainerd(idx))
 	if o.Verdict != policy.Incompatible || o.Subject != ms[1].Digest.String() || o.Digest != idx.Digest.String() {
 		t.Errorf("got %s, subject %s (platform manifest %s): %s", o.Verdict, o.Subject, ms[1].Digest, o.Reason)
 	}
@@ -269,7 +266,7 @@ func TestIndexPlatformArtifactFirst(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o, _ = v2.Check(ctx, reg.Ref("multi", "v1"), asContainerd(idx))
+	o = v2.Decide(ctx, reg.Ref("multi", "v1"), asContainerd(idx))
 	if o.Verdict != policy.Compatible || o.Subject != idx.Digest.String() {
 		t.Errorf("other platform: got %s, subject %s: %s", o.Verdict, o.Subject, o.Reason)
 	}
@@ -280,7 +277,7 @@ func TestExcludedNotChecked(t *testing.T) {
 	name, desc := pushImage(t, reg, "pause", "3.10", "gpu-spec.yaml")
 	v, h := newVerifier(t, func(p *policy.Policy) { p.Exclude = []string{reg.Host + "/pause*"} })
 	before := reg.Requests()
-	j, err := v.Verify(context.Background(), name, desc)
+	j, err := v.Judge(context.Background(), name, desc)
 	if err != nil || !j.OK {
 		t.Fatalf("%+v %v", j, err)
 	}
@@ -294,7 +291,7 @@ func TestExcludedNotChecked(t *testing.T) {
 	// mode=off: nothing checked either.
 	v, _ = newVerifier(t, func(p *policy.Policy) { p.Mode = policy.ModeOff })
 	before = reg.Requests()
-	if j, _ := v.Verify(context.Background(), name, desc); !j.OK || reg.Requests() != before {
+	if j, _ := v.Judge(context.Background(), name, desc); !j.OK || reg.Requests() != before {
 		t.Errorf("mode=off: %+v, %d requests", j, reg.Requests()-before)
 	}
 }
@@ -316,7 +313,7 @@ func TestRequestsPerDecision(t *testing.T) {
 		v, _ := newVerifier(t, nil)
 		count := func(name string, d ocispec.Descriptor) int64 {
 			before := reg.Requests()
-			if j, err := v.Verify(ctx, name, d); err != nil || !j.OK {
+			if j, err := v.Judge(ctx, name, d); err != nil || !j.OK {
 				t.Fatalf("%+v %v", j, err)
 			}
 			return reg.Requests() - before
@@ -347,7 +344,7 @@ func BenchmarkVerify(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if j, _ := v.Verify(context.Background(), name, desc); !j.OK {
+			if j, _ := v.Judge(context.Background(), name, desc); !j.OK {
 				b.Fatal(j.Reason)
 			}
 		}
@@ -359,12 +356,12 @@ func BenchmarkVerify(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		v.Verify(context.Background(), name, desc)
+		v.Judge(context.Background(), name, desc)
 		before := reg.Requests()
 		n := 0
 		for b.Loop() {
 			n++
-			if j, _ := v.Verify(context.Background(), name, desc); !j.OK {
+			if j, _ := v.Judge(context.Background(), name, desc); !j.OK {
 				b.Fatal(j.Reason)
 			}
 		}

@@ -18,11 +18,11 @@ import (
 
 	"github.com/nfd-compat/nfd-compat/pkg/cmd/doctor"
 	"github.com/nfd-compat/nfd-compat/pkg/policy"
-	"github.com/nfd-compat/nfd-compat/pkg/verifier"
+	"github.com/nfd-compat/nfd-compat/pkg/verifier/bindir"
 )
 
 // TestSetupsAgreeOnBadPolicies: for one config.toml, the bindir
-// executable (RunBinDir, as containerd execs it), the in-process plugin (the
+// executable (bindir.Run, as containerd execs it), the in-process plugin (the
 // stanza decoded by containerd's own loader into the registration's
 // Config) and doctor agree: the same images allowed and refused, the same
 // problems named. A typo never refuses; an excluded image is never refused;
@@ -77,9 +77,9 @@ func TestSetupsAgreeOnBadPolicies(t *testing.T) {
 					}
 					return ""
 				}
-				code := verifier.RunBinDir(context.Background(), []string{"-name", name, "-digest", d.Digest.String(), "-stdin-media-type", ocispec.MediaTypeDescriptor},
+				code := bindir.Run(context.Background(), []string{"-name", name, "-digest", d.Digest.String(), "-stdin-media-type", ocispec.MediaTypeDescriptor},
 					bytes.NewReader(in), &out, &errs, env)
-				return code == verifier.ExitAllow, out.String(), errs.String()
+				return code == bindir.ExitAllow, out.String(), errs.String()
 			}
 
 			// the in-process plugin, configured as containerd configures it

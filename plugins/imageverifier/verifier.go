@@ -50,7 +50,7 @@ func (iv *imageVerifier) VerifyImage(ctx context.Context, name string, desc ocis
 	if iv.v == nil {
 		return &ctdverifier.Judgement{OK: false, Reason: "nfd-compat: the verifier did not start (see containerd's log)"}, nil
 	}
-	j, err := iv.v.Verify(ctx, name, desc)
+	j, err := iv.v.Judge(ctx, name, desc)
 	if err != nil {
 		return nil, err
 	}

@@ -139,7 +139,7 @@ func checkOne(ctx context.Context, v *verifier.Verifier, im image) Row {
 		r.Verdict, r.Why = policy.Skipped, "an image ID, not a registry name"
 		return r
 	}
-	o, _ := v.Check(ctx, name, desc)
+	o := v.Decide(ctx, name, desc)
 	r.Verdict, r.Artifact, r.Failed, r.Why = o.Verdict, o.Artifact, o.Failed, o.Why
 	if o.Report != nil && o.Report.Compatible {
 		r.BestSet = o.Report.BestSet

@@ -31,11 +31,7 @@ func check(ctx context.Context, opts Options, name string, topts target.Options,
 	if err != nil {
 		return nil, err
 	}
-	o, _ := v.Check(ctx, name, desc)
-	if o == nil {
-		return nil, fmt.Errorf("check of %s gave no outcome", name)
-	}
-	return o, nil
+	return v.Decide(ctx, name, desc), nil
 }
 
 // refusal is the error for a pull the policy refused, wrapping what

@@ -1,15 +1,12 @@
-package verifier
+package bindir
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"path/filepath"
 
-	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/sirupsen/logrus"
 
@@ -17,22 +14,11 @@ import (
 	"github.com/nfd-compat/nfd-compat/pkg/policy"
 	"github.com/nfd-compat/nfd-compat/pkg/safetext"
 	"github.com/nfd-compat/nfd-compat/pkg/target"
+	"github.com/nfd-compat/nfd-compat/pkg/verifier"
 )
 
-// BinDir exit codes: containerd allows the pull on 0 and refuses it on
-// anything else.
-const (
-	ExitAllow  = 0
-	ExitRefuse = 1
-	// ExitUsage answers -h (containerd never passes it; non-zero anyway).
-	ExitUsage = 2
-)
-
-// maxDescriptor bounds the descriptor read from stdin.
-const maxDescriptor = 1 << 20
-
-// RunBinDir is the containerd bindir verifier protocol
-// (docs/image-verification.md): flags -name, -digest, -stdin-media-type,
+// Run is the containerd bindir verifier protocol
+// (containerd's docs/image-verification.md): flags -name, -digest, -stdin-media-type,
 // the image descriptor as JSON on stdin; the reason on stdout; the exit code
 // (ExitAllow, ExitRefuse) is returned. The policy is read on every call
 // with policy.Load from policy.ConfigFile (the file named by
@@ -43,7 +29,7 @@ const maxDescriptor = 1 << 20
 // plugin. Only a config file that cannot be read at all (not TOML, a
 // missing named file or import) refuses every pull, with the problem as the
 // reason: nothing is known of its mode or exclusions.
-func RunBinDir(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
 	l := logrus.New()
 	l.SetOutput(stderr)
 	l.SetLevel(logrus.InfoLevel)
@@ -85,12 +71,12 @@ func RunBinDir(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if derr != nil {
 		l.WithError(derr).Warn("nfd-compat: using -digest alone; an index is then checked by its own referrers only")
 	}
-	v, err := New(Options{Policy: pol, Log: l, Target: target.Options{DockerConfig: DockerConfigPath(getenv)},
+	v, err := verifier.New(verifier.Options{Policy: pol, Log: l, Target: target.Options{DockerConfig: verifier.DockerConfigPath(getenv)},
 		Observer: &metrics.Textfile{Dir: pol.CacheDir, Log: l}})
 	if err != nil {
 		return refuse("%v", err)
 	}
-	j, err := v.Verify(ctx, *name, desc)
+	j, err := v.Judge(ctx, *name, desc)
 	if err != nil {
 		return refuse("%v", err)
 	}
@@ -105,58 +91,9 @@ func RunBinDir(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 // error is only for a config that could not be read at all.
 func loadPolicy(getenv func(string) string, l logrus.FieldLogger) (*policy.Policy, error) {
 	pol, src, err := policy.Load(policy.ConfigFile("", getenv))
-	LogPolicyProblems(l, src, err)
+	verifier.LogPolicyProblems(l, src, err)
 	if pol == nil {
 		return nil, err
 	}
 	return pol, nil
-}
-
-// LogPolicyProblems logs what policy.Load found: unknown keys as warnings,
-// bad values as an error saying what the verifier does about them. The
-// bindir executable and the in-process plugin log the same lines.
-func LogPolicyProblems(l logrus.FieldLogger, src *policy.Source, err error) {
-	if src != nil {
-		for _, w := range src.Warnings {
-			l.Warn("nfd-compat: " + w)
-		}
-	}
-	if errors.Is(err, policy.ErrInvalid) {
-		l.WithError(err).Error("nfd-compat: invalid policy, bad keys at their defaults: in enforce mode every checked pull is refused, in warn mode pulls are only warned about; excluded images always pass (fix it; `nfd-compat doctor` checks it)")
-	}
-}
-
-// readDescriptor reads the descriptor containerd sends on stdin. When it
-// cannot be used, it returns a descriptor with -digest alone and why.
-func readDescriptor(stdin io.Reader, mediaType, dgst string) (ocispec.Descriptor, error) {
-	fallback := ocispec.Descriptor{Digest: digest.Digest(dgst)}
-	if mediaType != ocispec.MediaTypeDescriptor {
-		return fallback, fmt.Errorf("stdin media type %q is not %s", mediaType, ocispec.MediaTypeDescriptor)
-	}
-	b, err := io.ReadAll(io.LimitReader(stdin, maxDescriptor))
-	if err != nil {
-		return fallback, fmt.Errorf("read descriptor from stdin: %w", err)
-	}
-	var d ocispec.Descriptor
-	if err := json.Unmarshal(b, &d); err != nil {
-		return fallback, fmt.Errorf("descriptor on stdin is not JSON: %w", err)
-	}
-	if dgst != "" && d.Digest.String() != dgst {
-		return fallback, fmt.Errorf("descriptor on stdin has digest %s, -digest says %s", d.Digest, dgst)
-	}
-	return d, nil
-}
-
-// DockerConfigPath is where credentials are read: $DOCKER_CONFIG/config.json,
-// else "" (oras' default, ~/.docker/config.json) when $HOME is set, else
-// /root/.docker/config.json (containerd's environment under systemd has no
-// HOME).
-func DockerConfigPath(getenv func(string) string) string {
-	if d := getenv("DOCKER_CONFIG"); d != "" {
-		return filepath.Join(d, "config.json")
-	}
-	if getenv("HOME") != "" {
-		return ""
-	}
-	return "/root/.docker/config.json"
 }
