@@ -43,6 +43,13 @@ type LoadOptions struct {
 	// Log, set, hears each warning as it happens and the cache's debug
 	// messages.
 	Log logrus.FieldLogger
+	// Referrers, set, remembers the registry hosts without the referrers
+	// API: Load lists a remembered host's referrers from the sha256-<hex>
+	// tag without probing the API first, and remembers the hosts it finds
+	// without it. Load then leaves img's referrers capability settled
+	// (target.Image.LearnReferrers): set it only when img is not used for
+	// writes afterwards.
+	Referrers target.ReferrersMemory
 }
 
 // Loaded is an image's compatibility artifact, fetched and checked, and its
@@ -91,7 +98,11 @@ func Load(ctx context.Context, img *target.Image, opts LoadOptions) (*Loaded, er
 	if err != nil {
 		return &Loaded{}, err
 	}
+	img.UseReferrersMemory(opts.Referrers)
 	l, err := r.load(ctx, opts)
+	if lerr := img.LearnReferrers(opts.Referrers); lerr != nil && opts.Log != nil {
+		opts.Log.WithError(lerr).Debug("nfd-compat: could not remember a registry without the referrers API; the next listing probes it again")
+	}
 	if err != nil {
 		return l, target.Explain(img, fmt.Errorf("%s: %w", img.Name, err))
 	}

@@ -53,7 +53,9 @@ type Verifier struct {
 	log      logrus.FieldLogger
 	blobs    *cache.Blobs
 	features *cache.Features
-	audit    *auditLog
+	// registries remembers the hosts without the referrers API.
+	registries *cache.Registries
+	audit      *auditLog
 	// slots bounds the checks parsing and evaluating at once.
 	slots chan struct{}
 	// failed remembers artifacts whose check failed or timed out.
@@ -103,7 +105,9 @@ func New(opts Options) (*Verifier, error) {
 	}
 	v := &Verifier{pol: pol, opts: opts, log: log, audit: newAuditLog(auditDir, opts.Audit, log),
 		slots: make(chan struct{}, n), failed: newFailureCache(time.Now)}
+	v.registries = &cache.Registries{TTL: cache.RegistriesTTL}
 	if !opts.NoCache {
+		v.registries.Dir = pol.CacheDir
 		v.blobs = &cache.Blobs{Dir: pol.CacheDir}
 		v.features = &cache.Features{Dir: pol.CacheDir, TTL: pol.FeaturesTTL.Std()}
 	}

@@ -157,7 +157,7 @@ func (v *Verifier) check(ctx context.Context, name string, desc ocispec.Descript
 	}
 	// desc, not the tag: what containerd resolved is what is judged. Raw:
 	// the spec is parsed below, under a check slot.
-	l, err := artifact.Load(ctx, img, artifact.LoadOptions{Root: desc, Platform: v.opts.Platform, Cache: v.blobs, Log: v.log, Raw: true})
+	l, err := artifact.Load(ctx, img, artifact.LoadOptions{Root: desc, Platform: v.opts.Platform, Cache: v.blobs, Log: v.log, Raw: true, Referrers: v.registries})
 	c.artifact, c.subject = l.Descriptor.Digest.String(), l.Subject.Digest.String()
 	if err != nil {
 		c.ours = errors.Is(err, artifact.ErrInvalidArtifact)
