@@ -50,6 +50,10 @@ type LoadOptions struct {
 	// (target.Image.LearnReferrers): set it only when img is not used for
 	// writes afterwards.
 	Referrers target.ReferrersMemory
+	// ReferrerLists, set (the policy's referrers_ttl), reuses a registry's
+	// referrer lists within its TTL: no request at all for a listing, and
+	// an artifact attached meanwhile seen up to the TTL late.
+	ReferrerLists *cache.ReferrerLists
 }
 
 // Loaded is an image's compatibility artifact, fetched and checked, and its
@@ -132,8 +136,12 @@ func Resolve(ctx context.Context, img *target.Image, opts LoadOptions) (*Resolve
 		}
 		r.Root = d
 	}
-	if opts.Cache != nil {
-		store = cache.NewStore(opts.Cache, store, opts.Log)
+	if opts.Cache != nil || opts.ReferrerLists != nil {
+		s := cache.NewStore(opts.Cache, store, opts.Log)
+		if opts.ReferrerLists != nil {
+			s.Lists, s.Repository = opts.ReferrerLists, repositoryOf(img)
+		}
+		store = s
 	}
 	r.Store = store
 	subjects, err := r.subjects(ctx, opts)

@@ -6,6 +6,10 @@
 //	                        verified against their digest on every read
 //	features/<key>.json     a host's discovered features, keyed by boot id
 //	                        and feature sources, reused for a TTL
+//	registries/<host>.json  a registry host found without the referrers
+//	                        API, remembered for RegistriesTTL (Registries)
+//	referrers/<key>.json    referrer lists, only with the policy's opt-in
+//	                        referrers_ttl (ReferrerLists)
 //
 // Every write goes to a temporary file in the same directory and is renamed
 // into place, so a reader sees a whole old file, a whole new file, or none,
@@ -25,5 +29,6 @@
 // writer killed between write and rename leaves.
 //
 // Store puts Blobs in front of a registry (or any content source) for
-// content read by digest, and always asks the source for referrer lists.
+// content read by digest, and asks the source for referrer lists unless
+// ReferrerLists (referrers_ttl) hold a fresh one.
 package cache

@@ -55,7 +55,9 @@ type Verifier struct {
 	features *cache.Features
 	// registries remembers the hosts without the referrers API.
 	registries *cache.Registries
-	audit      *auditLog
+	// lists reuses referrer lists for the policy's referrers_ttl (nil: off).
+	lists *cache.ReferrerLists
+	audit *auditLog
 	// slots bounds the checks parsing and evaluating at once.
 	slots chan struct{}
 	// failed remembers artifacts whose check failed or timed out.
@@ -106,8 +108,14 @@ func New(opts Options) (*Verifier, error) {
 	v := &Verifier{pol: pol, opts: opts, log: log, audit: newAuditLog(auditDir, opts.Audit, log),
 		slots: make(chan struct{}, n), failed: newFailureCache(time.Now)}
 	v.registries = &cache.Registries{TTL: cache.RegistriesTTL}
+	if ttl := pol.ReferrersTTL.Std(); ttl > 0 {
+		v.lists = &cache.ReferrerLists{TTL: ttl}
+	}
 	if !opts.NoCache {
 		v.registries.Dir = pol.CacheDir
+		if v.lists != nil {
+			v.lists.Dir = pol.CacheDir
+		}
 		v.blobs = &cache.Blobs{Dir: pol.CacheDir}
 		v.features = &cache.Features{Dir: pol.CacheDir, TTL: pol.FeaturesTTL.Std()}
 	}

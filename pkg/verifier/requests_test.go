@@ -3,6 +3,7 @@ package verifier
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/nfd-compat/nfd-compat/internal/testartifact"
 	"github.com/nfd-compat/nfd-compat/internal/testregistry"
@@ -53,6 +54,52 @@ func TestRegistryRequests(t *testing.T) {
 					if got := reg.Requests() - before; got != want {
 						t.Errorf("%s %s: %d registry requests, want %d", phase, c.Name, got, want)
 					}
+				}
+			}
+		})
+	}
+}
+
+// TestReferrersTTL pins the opt-in referrers_ttl: within it a warm decision
+// asks the registry nothing, in this Verifier and in a new one on the same
+// cache_dir (a bindir process per pull); past it the referrers are asked
+// again (so a newly attached artifact is seen that late, not never).
+func TestReferrersTTL(t *testing.T) {
+	for _, kind := range []testregistry.Kind{testregistry.GGCRReferrers, testregistry.GGCRTagSchema} {
+		t.Run(string(kind), func(t *testing.T) {
+			reg := testregistry.Start(t, kind)
+			cases := testartifact.Push(t, reg, "../../examples/gpu-spec.yaml")
+			v, h := newVerifier(t, func(p *policy.Policy) { p.ReferrersTTL = policy.Duration(time.Minute) })
+			v.opts.Platform = testartifact.AMD64
+			decide := func(v *Verifier, c testartifact.Case) int64 {
+				t.Helper()
+				before := reg.Requests()
+				o, _ := v.Check(context.Background(), c.Ref, c.Root)
+				if o.Verdict == policy.Error || o.Artifact != c.Artifact {
+					t.Fatalf("%s: verdict %s, artifact %s (want %s): %v", c.Name, o.Verdict, o.Artifact, c.Artifact, o.Err)
+				}
+				return reg.Requests() - before
+			}
+			for _, c := range cases {
+				decide(v, c) // cold
+			}
+			v2, err := New(Options{Policy: h.pol, Log: v.log, Target: docker(t), Platform: testartifact.AMD64})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range cases {
+				if n := decide(v, c); n != 0 {
+					t.Errorf("warm %s: %d registry requests within referrers_ttl, want 0", c.Name, n)
+				}
+				if n := decide(v2, c); n != 0 {
+					t.Errorf("warm %s in a new Verifier: %d registry requests within referrers_ttl, want 0", c.Name, n)
+				}
+			}
+			later := func() time.Time { return time.Now().Add(2 * time.Minute) }
+			v.lists.Now = later
+			for _, c := range cases {
+				if n := decide(v, c); n == 0 {
+					t.Errorf("%s past referrers_ttl: no registry request: a newly attached artifact would never be seen", c.Name)
 				}
 			}
 		})

@@ -157,7 +157,8 @@ func (v *Verifier) check(ctx context.Context, name string, desc ocispec.Descript
 	}
 	// desc, not the tag: what containerd resolved is what is judged. Raw:
 	// the spec is parsed below, under a check slot.
-	l, err := artifact.Load(ctx, img, artifact.LoadOptions{Root: desc, Platform: v.opts.Platform, Cache: v.blobs, Log: v.log, Raw: true, Referrers: v.registries})
+	l, err := artifact.Load(ctx, img, artifact.LoadOptions{Root: desc, Platform: v.opts.Platform, Cache: v.blobs, Log: v.log, Raw: true,
+		Referrers: v.registries, ReferrerLists: v.lists})
 	c.artifact, c.subject = l.Descriptor.Digest.String(), l.Subject.Digest.String()
 	if err != nil {
 		c.ours = errors.Is(err, artifact.ErrInvalidArtifact)
