@@ -62,6 +62,10 @@ type Verifier struct {
 	slots chan struct{}
 	// failed remembers artifacts whose check failed or timed out.
 	failed *failureCache
+	// specs keeps parsed specs by artifact digest.
+	specs specCache
+	// images keeps registry clients for reuse (images.go).
+	images imageCache
 }
 
 // New validates the policy and returns a Verifier.
@@ -117,7 +121,9 @@ func New(opts Options) (*Verifier, error) {
 			v.lists.Dir = pol.CacheDir
 		}
 		v.blobs = &cache.Blobs{Dir: pol.CacheDir}
-		v.features = &cache.Features{Dir: pol.CacheDir, TTL: pol.FeaturesTTL.Std()}
+		// In memory too: a long-lived Verifier (containerd-nfd) decodes no
+		// file for a warm decision.
+		v.features = &cache.Features{Dir: pol.CacheDir, TTL: pol.FeaturesTTL.Std(), Memory: true}
 	}
 	return v, nil
 }

@@ -13,7 +13,6 @@ import (
 	"github.com/nfd-compat/nfd-compat/pkg/policy"
 	"github.com/nfd-compat/nfd-compat/pkg/safetext"
 	"github.com/nfd-compat/nfd-compat/pkg/spec"
-	"github.com/nfd-compat/nfd-compat/pkg/target"
 )
 
 // Verify decides whether the image name, resolved to desc, may be pulled on
@@ -151,7 +150,7 @@ func (v *Verifier) check(ctx context.Context, name string, desc ocispec.Descript
 	if err := desc.Digest.Validate(); err != nil {
 		return c, fmt.Errorf("descriptor of %s has no valid digest (%q): %w", name, desc.Digest, err)
 	}
-	img, err := target.Open(withContainerdLog(ctx, v.log), name, v.opts.Target)
+	img, err := v.open(withContainerdLog(ctx, v.log), name)
 	if err != nil {
 		return c, err
 	}
@@ -160,6 +159,9 @@ func (v *Verifier) check(ctx context.Context, name string, desc ocispec.Descript
 	l, err := artifact.Load(ctx, img, artifact.LoadOptions{Root: desc, Platform: v.opts.Platform, Cache: v.blobs, Log: v.log, Raw: true,
 		Referrers: v.registries, ReferrerLists: v.lists})
 	c.artifact, c.subject = l.Descriptor.Digest.String(), l.Subject.Digest.String()
+	if err == nil || errors.Is(err, artifact.ErrNoArtifact) {
+		v.keep(img)
+	}
 	if err != nil {
 		c.ours = errors.Is(err, artifact.ErrInvalidArtifact)
 		return c, err
@@ -177,9 +179,12 @@ func (v *Verifier) check(ctx context.Context, name string, desc ocispec.Descript
 	case <-ctx.Done():
 		return c, fmt.Errorf("%w (%d checks run at once): %w", errBusy, cap(v.slots), ctx.Err())
 	}
-	s, _, err := spec.ParseContext(ctx, l.Artifact.Spec)
-	if err != nil {
-		return c, fmt.Errorf("artifact %s: %w", c.artifact, err)
+	s := v.specs.get(c.artifact)
+	if s == nil {
+		if s, _, err = spec.ParseContext(ctx, l.Artifact.Spec); err != nil {
+			return c, fmt.Errorf("artifact %s: %w", c.artifact, err)
+		}
+		v.specs.put(c.artifact, s)
 	}
 	f, err := v.hostFeatures(ctx, s)
 	if err != nil {
