@@ -342,10 +342,11 @@ func TestRequestsPerDecision(t *testing.T) {
 func BenchmarkVerify(b *testing.B) {
 	quiet := logrus.New()
 	quiet.SetOutput(io.Discard)
+	hosts, creds := b.TempDir(), docker(b)
 	newV := func(b *testing.B, dir string) *Verifier {
 		pol := policy.Default()
-		pol.CacheDir, pol.ConfigPath = dir, b.TempDir()
-		v, err := New(Options{Policy: pol, Log: quiet, Target: docker(b)})
+		pol.CacheDir, pol.ConfigPath = dir, hosts
+		v, err := New(Options{Policy: pol, Log: quiet, Target: creds})
 		if err != nil {
 			b.Fatal(err)
 		}
