@@ -16,7 +16,8 @@ import (
 // Store reads content by digest (an index, an artifact manifest, a spec)
 // through Blobs and passes everything else — referrer listings, Exists,
 // Predecessors — through to Remote: content addressed by digest never
-// changes, referrer lists do, and new artifacts must be seen.
+// changes, referrer lists do, and new artifacts must be seen. Only the
+// opt-in Lists (referrers_ttl) trade that for no request within its TTL.
 //
 // Only content up to spec.MaxSize is cached (what the compat artifacts and
 // the indexes they hang off are limited to); bigger content and content of
