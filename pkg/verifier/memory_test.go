@@ -2,6 +2,7 @@ package verifier
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/nfd-compat/nfd-compat/internal/testregistry"
 	"github.com/nfd-compat/nfd-compat/pkg/policy"
+	"github.com/nfd-compat/nfd-compat/pkg/spec"
 )
 
 // A long-lived Verifier keeps what a warm decision needs in memory: the
@@ -55,5 +57,22 @@ func TestWarmDecisionFromMemory(t *testing.T) {
 	o, _ = v.Check(ctx, other, missing)
 	if o.Verdict != policy.Error || !strings.Contains(o.Err.Error(), "app:v2") || strings.Contains(o.Err.Error(), "app:v1") {
 		t.Errorf("reused client: verdict %s, error %v; want an error naming %s only", o.Verdict, o.Err, other)
+	}
+}
+
+// A big spec is not kept: images carrying large valid specs must not grow a
+// long-lived Verifier's memory.
+func TestBigSpecNotKept(t *testing.T) {
+	var c specCache
+	c.put("sha256:small", &spec.Spec{}, 1<<10)
+	c.put("sha256:big", &spec.Spec{}, maxCachedSpecLen+1)
+	if c.get("sha256:small") == nil || c.get("sha256:big") != nil {
+		t.Errorf("kept: small %v, big %v; want the small one only", c.get("sha256:small") != nil, c.get("sha256:big") != nil)
+	}
+	for i := range maxSpecs + 1 {
+		c.put(fmt.Sprint("sha256:", i), &spec.Spec{}, 1)
+	}
+	if n := len(c.specs); n > maxSpecs {
+		t.Errorf("%d specs kept, more than %d", n, maxSpecs)
 	}
 }

@@ -6,9 +6,14 @@ import (
 	"github.com/nfd-compat/nfd-compat/pkg/spec"
 )
 
-// maxSpecs bounds the parsed specs a long-lived Verifier keeps; past it the
-// memory starts over (an image set of a node is far smaller).
-const maxSpecs = 512
+// The parsed specs a long-lived Verifier keeps are bounded in number and
+// size, so that images carrying large valid specs cannot grow containerd's
+// memory: a decoded spec takes several times its YAML. Past maxSpecs the
+// memory starts over; bigger specs are parsed at every decision.
+const (
+	maxSpecs         = 64
+	maxCachedSpecLen = 16 << 10
+)
 
 // specCache keeps parsed specs by artifact manifest digest. The manifest
 // names its spec blob by digest and both are verified on fetch, so the same
@@ -26,7 +31,10 @@ func (c *specCache) get(artifact string) *spec.Spec {
 	return c.specs[artifact]
 }
 
-func (c *specCache) put(artifact string, s *spec.Spec) {
+func (c *specCache) put(artifact string, s *spec.Spec, size int) {
+	if size > maxCachedSpecLen {
+		return
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.specs == nil || len(c.specs) >= maxSpecs {

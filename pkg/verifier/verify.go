@@ -184,7 +184,7 @@ func (v *Verifier) check(ctx context.Context, name string, desc ocispec.Descript
 		if s, _, err = spec.ParseContext(ctx, l.Artifact.Spec); err != nil {
 			return c, fmt.Errorf("artifact %s: %w", c.artifact, err)
 		}
-		v.specs.put(c.artifact, s)
+		v.specs.put(c.artifact, s, len(l.Artifact.Spec))
 	}
 	f, err := v.hostFeatures(ctx, s)
 	if err != nil {
