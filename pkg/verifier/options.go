@@ -4,7 +4,6 @@ import (
 	"errors"
 	"io"
 	"runtime"
-	"runtime/debug"
 	"time"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -67,8 +66,6 @@ type Verifier struct {
 	slots chan struct{}
 	// failed remembers artifacts whose check failed or timed out.
 	failed *failureCache
-	// memory gives a failed check's garbage back to the system at once.
-	memory *memoryReleaser
 	// specs keeps parsed specs by artifact digest.
 	specs specCache
 	// images keeps registry clients for reuse (images.go).
@@ -122,8 +119,7 @@ func New(opts Options) (*Verifier, error) {
 		n = runtime.GOMAXPROCS(0)
 	}
 	v := &Verifier{pol: pol, opts: opts, log: log, audit: newAuditLog(auditDir, opts.Audit, log),
-		slots: make(chan struct{}, n), failed: newFailureCache(time.Now),
-		memory: &memoryReleaser{release: debug.FreeOSMemory}}
+		slots: make(chan struct{}, n), failed: newFailureCache(time.Now)}
 	v.registries = &cache.Registries{TTL: cache.RegistriesTTL}
 	if ttl := pol.ReferrersTTL.Std(); ttl > 0 {
 		v.lists = &cache.ReferrerLists{TTL: ttl}

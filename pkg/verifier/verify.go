@@ -71,7 +71,6 @@ func (v *Verifier) runBounded(parent context.Context, o *Outcome, desc ocispec.D
 		r, err := v.evaluate(ctx, o.Normalized, desc)
 		if err != nil && r.ours && !r.remembered && v.remember(parent, ctx, err) {
 			v.failed.put(r.artifact, err)
-			v.memory.afterFailure(time.Now())
 		}
 		done <- result{r, err}
 	}()
