@@ -80,7 +80,7 @@ func unknownKey(k string) string {
 // decodeKey decodes one key's value into its field of pol.
 func decodeKey(pol *Policy, k string, v any) error {
 	switch k {
-	case "timeout", "features_ttl":
+	case "timeout", "features_ttl", "referrers_ttl":
 		if _, isString := v.(string); !isString {
 			return fmt.Errorf("%s = %v: write a quoted Go duration such as \"5s\" or \"10m\" (a bare number would be nanoseconds)", k, v)
 		}
@@ -142,7 +142,7 @@ func (p *Policy) repair() []string {
 
 func hintFor(key string) string {
 	switch key {
-	case "timeout", "features_ttl":
+	case "timeout", "features_ttl", "referrers_ttl":
 		return ` (write a quoted Go duration such as "5s" or "10m")`
 	case "tags", "exclude", "include":
 		return ` (write a list of strings, e.g. ["a", "b"])`
