@@ -79,13 +79,9 @@ func TestCredentials(t *testing.T) {
 // TestRegistryRefusesDelete: a clear error naming the registry and its answer,
 // and the artifact stays.
 func TestRegistryRefusesDelete(t *testing.T) {
-	ctx := context.Background()
 	reg := testregistry.Start(t, testregistry.GGCRReferrers, testregistry.RefuseDeletes)
 	p := registryPlace(reg)
-	img, err := testimage.Push(ctx, p.store(t, "nodelete"), "v1")
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, img := p.push(t, "nodelete")
 	ref := reg.Ref("nodelete", "v1")
 	must(t, 0, "attach-spec", "--plain-http", ref, kepSpec)
 	r := must(t, 2, "remove-spec", "--plain-http", ref)

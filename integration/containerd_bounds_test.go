@@ -18,9 +18,14 @@ import (
 // Tolerances of TestContainerdNFDWorstCaseSpecs.
 const (
 	// rssTolerance is how far containerd-nfd's RSS may stay above its
-	// baseline after the refused pulls: a few decisions' allocations, which
-	// the Go runtime returns to the system lazily.
-	rssTolerance = 32 << 20
+	// baseline after the refused pulls. Measured with GODEBUG=gctrace=1:
+	// the live heap after the pulls is back at 7-21 MB, but RSS stays near
+	// its high-water mark (+35-42 MiB over a ~58 MiB baseline, also with
+	// debug.FreeOSMemory after every heavy decision, which was tried and
+	// dropped): pages the Go runtime and containerd keep mapped. The bound
+	// still separates this from the unbounded case (2.2 GB after 4 pulls of
+	// issue 8's spec before the limits).
+	rssTolerance = 64 << 20
 	// idleCPU is the CPU containerd-nfd may use in the idle second after.
 	idleCPU = 100 * time.Millisecond
 )

@@ -43,9 +43,10 @@ type ctrdImages struct {
 func seedImages(t *testing.T) *ctrdImages {
 	t.Helper()
 	release := make(chan struct{})
-	// Armed once seeded: attach-spec itself lists referrers before it pushes.
-	var armed atomic.Bool
-	reg := testregistry.Start(t, testregistry.GGCRReferrers, hangReferrers("/v2/app/slow/", &armed, release))
+	// Hanging starts once the images are seeded: attach-spec lists the
+	// referrers too (to settle the registry's capability).
+	var hanging atomic.Bool
+	reg := testregistry.Start(t, testregistry.GGCRReferrers, hangReferrers("/v2/app/slow/", &hanging, release))
 	t.Cleanup(func() { close(release) })
 	im := &ctrdImages{reg: reg}
 	p := registryPlace(reg)
@@ -69,16 +70,17 @@ func seedImages(t *testing.T) *ctrdImages {
 	}
 	im.multi = reg.Ref("app/multi", "v1")
 	must(t, 0, "attach-spec", "--plain-http", "--platform", hostPlatform, im.multi, gpuSpec)
-	armed.Store(true)
+	hanging.Store(true)
 	return im
 }
 
 // hangReferrers makes requests for referrers (and referrers tags) under
-// prefix hang, once armed, until the client gives up or release is closed.
-func hangReferrers(prefix string, armed *atomic.Bool, release <-chan struct{}) testregistry.Middleware {
+// prefix hang, once hanging is set, until the client gives up or release is
+// closed.
+func hangReferrers(prefix string, hanging *atomic.Bool, release <-chan struct{}) testregistry.Middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if armed.Load() && strings.HasPrefix(r.URL.Path, prefix) && (strings.Contains(r.URL.Path, "/referrers/") || strings.Contains(r.URL.Path, "/manifests/sha256-")) {
+			if hanging.Load() && strings.HasPrefix(r.URL.Path, prefix) && (strings.Contains(r.URL.Path, "/referrers/") || strings.Contains(r.URL.Path, "/manifests/sha256-")) {
 				select {
 				case <-r.Context().Done():
 				case <-release:

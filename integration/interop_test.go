@@ -58,11 +58,7 @@ func TestOrasAttachArtifactIsFound(t *testing.T) {
 	}
 	for _, p := range places(t) {
 		t.Run(p.name, func(t *testing.T) {
-			store := p.store(t, "orasattach")
-			img, err := testimage.Push(ctx, store, "v1")
-			if err != nil {
-				t.Fatal(err)
-			}
+			store, img := p.push(t, "orasattach")
 			layer, err := oras.PushBytes(ctx, store, spec.SpecMediaType, data)
 			if err != nil {
 				t.Fatal(err)

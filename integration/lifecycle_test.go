@@ -36,10 +36,7 @@ func TestLifecycle(t *testing.T) {
 	ctx := context.Background()
 	for _, p := range places(t) {
 		t.Run(p.name, func(t *testing.T) {
-			img, err := testimage.Push(ctx, p.store(t, "lifecycle"), "v1")
-			if err != nil {
-				t.Fatal(err)
-			}
+			_, img := p.push(t, "lifecycle")
 			ref := p.ref("lifecycle", "v1")
 
 			// No artifact yet: exit 3 from list, get and validate.
@@ -163,11 +160,7 @@ func TestRemoveKeepsOtherReferrers(t *testing.T) {
 	ctx := context.Background()
 	for _, p := range places(t) {
 		t.Run(p.name, func(t *testing.T) {
-			store := p.store(t, "signed")
-			img, err := testimage.Push(ctx, store, "v1")
-			if err != nil {
-				t.Fatal(err)
-			}
+			store, img := p.push(t, "signed")
 			sig, err := testimage.PushSignature(ctx, store, img)
 			if err != nil {
 				t.Fatal(err)
@@ -192,14 +185,10 @@ func TestRemoveKeepsOtherReferrers(t *testing.T) {
 
 // TestInvalidSpecNeverPushed: nothing reaches the registry for a bad spec.
 func TestInvalidSpecNeverPushed(t *testing.T) {
-	ctx := context.Background()
 	bad := testfiles.Write(t, t.TempDir(), "bad.yaml", "version: v1alpha1\ncompatibilities:\n- rules:\n  - name: r\n    matchFeatures:\n    - feature: cpu.cpuid\n      matchExpressions:\n        AVX2: {op: In}\n")
 	for _, p := range places(t) {
 		t.Run(p.name, func(t *testing.T) {
-			img, err := testimage.Push(ctx, p.store(t, "invalid"), "v1")
-			if err != nil {
-				t.Fatal(err)
-			}
+			_, img := p.push(t, "invalid")
 			var before int64
 			if p.reg != nil {
 				before = p.reg.Requests()

@@ -11,6 +11,7 @@ import (
 	"oras.land/oras-go/v2/content/oci"
 	"oras.land/oras-go/v2/registry"
 
+	"github.com/nfd-compat/nfd-compat/internal/testimage"
 	"github.com/nfd-compat/nfd-compat/internal/testregistry"
 )
 
@@ -72,4 +73,16 @@ func (p place) referrers(t *testing.T, repo string, subject ocispec.Descriptor) 
 		t.Fatalf("list referrers: %v", err)
 	}
 	return descs
+}
+
+// push opens repo and pushes an image to it as repo:v1, returning the
+// store and the image's descriptor.
+func (p place) push(t *testing.T, repo string) (oras.GraphTarget, ocispec.Descriptor) {
+	t.Helper()
+	store := p.store(t, repo)
+	img, err := testimage.Push(context.Background(), store, "v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return store, img
 }

@@ -38,23 +38,12 @@ func TestRemoveNeverDeletesForeign(t *testing.T) {
 	ctx := context.Background()
 	for _, p := range places(t) {
 		t.Run(p.name, func(t *testing.T) {
-			store := p.store(t, "guarded")
-			img, err := testimage.Push(ctx, store, "v1")
+			store, img := p.push(t, "guarded")
+			f, err := testimage.PushForeign(ctx, store, img, "v2")
 			if err != nil {
 				t.Fatal(err)
 			}
-			other, err := testimage.Push(ctx, store, "v2", testimage.WithContent([]byte("another image\n")))
-			if err != nil {
-				t.Fatal(err)
-			}
-			sig, err := testimage.PushSignature(ctx, store, img)
-			if err != nil {
-				t.Fatal(err)
-			}
-			sbom, err := testimage.PushSBOM(ctx, store, img)
-			if err != nil {
-				t.Fatal(err)
-			}
+			other, sig, sbom := f.Other, f.Signature, f.SBOM
 			ref, otherRef := p.ref("guarded", "v1"), p.ref("guarded", "v2")
 			var othersSpec compatspec.AttachResult
 			decodeJSON(t, must(t, 0, args("attach-spec", p.flags, otherRef, kepSpec, "-o", "json")...).stdout, &othersSpec)
@@ -143,10 +132,7 @@ func TestRemoveAllKeepsUnverifiable(t *testing.T) {
 	for _, kind := range []testregistry.Kind{testregistry.GGCRTagSchema, testregistry.Distribution} {
 		t.Run(string(kind), func(t *testing.T) {
 			p := registryPlace(testregistry.Start(t, kind))
-			img, err := testimage.Push(ctx, p.store(t, "unverifiable"), "v1")
-			if err != nil {
-				t.Fatal(err)
-			}
+			_, img := p.push(t, "unverifiable")
 			ref := p.ref("unverifiable", "v1")
 			genuine := strings.TrimSpace(must(t, 0, args("attach-spec", p.flags, ref, kepSpec)...).stdout)
 			lying := img
@@ -304,19 +290,11 @@ func assertSkipped(t *testing.T, what, stderr string, foreign map[string]ocispec
 // the spec).
 func TestRemoveOnLayoutDeletesOnlyTheArtifact(t *testing.T) {
 	ctx := context.Background()
-	dir := filepath.Join(t.TempDir(), "layout")
-	store, err := oci.New(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := testimage.Push(ctx, store, "") // untagged: only index.json's digest entry keeps it
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, store, img := testimage.Layout(t, "") // untagged: only index.json's digest entry keeps it
 	ref := dir + "@" + img.Digest.String()
 	var att compatspec.AttachResult
 	decodeJSON(t, must(t, 0, "attach-spec", "--oci-layout", ref, kepSpec, "-o", "json").stdout, &att)
-	store, err = oci.New(dir)
+	store, err := oci.New(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

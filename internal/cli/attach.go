@@ -4,20 +4,18 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/nfd-compat/nfd-compat/internal/cli/option"
 	"github.com/nfd-compat/nfd-compat/pkg/artifact"
 	"github.com/nfd-compat/nfd-compat/pkg/cmd/compatspec"
+	"github.com/nfd-compat/nfd-compat/pkg/output"
+	"github.com/nfd-compat/nfd-compat/pkg/target"
 )
 
 func attachCommand() *cobra.Command {
 	var (
-		timeout     option.Timeout
-		image       imageFlags
-		out         option.Output
+		flags       artifactFlags
 		mediaTypes  string
 		annotations []string
 		replace     bool
@@ -33,7 +31,7 @@ artifact's digest.`,
   nfd-compat attach-spec --oci-layout ./layout:app spec.yaml --replace`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if args[1] == "-" && image.UsesStdin() {
+			if args[1] == "-" && flags.image.UsesStdin() {
 				return fmt.Errorf("SPEC - and a --registry-*-stdin flag both want stdin: put the spec in a file")
 			}
 			data, name, err := readSpecFile(cmd, args[1])
@@ -44,15 +42,7 @@ artifact's digest.`,
 			if err != nil {
 				return err
 			}
-			imgOpts, err := image.options(cmd, args[0])
-			if err != nil {
-				return err
-			}
-			format, err := out.Parse()
-			if err != nil {
-				return err
-			}
-			return timeout.Run(cmd.Context(), func(ctx context.Context) error {
+			return flags.run(cmd, args[0], func(ctx context.Context, imgOpts target.ImageOptions, format output.Format) error {
 				return compatspec.Attach(ctx, compatspec.AttachOptions{
 					Image: imgOpts, Spec: data, SpecName: name, Format: artifact.Format(mediaTypes),
 					Annotations: anns, Replace: replace, Output: format,
@@ -61,12 +51,10 @@ artifact's digest.`,
 			})
 		},
 	}
-	image.add(cmd, "attach to this platform's manifest of an index")
-	out.AddFlags(cmd.Flags())
+	flags.add(cmd, "attach to this platform's manifest of an index")
 	cmd.Flags().StringVar(&mediaTypes, "media-types", string(artifact.FormatNFD), "artifact media types: nfd (upstream NFD v0.19) or kep (KEP-1845's original)")
 	cmd.Flags().StringArrayVarP(&annotations, "annotation", "a", nil, "manifest annotation KEY=VALUE (repeatable)")
 	cmd.Flags().BoolVar(&replace, "replace", false, "after the new artifact is pushed and listed, remove the image's older compatibility artifacts (each verified first, as remove-spec does; entries that are not one are kept with a warning)")
-	timeout.AddFlags(cmd.Flags(), 2*time.Minute)
 	return cmd
 }
 

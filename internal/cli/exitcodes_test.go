@@ -2,13 +2,10 @@ package cli
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"oras.land/oras-go/v2/content/oci"
 
 	"github.com/nfd-compat/nfd-compat/internal/testimage"
 )
@@ -29,15 +26,7 @@ func run(t *testing.T, args ...string) (stdout, stderr string, code int) {
 // image's manifest blob path.
 func layout(t *testing.T) (dir, manifestBlob string) {
 	t.Helper()
-	dir = t.TempDir()
-	store, err := oci.New(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := testimage.Push(context.Background(), store, "v1")
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, _, d := testimage.Layout(t, "v1")
 	return dir, filepath.Join(dir, "blobs", d.Digest.Algorithm().String(), d.Digest.Encoded())
 }
 

@@ -2,20 +2,19 @@ package cli
 
 import (
 	"context"
-	"github.com/spf13/cobra"
-	"time"
 
-	"github.com/nfd-compat/nfd-compat/internal/cli/option"
+	"github.com/spf13/cobra"
+
 	"github.com/nfd-compat/nfd-compat/pkg/cmd/compatspec"
+	"github.com/nfd-compat/nfd-compat/pkg/output"
+	"github.com/nfd-compat/nfd-compat/pkg/target"
 )
 
 func removeCommand() *cobra.Command {
 	var (
-		timeout option.Timeout
-		image   imageFlags
-		out     option.Output
-		digest  string
-		all     bool
+		flags  artifactFlags
+		digest string
+		all    bool
 	)
 	cmd := &cobra.Command{
 		Use:   "remove-spec IMAGE",
@@ -44,15 +43,7 @@ no compatibility artifact.`,
 			if err := checkDigest(digest); err != nil {
 				return err
 			}
-			imgOpts, err := image.options(cmd, args[0])
-			if err != nil {
-				return err
-			}
-			format, err := out.Parse()
-			if err != nil {
-				return err
-			}
-			return timeout.Run(cmd.Context(), func(ctx context.Context) error {
+			return flags.run(cmd, args[0], func(ctx context.Context, imgOpts target.ImageOptions, format output.Format) error {
 				return compatspec.Remove(ctx, compatspec.RemoveOptions{
 					Image: imgOpts, Digest: digest, All: all, Output: format,
 					Stdout: cmd.OutOrStdout(), Stderr: cmd.ErrOrStderr(),
@@ -60,10 +51,8 @@ no compatibility artifact.`,
 			})
 		},
 	}
-	image.add(cmd, "use this platform's manifest of an index")
-	out.AddFlags(cmd.Flags())
+	flags.add(cmd, "use this platform's manifest of an index")
 	cmd.Flags().StringVar(&digest, "digest", "", "remove the artifact with this digest (a unique prefix is enough)")
 	cmd.Flags().BoolVar(&all, "all", false, "remove every compatibility artifact of the image")
-	timeout.AddFlags(cmd.Flags(), 2*time.Minute)
 	return cmd
 }

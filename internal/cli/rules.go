@@ -10,6 +10,7 @@ import (
 
 	"github.com/nfd-compat/nfd-compat/internal/cli/option"
 	"github.com/nfd-compat/nfd-compat/pkg/cmd/ruletools"
+	"github.com/nfd-compat/nfd-compat/pkg/output"
 	"github.com/nfd-compat/nfd-compat/pkg/rules"
 )
 
@@ -24,8 +25,7 @@ Exit codes: 0 clean, 2 any error (invalid objects, unreadable files).`
 
 func validateRulesCommand() *cobra.Command {
 	var (
-		out    option.Output
-		files  []string
+		flags  ruleFlags
 		strict bool
 	)
 	cmd := &cobra.Command{
@@ -43,27 +43,21 @@ file, line, object, rule and field. Unlike kubectl-nfd, problems fail the run.
   nfd-compat validate -f rules.yaml -f groups.yaml -o json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			format, err := out.Parse()
-			if err != nil {
-				return err
-			}
-			fs, err := readRuleFiles(cmd, files)
+			fs, format, err := flags.parse(cmd, nil)
 			if err != nil {
 				return err
 			}
 			return ruletools.Validate(cmd.Context(), ruletools.ValidateOptions{Files: fs, Strict: strict, Output: format, Stdout: cmd.OutOrStdout()})
 		},
 	}
-	out.AddFlags(cmd.Flags())
-	cmd.Flags().StringArrayVarP(&files, "file", "f", nil, "file of NodeFeatureRule/NodeFeatureGroup objects (- for stdin); repeatable")
+	flags.add(cmd)
 	cmd.Flags().BoolVar(&strict, "strict", false, "fail on warnings too")
 	return cmd
 }
 
 func dryRunCommand() *cobra.Command {
 	var (
-		out      option.Output
-		files    []string
+		flags    ruleFlags
 		features []string
 	)
 	cmd := &cobra.Command{
@@ -83,31 +77,27 @@ outputs it would drop (all printed).`,
   nfd-compat export-features > node.json && nfd-compat dryrun -f rules.yaml -n node.json -o json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			format, err := out.Parse()
-			if err != nil {
-				return err
-			}
-			if len(features) == 0 {
-				return errors.New("no features: pass -n FILE (a NodeFeature object or export-features JSON)")
-			}
-			fs, err := readRuleFiles(cmd, files)
+			fs, format, err := flags.parse(cmd, func() error {
+				if len(features) == 0 {
+					return errors.New("no features: pass -n FILE (a NodeFeature object or export-features JSON)")
+				}
+				return nil
+			})
 			if err != nil {
 				return err
 			}
 			return ruletools.DryRun(cmd.Context(), ruletools.DryRunOptions{Rules: fs, FeatureFiles: features, Output: format, Stdout: cmd.OutOrStdout()})
 		},
 	}
-	out.AddFlags(cmd.Flags())
-	cmd.Flags().StringArrayVarP(&files, "file", "f", nil, "file of NodeFeatureRule/NodeFeatureGroup objects (- for stdin); repeatable")
+	flags.add(cmd)
 	cmd.Flags().StringArrayVarP(&features, "nodefeature-file", "n", nil, "features: NodeFeature YAML/JSON or export-features JSON, or a directory; repeatable")
 	return cmd
 }
 
 func testRulesCommand() *cobra.Command {
 	var (
-		out   option.Output
+		flags ruleFlags
 		kube  option.Kube
-		files []string
 		node  string
 	)
 	cmd := &cobra.Command{
@@ -125,25 +115,48 @@ objects, unreadable rules, rules NFD could not run, outputs it would drop).`,
   nfd-compat test -f rules.yaml --node worker-1 --kubeconfig ~/.kube/prod -o yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			format, err := out.Parse()
-			if err != nil {
-				return err
-			}
-			fs, err := readRuleFiles(cmd, files)
+			fs, format, err := flags.parse(cmd, nil)
 			if err != nil {
 				return err
 			}
 			return ruletools.Test(cmd.Context(), ruletools.TestOptions{Rules: fs, Node: node, Cluster: kube.Options(), Output: format, Stdout: cmd.OutOrStdout()})
 		},
 	}
-	out.AddFlags(cmd.Flags())
+	flags.add(cmd)
 	kube.AddFlags(cmd.Flags())
-	cmd.Flags().StringArrayVarP(&files, "file", "f", nil, "file of NodeFeatureRule/NodeFeatureGroup objects (- for stdin); repeatable")
 	cmd.Flags().StringVar(&node, "node", "", "the node's name")
 	return cmd
 }
 
 // readRuleFiles reads each -f file, "-" from stdin (once).
+// ruleFlags are the flags of the commands that run NodeFeatureRules:
+// -o and -f.
+type ruleFlags struct {
+	out   option.Output
+	files []string
+}
+
+func (f *ruleFlags) add(cmd *cobra.Command) {
+	f.out.AddFlags(cmd.Flags())
+	cmd.Flags().StringArrayVarP(&f.files, "file", "f", nil, "file of NodeFeatureRule/NodeFeatureGroup objects (- for stdin); repeatable")
+}
+
+// parse returns the -f rules and the -o format, running check (when not
+// nil) after the format and before the rules are read.
+func (f *ruleFlags) parse(cmd *cobra.Command, check func() error) ([]ruletools.File, output.Format, error) {
+	format, err := f.out.Parse()
+	if err != nil {
+		return nil, "", err
+	}
+	if check != nil {
+		if err := check(); err != nil {
+			return nil, "", err
+		}
+	}
+	fs, err := readRuleFiles(cmd, f.files)
+	return fs, format, err
+}
+
 func readRuleFiles(cmd *cobra.Command, paths []string) ([]ruletools.File, error) {
 	if len(paths) == 0 {
 		return nil, errors.New("no rules: pass -f FILE (- for stdin)")

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -67,21 +68,32 @@ func Push(t testing.TB, reg *testregistry.Registry, specFile string) []Case {
 	}
 }
 
-// Dangling pushes repo:v1 with two artifacts of specFile, the newer one's
-// manifest then deleted behind the referrers tag index's back (as a writer
-// killed between the two, or a concurrent remove, leaves it). It returns
-// the image's reference and descriptor, and the older and the newer
-// (dangling) artifact's digests. On a registry with the referrers API the
+// DanglingImage is what Dangling pushed: the registry, the image's
+// reference and descriptor, and the older and the newer (dangling)
+// artifact's digests.
+type DanglingImage struct {
+	Reg          *testregistry.Registry
+	Ref          string
+	Root         ocispec.Descriptor
+	Older, Newer string
+}
+
+// Dangling starts a registry of kind and pushes app:v1 to it with two
+// artifacts of specFile, the newer one's manifest then deleted behind the
+// referrers tag index's back (as a writer killed between the two, or a
+// concurrent remove, leaves it). On a registry with the referrers API the
 // newer one simply disappears from the list.
-func Dangling(t testing.TB, reg *testregistry.Registry, repo, specFile string) (ref string, img ocispec.Descriptor, older, newer string) {
+func Dangling(t testing.TB, kind testregistry.Kind, specFile string) DanglingImage {
 	t.Helper()
+	const repo = "app"
+	reg := testregistry.Start(t, kind)
 	ctx := context.Background()
 	specYAML, err := os.ReadFile(specFile)
 	if err != nil {
 		t.Fatal(err)
 	}
 	r := reg.Repo(t, repo)
-	img, err = testimage.Push(ctx, r, "v1")
+	img, err := testimage.Push(ctx, r, "v1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +108,15 @@ func Dangling(t testing.TB, reg *testregistry.Registry, repo, specFile string) (
 	}
 	DeleteManifest(t, reg, repo, descs[1].Digest.String())
 	img = ocispec.Descriptor{MediaType: img.MediaType, Digest: img.Digest, Size: img.Size}
-	return reg.Ref(repo, "v1"), img, descs[0].Digest.String(), descs[1].Digest.String()
+	return DanglingImage{reg, reg.Ref(repo, "v1"), img, descs[0].Digest.String(), descs[1].Digest.String()}
+}
+
+// Warned fails t unless logs has a warning naming the dangling artifact.
+func (d DanglingImage) Warned(t testing.TB, logs string) {
+	t.Helper()
+	if !strings.Contains(logs, "level=warning") || !strings.Contains(logs, d.Newer) {
+		t.Errorf("no warning about the gone %s:\n%s", d.Newer, logs)
+	}
 }
 
 // DeleteManifest deletes repo's manifest dgst with a plain DELETE request,
@@ -116,4 +136,37 @@ func DeleteManifest(t testing.TB, reg *testregistry.Registry, repo, dgst string)
 	if resp.StatusCode != http.StatusAccepted && resp.StatusCode != http.StatusOK {
 		t.Fatalf("DELETE %s@%s: %s", repo, dgst, resp.Status)
 	}
+}
+
+// Kinds are the registries every request-count test runs on: with the
+// referrers API, without it, and distribution v3 (which has none either).
+var Kinds = []testregistry.Kind{testregistry.GGCRReferrers, testregistry.GGCRTagSchema, testregistry.Distribution}
+
+// ForEachKind runs f as a subtest per registry of Kinds, on a fresh
+// registry with the images of Push pushed with specFile.
+func ForEachKind(t *testing.T, specFile string, f func(t *testing.T, kind testregistry.Kind, reg *testregistry.Registry, cases []Case)) {
+	t.Helper()
+	for _, kind := range Kinds {
+		t.Run(string(kind), func(t *testing.T) {
+			reg := testregistry.Start(t, kind)
+			f(t, kind, reg, Push(t, reg, specFile))
+		})
+	}
+}
+
+// Attached pushes repo:v1 (an image of one manifest) with specYAML
+// attached, and returns the artifact's digest.
+func Attached(t testing.TB, reg *testregistry.Registry, repo string, specYAML []byte) string {
+	t.Helper()
+	ctx := context.Background()
+	r := reg.Repo(t, repo)
+	img, err := testimage.Push(ctx, r, "v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := artifact.Attach(ctx, r, img, specYAML, artifact.AttachOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a.Digest.String()
 }

@@ -7,7 +7,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"net/http"
 	"strings"
 	"testing"
 
@@ -34,7 +33,7 @@ func TestRegistries(t *testing.T) {
 
 			// Only ggcr-referrers has the referrers API; the others fell back to the tag schema.
 			hasAPI := kind == testregistry.GGCRReferrers
-			code := httpGet(t, "http://"+reg.Host+"/v2/test/app/referrers/"+img.Digest.String())
+			code := reg.Status(t, "/v2/test/app/referrers/"+img.Digest.String())
 			if want := map[bool]int{true: 200, false: 404}[hasAPI]; code != want {
 				t.Errorf("GET referrers = %d, want %d", code, want)
 			}
@@ -192,14 +191,4 @@ func has(ds []ocispec.Descriptor, d ocispec.Descriptor) bool {
 		}
 	}
 	return false
-}
-
-func httpGet(t *testing.T, url string) int {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	return resp.StatusCode
 }

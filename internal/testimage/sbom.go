@@ -2,8 +2,6 @@ package testimage
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"time"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -18,8 +16,9 @@ const SBOMArtifactType = "application/spdx+json"
 // SBOMArtifactType, the empty config and one SPDX JSON layer. Like PushSignature, every call makes a
 // new referrer. It returns the SBOM manifest's descriptor.
 func PushSBOM(ctx context.Context, t oras.Target, subject ocispec.Descriptor) (ocispec.Descriptor, error) {
-	now := time.Now().UTC().Format(time.RFC3339Nano)
-	doc, err := json.Marshal(map[string]any{
+	created := time.Now().UTC()
+	now := created.Format(time.RFC3339Nano)
+	doc := map[string]any{
 		"spdxVersion":       "SPDX-2.3",
 		"SPDXID":            "SPDXRef-DOCUMENT",
 		"name":              "testimage@" + subject.Digest.String(),
@@ -27,21 +26,6 @@ func PushSBOM(ctx context.Context, t oras.Target, subject ocispec.Descriptor) (o
 		"documentNamespace": "https://example.com/testimage/" + now,
 		"creationInfo":      map[string]any{"created": now, "creators": []string{"Tool: testimage"}},
 		"packages":          []map[string]string{{"SPDXID": "SPDXRef-hello", "name": "hello", "downloadLocation": "NOASSERTION"}},
-	})
-	if err != nil {
-		return ocispec.Descriptor{}, err
 	}
-	layer, err := pushBlob(ctx, t, SBOMArtifactType, doc)
-	if err != nil {
-		return ocispec.Descriptor{}, err
-	}
-	subj := ocispec.Descriptor{MediaType: subject.MediaType, Digest: subject.Digest, Size: subject.Size}
-	desc, err := oras.PackManifest(ctx, t, oras.PackManifestVersion1_1, SBOMArtifactType, oras.PackManifestOptions{
-		Subject: &subj, Layers: []ocispec.Descriptor{layer},
-		ManifestAnnotations: map[string]string{ocispec.AnnotationCreated: now},
-	})
-	if err != nil {
-		return ocispec.Descriptor{}, fmt.Errorf("testimage: pack SBOM: %w", err)
-	}
-	return desc, nil
+	return pushReferrer(ctx, t, subject, "SBOM", SBOMArtifactType, SBOMArtifactType, doc, nil, created)
 }

@@ -128,6 +128,18 @@ func (r *Registry) Repo(t testing.TB, name string) *remote.Repository {
 	return repo
 }
 
+// Status GETs path (from /v2/ on) on this registry and returns the answer's
+// status code.
+func (r *Registry) Status(t testing.TB, path string) int {
+	t.Helper()
+	resp, err := http.Get("http://" + r.Host + path)
+	if err != nil {
+		t.Fatalf("testregistry: %v", err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
 // EchoAuthorization is a Middleware for a hostile or careless registry: a
 // request without credentials gets a Basic challenge, and one with them gets
 // status (401, 500, ...) with an error body that quotes the request's

@@ -17,12 +17,12 @@ func TestStartKinds(t *testing.T) {
 				t.Fatalf("Registry = %+v", r)
 			}
 			before := r.Requests()
-			if got := get(t, "http://"+r.Host+"/v2/"); got != http.StatusOK {
+			if got := r.Status(t, "/v2/"); got != http.StatusOK {
 				t.Errorf("GET /v2/ = %d, want 200", got)
 			}
 			// 404 from every kind here (ggcr-referrers: unknown repository); the image tests check
 			// referrers on an existing repository, where only ggcr-referrers answers 200.
-			if got := get(t, "http://"+r.Host+"/v2/test/app/referrers/"+zero); got != http.StatusNotFound {
+			if got := r.Status(t, "/v2/test/app/referrers/"+zero); got != http.StatusNotFound {
 				t.Errorf("GET referrers = %d, want 404", got)
 			}
 			if n := r.Requests() - before; n != 2 {
@@ -41,14 +41,4 @@ func TestRef(t *testing.T) {
 	if got, want := r.Ref("a/b", d), "127.0.0.1:5000/a/b@"+d; got != want {
 		t.Errorf("Ref(digest) = %q, want %q", got, want)
 	}
-}
-
-func get(t *testing.T, url string) int {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	return resp.StatusCode
 }

@@ -43,6 +43,17 @@ type LoadOptions struct {
 	// Log, set, hears each warning as it happens and the cache's debug
 	// messages.
 	Log logrus.FieldLogger
+	// Referrers, set, remembers the registry hosts without the referrers
+	// API: Load lists a remembered host's referrers from the sha256-<hex>
+	// tag without probing the API first, and remembers the hosts it finds
+	// without it. Load then leaves img's referrers capability settled
+	// (target.Image.LearnReferrers): set it only when img is not used for
+	// writes afterwards.
+	Referrers target.ReferrersMemory
+	// ReferrerLists, set (the policy's referrers_ttl), reuses a registry's
+	// referrer lists within its TTL: no request at all for a listing, and
+	// an artifact attached meanwhile seen up to the TTL late.
+	ReferrerLists *cache.ReferrerLists
 }
 
 // Loaded is an image's compatibility artifact, fetched and checked, and its
@@ -91,7 +102,11 @@ func Load(ctx context.Context, img *target.Image, opts LoadOptions) (*Loaded, er
 	if err != nil {
 		return &Loaded{}, err
 	}
+	img.UseReferrersMemory(opts.Referrers)
 	l, err := r.load(ctx, opts)
+	if lerr := img.LearnReferrers(opts.Referrers); lerr != nil && opts.Log != nil {
+		opts.Log.WithError(lerr).Debug("nfd-compat: could not remember a registry without the referrers API; the next listing probes it again")
+	}
 	if err != nil {
 		return l, target.Explain(img, fmt.Errorf("%s: %w", img.Name, err))
 	}
@@ -121,8 +136,12 @@ func Resolve(ctx context.Context, img *target.Image, opts LoadOptions) (*Resolve
 		}
 		r.Root = d
 	}
-	if opts.Cache != nil {
-		store = cache.NewStore(opts.Cache, store, opts.Log)
+	if opts.Cache != nil || opts.ReferrerLists != nil {
+		s := cache.NewStore(opts.Cache, store, opts.Log)
+		if opts.ReferrerLists != nil {
+			s.Lists, s.Repository = opts.ReferrerLists, repositoryOf(img)
+		}
+		store = s
 	}
 	r.Store = store
 	subjects, err := r.subjects(ctx, opts)

@@ -24,8 +24,8 @@ func TestLoadSkipsDangling(t *testing.T) {
 	ctx := context.Background()
 	for _, kind := range []testregistry.Kind{testregistry.GGCRTagSchema, testregistry.Distribution} {
 		t.Run(string(kind), func(t *testing.T) {
-			reg := testregistry.Start(t, kind)
-			ref, _, older, newer := testartifact.Dangling(t, reg, "app", "../../examples/gpu-spec.yaml")
+			d := testartifact.Dangling(t, kind, "../../examples/gpu-spec.yaml")
+			reg, ref, older, newer := d.Reg, d.Ref, d.Older, d.Newer
 			img, err := target.Open(ctx, ref, target.Options{PlainHTTP: true})
 			if err != nil {
 				t.Fatal(err)

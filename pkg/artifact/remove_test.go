@@ -43,18 +43,11 @@ func relabel(d ocispec.Descriptor) ocispec.Descriptor {
 func TestRemoveVerifiesBeforeDelete(t *testing.T) {
 	ctx, mem, img := setup(t)
 	store := &recordingStore{Store: mem}
-	other, err := testimage.Push(ctx, store, "other", testimage.WithContent([]byte("other")))
+	f, err := testimage.PushForeign(ctx, store, img, "other")
 	if err != nil {
 		t.Fatal(err)
 	}
-	sig, err := testimage.PushSignature(ctx, store, img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sbom, err := testimage.PushSBOM(ctx, store, img)
-	if err != nil {
-		t.Fatal(err)
-	}
+	other, sig, sbom := f.Other, f.Signature, f.SBOM
 	othersSpec, err := artifact.Attach(ctx, store, other, []byte(specYAML), artifact.AttachOptions{})
 	if err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"oras.land/oras-go/v2/errdef"
 	"oras.land/oras-go/v2/registry"
 
+	"github.com/nfd-compat/nfd-compat/pkg/cache"
 	"github.com/nfd-compat/nfd-compat/pkg/spec"
 	"github.com/nfd-compat/nfd-compat/pkg/target"
 )
@@ -68,12 +69,5 @@ func (s *rootStore) Fetch(ctx context.Context, d ocispec.Descriptor) (io.ReadClo
 // (content.ReadOnlyGraphStorage does not name it, so embedding alone would
 // hide it).
 func (s *rootStore) Referrers(ctx context.Context, d ocispec.Descriptor, artifactType string, fn func([]ocispec.Descriptor) error) error {
-	if rl, ok := s.ReadOnlyGraphStorage.(registry.ReferrerLister); ok {
-		return rl.Referrers(ctx, d, artifactType, fn)
-	}
-	descs, err := registry.Referrers(ctx, s.ReadOnlyGraphStorage, d, artifactType)
-	if err != nil {
-		return err
-	}
-	return fn(descs)
+	return cache.ListReferrers(ctx, s.ReadOnlyGraphStorage, d, artifactType, fn)
 }

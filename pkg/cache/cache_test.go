@@ -72,9 +72,17 @@ func checkFeatures(f *nfdv1alpha1.Features) error {
 	return nil
 }
 
+// TestFeaturesTTLAndBoot holds for the files alone and with the memory in
+// front of them (a long-lived verifier).
 func TestFeaturesTTLAndBoot(t *testing.T) {
+	for _, memory := range []bool{false, true} {
+		testFeaturesTTLAndBoot(t, memory)
+	}
+}
+
+func testFeaturesTTLAndBoot(t *testing.T, memory bool) {
 	now := time.Date(2026, 11, 28, 6, 0, 0, 0, time.UTC)
-	c := &Features{Dir: t.TempDir(), TTL: 10 * time.Minute, BootID: "boot-1", Now: func() time.Time { return now }}
+	c := &Features{Dir: t.TempDir(), TTL: 10 * time.Minute, BootID: "boot-1", Now: func() time.Time { return now }, Memory: memory}
 	k := FeaturesKey{Sources: []string{"kernel", "cpu"}}
 	if c.Get(k) != nil {
 		t.Fatal("hit on empty cache")
@@ -87,6 +95,14 @@ func TestFeaturesTTLAndBoot(t *testing.T) {
 	}
 	if c.Get(FeaturesKey{Sources: []string{"cpu"}}) != nil {
 		t.Error("other sources hit")
+	}
+	if memory {
+		if err := os.RemoveAll(filepath.Join(c.Dir, "features")); err != nil {
+			t.Fatal(err)
+		}
+		if c.Get(k) == nil {
+			t.Error("memory: entry not kept in memory (the file was needed)")
+		}
 	}
 	now = now.Add(11 * time.Minute)
 	if c.Get(k) != nil {

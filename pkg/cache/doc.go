@@ -8,6 +8,10 @@
 //	                        feature sources, host root and host prefix
 //	                        (each hashed as a field of its own), reused
 //	                        for a TTL
+//	registries/<host>.json  a registry host found without the referrers
+//	                        API, remembered for RegistriesTTL (Registries)
+//	referrers/<key>.json    referrer lists, only with the policy's opt-in
+//	                        referrers_ttl (ReferrerLists)
 //
 // Every write goes to a temporary file in the same directory and is renamed
 // into place, so a reader sees a whole old file, a whole new file, or none,
@@ -27,5 +31,6 @@
 // writer killed between write and rename leaves.
 //
 // Store puts Blobs in front of a registry (or any content source) for
-// content read by digest, and always asks the source for referrer lists.
+// content read by digest, and asks the source for referrer lists unless
+// ReferrerLists (referrers_ttl) hold a fresh one.
 package cache

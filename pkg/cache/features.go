@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	nfdv1alpha1 "sigs.k8s.io/node-feature-discovery/api/nfd/v1alpha1"
@@ -30,6 +31,13 @@ type Features struct {
 	BootID string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Memory, set, also keeps the entries in memory (a long-lived verifier:
+	// containerd-nfd), so a warm Get decodes no file; the boot id is still
+	// read at every Get.
+	Memory bool
+
+	mu  sync.Mutex
+	mem map[string]featuresEntry
 }
 
 // FeaturesKey identifies a features entry.
@@ -97,18 +105,52 @@ func (c *Features) Get(k FeaturesKey) *nfdv1alpha1.Features {
 	if err != nil {
 		return nil
 	}
-	data, err := ReadFile(c.path(boot, k))
+	p := c.path(boot, k)
+	if c.Memory {
+		c.mu.Lock()
+		e, ok := c.mem[p]
+		c.mu.Unlock()
+		if ok && c.usable(e, boot, k) {
+			return e.Features
+		}
+	}
+	data, err := ReadFile(p)
 	if err != nil {
 		return nil
 	}
 	var e featuresEntry
-	if json.Unmarshal(data, &e) != nil || e.Features == nil || e.BootID != boot || e.HostRoot != k.HostRoot || e.HostPrefix != k.HostPrefix {
+	if json.Unmarshal(data, &e) != nil || !c.usable(e, boot, k) {
 		return nil
 	}
-	if age := c.now().Sub(e.Created); age < 0 || age >= c.TTL {
-		return nil
-	}
+	c.keep(p, e)
 	return e.Features
+}
+
+func (c *Features) usable(e featuresEntry, boot string, k FeaturesKey) bool {
+	if e.Features == nil || e.BootID != boot || e.HostRoot != k.HostRoot || e.HostPrefix != k.HostPrefix {
+		return false
+	}
+	age := c.now().Sub(e.Created)
+	return age >= 0 && age < c.TTL
+}
+
+// keep puts e in memory (with Memory); the keys are few (boot id, source
+// sets, host roots), so only an entry of another boot is dropped.
+func (c *Features) keep(p string, e featuresEntry) {
+	if !c.Memory {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.mem == nil {
+		c.mem = map[string]featuresEntry{}
+	}
+	for k, old := range c.mem {
+		if old.BootID != e.BootID {
+			delete(c.mem, k)
+		}
+	}
+	c.mem[p] = e
 }
 
 // Put stores f for k.
@@ -125,7 +167,9 @@ func (c *Features) Put(k FeaturesKey, f *nfdv1alpha1.Features) error {
 	}
 	srcs := slices.Clone(k.Sources)
 	slices.Sort(srcs)
-	data, err := json.Marshal(featuresEntry{BootID: boot, Sources: srcs, HostRoot: k.HostRoot, HostPrefix: k.HostPrefix, Created: c.now().UTC(), Features: f})
+	e := featuresEntry{BootID: boot, Sources: srcs, HostRoot: k.HostRoot, HostPrefix: k.HostPrefix, Created: c.now().UTC(), Features: f}
+	c.keep(c.path(boot, k), e)
+	data, err := json.Marshal(e)
 	if err != nil {
 		return fmt.Errorf("cache: encode features: %w", err)
 	}

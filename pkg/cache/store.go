@@ -16,7 +16,8 @@ import (
 // Store reads content by digest (an index, an artifact manifest, a spec)
 // through Blobs and passes everything else — referrer listings, Exists,
 // Predecessors — through to Remote: content addressed by digest never
-// changes, referrer lists do, and new artifacts must be seen.
+// changes, referrer lists do, and new artifacts must be seen. Only the
+// opt-in Lists (referrers_ttl) trade that for no request within its TTL.
 //
 // Only content up to spec.MaxSize is cached (what the compat artifacts and
 // the indexes they hang off are limited to); bigger content and content of
@@ -30,6 +31,10 @@ type Store struct {
 	Blobs *Blobs
 	// Log, if set, hears about content that could not be cached.
 	Log logrus.FieldLogger
+	// Lists, set (the policy's referrers_ttl), reuses the referrer lists of
+	// Repository (REGISTRY/NAME) for its TTL instead of asking Remote.
+	Lists      *ReferrerLists
+	Repository string
 }
 
 // NewStore returns remote read through blobs (nil blobs: remote as it is).
@@ -71,13 +76,33 @@ func (s *Store) Predecessors(ctx context.Context, desc ocispec.Descriptor) ([]oc
 	return s.Remote.Predecessors(ctx, desc)
 }
 
-// Referrers lists desc's referrers on Remote, never from the cache: through
-// its referrers API when it has one, else through its Predecessors.
+// Referrers lists desc's referrers on Remote (see ListReferrers). Only with
+// Lists (opt-in referrers_ttl) is an unfiltered list reused within its TTL.
 func (s *Store) Referrers(ctx context.Context, desc ocispec.Descriptor, artifactType string, fn func([]ocispec.Descriptor) error) error {
-	if rl, ok := s.Remote.(registry.ReferrerLister); ok {
+	if s.Lists == nil || s.Repository == "" || artifactType != "" {
+		return ListReferrers(ctx, s.Remote, desc, artifactType, fn)
+	}
+	if refs, ok := s.Lists.Get(s.Repository, desc); ok {
+		return fn(refs)
+	}
+	var refs []ocispec.Descriptor
+	if err := ListReferrers(ctx, s.Remote, desc, "", func(p []ocispec.Descriptor) error { refs = append(refs, p...); return nil }); err != nil {
+		return err
+	}
+	if err := s.Lists.Put(s.Repository, desc, refs); err != nil && s.Log != nil {
+		s.Log.WithError(err).Debug("nfd-compat: could not cache a referrer list; the next decision asks the registry")
+	}
+	return fn(refs)
+}
+
+// ListReferrers lists desc's referrers on store for a wrapper of it: through
+// store's referrers API when it has one, else through its Predecessors
+// (oras-go's registry.Referrers), so that wrapping never hides the API.
+func ListReferrers(ctx context.Context, store content.ReadOnlyGraphStorage, desc ocispec.Descriptor, artifactType string, fn func([]ocispec.Descriptor) error) error {
+	if rl, ok := store.(registry.ReferrerLister); ok {
 		return rl.Referrers(ctx, desc, artifactType, fn)
 	}
-	refs, err := registry.Referrers(ctx, s.Remote, desc, artifactType)
+	refs, err := registry.Referrers(ctx, store, desc, artifactType)
 	if err != nil {
 		return err
 	}

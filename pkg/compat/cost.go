@@ -164,17 +164,7 @@ func (c *costModel) nameTexts(feature string, hf hostFeature) []string {
 	memo := strings.ToLower(feature) + "\x00"
 	ts, ok := c.texts[memo]
 	if !ok {
-		for k := range hf.flags {
-			ts = append(ts, k)
-		}
-		for k := range hf.attrs {
-			ts = append(ts, k)
-		}
-		for _, inst := range hf.instances {
-			for k := range inst.Attributes {
-				ts = append(ts, k)
-			}
-		}
+		ts = hf.names()
 		c.texts[memo] = ts
 		c.total += len(ts)
 	}

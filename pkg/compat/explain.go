@@ -57,6 +57,25 @@ type hostFeature struct {
 	isInst    bool
 }
 
+// names are the element names a matchName is matched against: the flags,
+// the attributes and every instance's attribute names, unsorted, an
+// instance attribute once per instance.
+func (hf hostFeature) names() []string {
+	names := make([]string, 0, len(hf.flags)+len(hf.attrs))
+	for k := range hf.flags {
+		names = append(names, k)
+	}
+	for k := range hf.attrs {
+		names = append(names, k)
+	}
+	for _, inst := range hf.instances {
+		for k := range inst.Attributes {
+			names = append(names, k)
+		}
+	}
+	return names
+}
+
 func lookup(f *nfdv1alpha1.Features, feature string) hostFeature {
 	name := strings.ToLower(feature)
 	fF, okF := f.Flags[name]

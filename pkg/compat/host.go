@@ -136,18 +136,7 @@ func writeInstance(b *strings.Builder, keys []string, attrs map[string]string) {
 
 // namesHost describes a failed matchName: which element names the host has.
 func namesHost(hf hostFeature) string {
-	names := make([]string, 0, len(hf.flags)+len(hf.attrs))
-	for k := range hf.flags {
-		names = append(names, k)
-	}
-	for k := range hf.attrs {
-		names = append(names, k)
-	}
-	for _, inst := range hf.instances {
-		for k := range inst.Attributes {
-			names = append(names, k)
-		}
-	}
+	names := hf.names()
 	slices.Sort(names)
 	names = slices.Compact(names)
 	if len(names) == 0 {

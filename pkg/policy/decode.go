@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/pelletier/go-toml/v2"
+
+	"github.com/nfd-compat/nfd-compat/pkg/closest"
 )
 
 // ErrInvalid is wrapped by the error of a stanza with bad values (a mode,
@@ -78,7 +80,7 @@ func unknownKey(k string) string {
 // decodeKey decodes one key's value into its field of pol.
 func decodeKey(pol *Policy, k string, v any) error {
 	switch k {
-	case "timeout", "features_ttl":
+	case "timeout", "features_ttl", "referrers_ttl":
 		if _, isString := v.(string); !isString {
 			return fmt.Errorf("%s = %v: write a quoted Go duration such as \"5s\" or \"10m\" (a bare number would be nanoseconds)", k, v)
 		}
@@ -140,7 +142,7 @@ func (p *Policy) repair() []string {
 
 func hintFor(key string) string {
 	switch key {
-	case "timeout", "features_ttl":
+	case "timeout", "features_ttl", "referrers_ttl":
 		return ` (write a quoted Go duration such as "5s" or "10m")`
 	case "tags", "exclude", "include":
 		return ` (write a list of strings, e.g. ["a", "b"])`
@@ -156,34 +158,7 @@ func hintFor(key string) string {
 
 // nearest is the valid key closest to k (edit distance at most 2), or "".
 func nearest(k string) string {
-	best, bestD := "", 3
-	for _, c := range keys {
-		if d := distance(strings.ToLower(strings.ReplaceAll(k, "-", "_")), c); d < bestD {
-			best, bestD = c, d
-		}
-	}
-	return best
-}
-
-// distance is the Levenshtein distance of a and b.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
+	return closest.Name(strings.ReplaceAll(k, "-", "_"), keys)
 }
 
 // DefaultStanza is Default() as a Stanza, what `containerd config default`

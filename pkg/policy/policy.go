@@ -66,6 +66,11 @@ type Policy struct {
 	Timeout Duration `toml:"timeout" json:"timeout"`
 	// FeaturesTTL is how long discovered host features are reused.
 	FeaturesTTL Duration `toml:"features_ttl" json:"features_ttl"`
+	// ReferrersTTL, when positive, reuses a registry's referrer list of an
+	// image for that long: a warm decision then asks the registry nothing,
+	// and an artifact attached (or removed) meanwhile is seen up to that
+	// late. Zero (the default) asks for the referrers at every decision.
+	ReferrersTTL Duration `toml:"referrers_ttl" json:"referrers_ttl,omitempty"`
 	// CacheDir holds the features and spec caches and audit.jsonl.
 	CacheDir string `toml:"cache_dir" json:"cache_dir"`
 	// ConfigPath is the hosts.toml directory (or directories separated by
@@ -90,7 +95,7 @@ func Default() *Policy {
 }
 
 // Keys are the stanza's keys, in documentation order.
-var keys = []string{"mode", "on_missing", "on_error", "tags", "exclude", "include", "timeout", "features_ttl", "cache_dir", "config_path"}
+var keys = []string{"mode", "on_missing", "on_error", "tags", "exclude", "include", "timeout", "features_ttl", "referrers_ttl", "cache_dir", "config_path"}
 
 // Keys returns the keys of the policy stanza.
 func Keys() []string { return slices.Clone(keys) }
@@ -135,6 +140,9 @@ func (p *Policy) problemsByKey() map[string][]string {
 	}
 	if p.FeaturesTTL.Std() < 0 {
 		bad("features_ttl", "features_ttl = %q: must be zero (no caching) or a positive duration such as \"10m\"", p.FeaturesTTL)
+	}
+	if p.ReferrersTTL.Std() < 0 {
+		bad("referrers_ttl", "referrers_ttl = %q: must be zero (ask for referrers at every pull, the default) or a short positive duration such as \"30s\"", p.ReferrersTTL)
 	}
 	if p.CacheDir == "" {
 		bad("cache_dir", "cache_dir is empty: give a directory, e.g. %q", DefaultCacheDir)

@@ -45,6 +45,7 @@ func TestLoadFullStanza(t *testing.T) {
   include = ["docker.io/*"]
   timeout = "2s"
   features_ttl = "1h"
+  referrers_ttl = "30s"
   cache_dir = "/tmp/c"
   config_path = "/tmp/certs.d"
 `)
@@ -53,7 +54,7 @@ func TestLoadFullStanza(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := &Policy{Mode: ModeWarn, OnMissing: Deny, OnError: Deny, Tags: []string{"gpu"}, Exclude: []string{"registry.k8s.io/pause*"},
-		Include: []string{"docker.io/*"}, Timeout: Duration(2 * time.Second), FeaturesTTL: Duration(time.Hour), CacheDir: "/tmp/c", ConfigPath: "/tmp/certs.d"}
+		Include: []string{"docker.io/*"}, Timeout: Duration(2 * time.Second), FeaturesTTL: Duration(time.Hour), ReferrersTTL: Duration(30 * time.Second), CacheDir: "/tmp/c", ConfigPath: "/tmp/certs.d"}
 	if !reflect.DeepEqual(pol, want) {
 		t.Errorf("got %+v\nwant %+v", pol, want)
 	}
@@ -121,6 +122,8 @@ func TestLoadErrors(t *testing.T) {
 		{`exclude = "pause"`, []string{"exclude", "list of strings"}},
 		{`exclude = ["a b"]`, []string{"exclude pattern \"a b\"", "white space"}},
 		{`features_ttl = "-1m"`, []string{"features_ttl"}},
+		{`referrers_ttl = "-30s"`, []string{"referrers_ttl = \"-30s\"", "zero"}},
+		{`referrers_ttl = 30`, []string{"referrers_ttl", "Go duration"}},
 		{`cache_dir = 3`, []string{"cache_dir = 3", "quoted path"}},
 	} {
 		p := testfiles.Write(t, t.TempDir(), "config.toml", "version = 3\n[plugins.\"io.containerd.image-verifier.v1.nfd-compat\"]\n"+tc.body+"\n")

@@ -46,14 +46,23 @@ func validateMeta(o *Object, name string) []Problem {
 }
 
 func validateRuleObject(o *Object) []Problem {
-	ps := validateMeta(o, o.Rule.Name)
 	rules := o.Rule.Spec.Rules
-	if len(rules) == 0 {
-		ps = append(ps, at{obj: o}.errorf("spec.rules", "spec.rules is empty; add at least one rule"))
+	return validateRules(o, o.Rule.Name, "spec.rules", len(rules), func(i int, names map[string]int) []Problem {
+		return validateRule(o, i, &rules[i], names)
+	})
+}
+
+// validateRules checks an object's metadata and its n rules at field (a
+// NodeFeatureRule's spec.rules, a group's spec.featureGroupRules): there is
+// one at least, and each passes check (names holds the names seen so far).
+func validateRules(o *Object, name, field string, n int, check func(i int, names map[string]int) []Problem) []Problem {
+	ps := validateMeta(o, name)
+	if n == 0 {
+		ps = append(ps, at{obj: o}.errorf(field, "%s is empty; add at least one rule", field))
 	}
 	names := map[string]int{}
-	for i := range rules {
-		ps = append(ps, validateRule(o, i, &rules[i], names)...)
+	for i := range n {
+		ps = append(ps, check(i, names)...)
 	}
 	return ps
 }
@@ -106,24 +115,19 @@ func validateRule(o *Object, i int, r *nfdv1alpha1.Rule, names map[string]int) [
 }
 
 func validateGroup(o *Object) []Problem {
-	ps := validateMeta(o, o.Group.Name)
 	rules := o.Group.Spec.Rules
-	if len(rules) == 0 {
-		ps = append(ps, at{obj: o}.errorf("spec.featureGroupRules", "spec.featureGroupRules is empty; add at least one rule"))
-	}
-	names := map[string]int{}
-	for i := range rules {
+	return validateRules(o, o.Group.Name, "spec.featureGroupRules", len(rules), func(i int, names map[string]int) []Problem {
 		r := &rules[i]
 		rp := fmt.Sprintf("spec.featureGroupRules[%d]", i)
 		a := at{obj: o, rule: ruleID(r.Name, i)}
-		ps = append(ps, checkName(a, rp, r.Name, i, names)...)
+		ps := checkName(a, rp, r.Name, i, names)
 		ps = append(ps, checkTemplate(a, rp+".varsTemplate", r.VarsTemplate)...)
 		ps = append(ps, checkMatchers(a, rp, r.MatchFeatures, r.MatchAny)...)
 		if len(r.MatchFeatures) == 0 && len(r.MatchAny) == 0 {
 			ps = append(ps, a.warnf(rp, "rule has no matchFeatures or matchAny, so every node is a member of the group; add a matcher"))
 		}
-	}
-	return ps
+		return ps
+	})
 }
 
 func checkLabel(a at, field, k, v string) []Problem {

@@ -109,8 +109,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 	case reflect.Struct:
 		d.decodeStruct(n, v, path)
 	case reflect.Slice:
-		if n.Kind != yaml.SequenceNode {
-			d.typeError(n, v, path)
+		if !d.is(n, yaml.SequenceNode, v, path) {
 			return
 		}
 		s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
@@ -121,8 +120,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 	case reflect.Map:
 		d.decodeMap(n, v, path)
 	case reflect.String:
-		if n.Kind != yaml.ScalarNode {
-			d.typeError(n, v, path)
+		if !d.is(n, yaml.ScalarNode, v, path) {
 			return
 		}
 		d.checkPlainString(n, path)
@@ -207,9 +205,18 @@ func (d *decoder) mergeSources(val *yaml.Node, path string) []pair {
 	return nil
 }
 
-func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
-	if n.Kind != yaml.MappingNode {
+// is reports whether n is a node of kind, recording a type error for v at
+// path when it is not.
+func (d *decoder) is(n *yaml.Node, kind yaml.Kind, v reflect.Value, path string) bool {
+	if n.Kind != kind {
 		d.typeError(n, v, path)
+		return false
+	}
+	return true
+}
+
+func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
+	if !d.is(n, yaml.MappingNode, v, path) {
 		return
 	}
 	fields := jsonFields(v.Type())
@@ -230,8 +237,7 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 }
 
 func (d *decoder) decodeMap(n *yaml.Node, v reflect.Value, path string) {
-	if n.Kind != yaml.MappingNode {
-		d.typeError(n, v, path)
+	if !d.is(n, yaml.MappingNode, v, path) {
 		return
 	}
 	m := reflect.MakeMap(v.Type())

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/nfd-compat/nfd-compat/pkg/closest"
 )
 
 // How decoding problems are worded: what was expected, what the source
@@ -79,39 +81,10 @@ func suggest(name string, fields map[string]int) string {
 	if len(name) > 64 {
 		return ""
 	}
-	best, bestDist := "", 3
-	for _, f := range sortedKeys(fields) {
-		if strings.EqualFold(f, name) {
-			return fmt.Sprintf("; did you mean %q?", f)
-		}
-		if dist := editDistance(strings.ToLower(name), strings.ToLower(f)); dist < bestDist {
-			best, bestDist = f, dist
-		}
+	if best := closest.Name(name, sortedKeys(fields)); best != "" {
+		return fmt.Sprintf("; did you mean %q?", best)
 	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf("; did you mean %q?", best)
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return ""
 }
 
 func (d *decoder) typeError(n *yaml.Node, v reflect.Value, path string) {

@@ -7,6 +7,8 @@ import (
 
 	semver "github.com/Masterminds/semver/v3"
 	nfdv1alpha1 "sigs.k8s.io/node-feature-discovery/api/nfd/v1alpha1"
+
+	"github.com/nfd-compat/nfd-compat/pkg/closest"
 )
 
 // The checks below mirror evaluateMatchExpression in NFD's
@@ -150,7 +152,7 @@ func checkVersions(path string, e *nfdv1alpha1.MatchExpression) []Problem {
 
 func suggestOp(op nfdv1alpha1.MatchOp) string {
 	for _, known := range strings.Split(opList, ", ") {
-		if strings.EqualFold(known, string(op)) || (len(op) > 3 && editDistance(strings.ToLower(known), strings.ToLower(string(op))) <= 2) {
+		if strings.EqualFold(known, string(op)) || (len(op) > 3 && closest.Distance(strings.ToLower(known), strings.ToLower(string(op))) <= closest.MaxEdits) {
 			return fmt.Sprintf(" (did you mean %q?)", known)
 		}
 	}

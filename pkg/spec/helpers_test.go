@@ -21,6 +21,9 @@ compatibilities:
         vendor_id: ` + expr + "\n"
 }
 
+// ExprSpec is exprSpec for the package's external tests.
+var ExprSpec = exprSpec
+
 // want is an expected problem; msg must be a substring of its message.
 type want struct {
 	path string

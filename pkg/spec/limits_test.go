@@ -44,16 +44,16 @@ func TestLimits(t *testing.T) {
 			fmt.Sprintf("total work exceeds the limit of %d units", spec.MaxWork), 105},
 		{"program", testspec.SmallAttack(), "compatibilities[0].rules[0].matchFeatures[0].matchExpressions.vendor_id.value[0]",
 			fmt.Sprintf("compiles to about 280140 instructions, more than the limit of %d", spec.MaxRegexpProgram), 8},
-		{"pattern", []byte(exprSpec(`{op: InRegexp, value: ["` + strings.Repeat("a", spec.MaxRegexpLength+1) + `"]}`)),
+		{"pattern", []byte(spec.ExprSpec(`{op: InRegexp, value: ["` + strings.Repeat("a", spec.MaxRegexpLength+1) + `"]}`)),
 			"compatibilities[0].rules[0].matchFeatures[0].matchExpressions.vendor_id.value[0]",
 			fmt.Sprintf("%d bytes, more than the limit of %d", spec.MaxRegexpLength+1, spec.MaxRegexpLength), 8},
-		{"compiled", []byte(exprSpec(`{op: InRegexp, value: ["[a-z]{0,600}"]}`)),
+		{"compiled", []byte(spec.ExprSpec(`{op: InRegexp, value: ["[a-z]{0,600}"]}`)),
 			"compatibilities[0].rules[0].matchFeatures[0].matchExpressions.vendor_id.value[0]",
 			"instructions, more than the limit of 1000", 8},
-		{"values", []byte(exprSpec(`{op: In, value: [` + strings.Repeat(`"a", `, spec.MaxValues) + `"b"]}`)),
+		{"values", []byte(spec.ExprSpec(`{op: In, value: [` + strings.Repeat(`"a", `, spec.MaxValues) + `"b"]}`)),
 			"compatibilities[0].rules[0].matchFeatures[0].matchExpressions.vendor_id.value",
 			fmt.Sprintf("%d values, more than the limit of %d", spec.MaxValues+1, spec.MaxValues), 8},
-		{"expressions", []byte(exprSpec("{op: Exists}\n" + keys(spec.MaxExpressions))),
+		{"expressions", []byte(spec.ExprSpec("{op: Exists}\n" + keys(spec.MaxExpressions))),
 			"compatibilities[0].rules[0].matchFeatures[0].matchExpressions",
 			fmt.Sprintf("%d expressions in one term, more than the limit of %d", spec.MaxExpressions+1, spec.MaxExpressions), 7},
 	}
@@ -77,18 +77,6 @@ func keys(n int) string {
 		fmt.Fprintf(&b, "        k%d: {op: Exists}\n", i)
 	}
 	return b.String()
-}
-
-// exprSpec is a spec whose expression vendor_id of cpu.model is on line 8.
-func exprSpec(expr string) string {
-	return `version: v1alpha1
-compatibilities:
-- rules:
-  - name: r
-    matchFeatures:
-    - feature: cpu.model
-      matchExpressions:
-        vendor_id: ` + expr + "\n"
 }
 
 // The spec of issue 8 (3.7 MB, 140 huge regexps) is refused at once.

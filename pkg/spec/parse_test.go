@@ -106,17 +106,7 @@ compatibilities:
 `, []want{
 			{"compatibilities[0].rules[0].matchAny[1]", 7, E, "matchAny element has no matchFeatures"},
 		}},
-		{"duplicate keys", `version: v1alpha1
-compatibilities:
-- rules:
-  - name: r
-    matchFeatures:
-    - feature: cpu.model
-      matchExpressions:
-        vendor_id: {op: Exists}
-        vendor_id: {op: DoesNotExist}
-version: v1alpha1
-`, []want{
+		{"duplicate keys", exprSpec("{op: Exists}\n        vendor_id: {op: DoesNotExist}") + "version: v1alpha1\n", []want{
 			{exprPath, 9, E, `duplicate key "vendor_id" (first at line 8)`},
 			{"version", 10, E, `duplicate key "version" (first at line 1)`},
 		}},

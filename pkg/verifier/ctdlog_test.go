@@ -5,9 +5,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/containerd/log"
 	"github.com/sirupsen/logrus"
 
+	"github.com/nfd-compat/nfd-compat/internal/testlog"
 	"github.com/nfd-compat/nfd-compat/internal/testregistry"
 	"github.com/nfd-compat/nfd-compat/pkg/policy"
 )
@@ -19,11 +19,7 @@ import (
 func TestContainerdLogInVerifierLog(t *testing.T) {
 	reg := testregistry.Start(t, testregistry.GGCRReferrers)
 	name, desc := pushImage(t, reg, "app", "v1", "")
-	var ctxLog strings.Builder
-	cl := logrus.New()
-	cl.SetOutput(&ctxLog)
-	cl.SetLevel(logrus.DebugLevel)
-	ctx := log.WithLogger(context.Background(), logrus.NewEntry(cl))
+	ctx, ctxLog := testlog.Context(context.Background())
 
 	v, h := newVerifier(t, nil)
 	if o := v.Decide(ctx, name, desc); o.Verdict == policy.Error {
@@ -36,10 +32,7 @@ func TestContainerdLogInVerifierLog(t *testing.T) {
 		t.Errorf("the context's logger was used:\n%s", ctxLog.String())
 	}
 
-	debug := logrus.New()
-	var dbg strings.Builder
-	debug.SetOutput(&dbg)
-	debug.SetLevel(logrus.DebugLevel)
+	debug, dbg := testlog.Buffer(logrus.DebugLevel)
 	v, err := New(Options{Policy: v.Policy(), Log: debug, Target: docker(t)})
 	if err != nil {
 		t.Fatal(err)

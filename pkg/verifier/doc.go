@@ -33,9 +33,11 @@
 // (cache.Open): no caches, no audit log, never a failed pull.
 //
 // Caches (pkg/cache) under cache_dir: host features by boot id, sources,
-// host root and host prefix for features_ttl; manifests and specs by
-// digest. Referrer lists are never cached, so a newly attached artifact
-// counts at the next pull. With a warm cache a decision costs one registry
-// request (the referrers of the descriptor, or of the index's platform
-// manifest).
+// host root and host prefix for features_ttl; manifests and specs by digest; the registry hosts
+// without the referrers API (an hour, so they are not probed at every
+// decision). Referrer lists are not cached unless the policy opts in with
+// referrers_ttl, so a newly attached artifact counts at the next pull. With
+// a warm cache a decision costs one registry request on every registry kind
+// (the referrers of the descriptor, or of the index's platform manifest),
+// none within referrers_ttl.
 package verifier

@@ -2,7 +2,6 @@ package verifier
 
 import (
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -68,26 +67,4 @@ func (c *failureCache) put(artifact string, err error) {
 		}
 	}
 	c.entries[artifact] = failure{err: err, at: now}
-}
-
-// releaseAfterFailure gives the memory a failed artifact's check used back
-// to the system at once, rather than when the Go runtime's scavenger gets to
-// it: the failures worth remembering are specs refused for their size or
-// cost, whose garbage a long-lived containerd-nfd would otherwise carry for
-// minutes, and an attacker can make a node pull many of them. At most one
-// release a second; it runs off the decision's path.
-type memoryReleaser struct {
-	last    atomic.Int64 // unix nanoseconds of the last release
-	release func()
-}
-
-func (m *memoryReleaser) afterFailure(now time.Time) {
-	if m == nil {
-		return
-	}
-	last := m.last.Load()
-	if now.UnixNano()-last < int64(time.Second) || !m.last.CompareAndSwap(last, now.UnixNano()) {
-		return
-	}
-	go m.release()
 }

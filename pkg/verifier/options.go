@@ -4,7 +4,6 @@ import (
 	"errors"
 	"io"
 	"runtime"
-	"runtime/debug"
 	"time"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -58,13 +57,19 @@ type Verifier struct {
 	log      logrus.FieldLogger
 	blobs    *cache.Blobs
 	features *cache.Features
-	audit    *auditLog
+	// registries remembers the hosts without the referrers API.
+	registries *cache.Registries
+	// lists reuses referrer lists for the policy's referrers_ttl (nil: off).
+	lists *cache.ReferrerLists
+	audit *auditLog
 	// slots bounds the checks parsing and evaluating at once.
 	slots chan struct{}
 	// failed remembers artifacts whose check failed or timed out.
 	failed *failureCache
-	// memory gives a failed check's garbage back to the system at once.
-	memory *memoryReleaser
+	// specs keeps parsed specs by artifact digest.
+	specs specCache
+	// images keeps registry clients for reuse (images.go).
+	images imageCache
 }
 
 // New validates the policy and returns a Verifier.
@@ -114,11 +119,20 @@ func New(opts Options) (*Verifier, error) {
 		n = runtime.GOMAXPROCS(0)
 	}
 	v := &Verifier{pol: pol, opts: opts, log: log, audit: newAuditLog(auditDir, opts.Audit, log),
-		slots: make(chan struct{}, n), failed: newFailureCache(time.Now),
-		memory: &memoryReleaser{release: debug.FreeOSMemory}}
+		slots: make(chan struct{}, n), failed: newFailureCache(time.Now)}
+	v.registries = &cache.Registries{TTL: cache.RegistriesTTL}
+	if ttl := pol.ReferrersTTL.Std(); ttl > 0 {
+		v.lists = &cache.ReferrerLists{TTL: ttl}
+	}
 	if !opts.NoCache {
+		v.registries.Dir = pol.CacheDir
+		if v.lists != nil {
+			v.lists.Dir = pol.CacheDir
+		}
 		v.blobs = &cache.Blobs{Dir: pol.CacheDir}
-		v.features = &cache.Features{Dir: pol.CacheDir, TTL: pol.FeaturesTTL.Std()}
+		// In memory too: a long-lived Verifier (containerd-nfd) decodes no
+		// file for a warm decision.
+		v.features = &cache.Features{Dir: pol.CacheDir, TTL: pol.FeaturesTTL.Std(), Memory: true}
 	}
 	return v, nil
 }

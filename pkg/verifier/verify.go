@@ -71,7 +71,6 @@ func (v *Verifier) runBounded(parent context.Context, o *Outcome, desc ocispec.D
 		r, err := v.evaluate(ctx, o.Normalized, desc)
 		if err != nil && r.ours && !r.remembered && v.remember(parent, ctx, err) {
 			v.failed.put(r.artifact, err)
-			v.memory.afterFailure(time.Now())
 		}
 		done <- result{r, err}
 	}()
@@ -154,14 +153,18 @@ func (v *Verifier) evaluate(ctx context.Context, name string, desc ocispec.Descr
 	if err := desc.Digest.Validate(); err != nil {
 		return c, fmt.Errorf("descriptor of %s has no valid digest (%q): %w", name, desc.Digest, err)
 	}
-	img, err := target.Open(ctx, name, v.opts.Target)
+	img, err := v.open(ctx, name)
 	if err != nil {
 		return c, err
 	}
 	// desc, not the tag: what containerd resolved is what is judged. Raw:
 	// the spec is parsed below, under a check slot.
-	l, err := artifact.Load(ctx, img, artifact.LoadOptions{Root: desc, Platform: v.opts.Platform, Cache: v.blobs, Log: v.log, Raw: true})
+	l, err := artifact.Load(ctx, img, artifact.LoadOptions{Root: desc, Platform: v.opts.Platform, Cache: v.blobs, Log: v.log, Raw: true,
+		Referrers: v.registries, ReferrerLists: v.lists})
 	c.artifact, c.subject = l.Descriptor.Digest.String(), l.Subject.Digest.String()
+	if err == nil || errors.Is(err, artifact.ErrNoArtifact) {
+		v.keep(img)
+	}
 	if err != nil {
 		c.ours = errors.Is(err, artifact.ErrInvalidArtifact)
 		return c, err
@@ -179,9 +182,12 @@ func (v *Verifier) evaluate(ctx context.Context, name string, desc ocispec.Descr
 	case <-ctx.Done():
 		return c, fmt.Errorf("%w (%d checks run at once): %w", errBusy, cap(v.slots), ctx.Err())
 	}
-	s, _, err := spec.ParseContext(ctx, l.Artifact.Spec)
-	if err != nil {
-		return c, fmt.Errorf("artifact %s: %w", c.artifact, err)
+	s := v.specs.get(c.artifact)
+	if s == nil {
+		if s, _, err = spec.ParseContext(ctx, l.Artifact.Spec); err != nil {
+			return c, fmt.Errorf("artifact %s: %w", c.artifact, err)
+		}
+		v.specs.put(c.artifact, s, len(l.Artifact.Spec))
 	}
 	f, err := v.hostFeatures(ctx, s)
 	if err != nil {

@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"oras.land/oras-go/v2/content/oci"
-
 	"github.com/nfd-compat/nfd-compat/internal/testimage"
 	"github.com/nfd-compat/nfd-compat/pkg/artifact"
 	"github.com/nfd-compat/nfd-compat/pkg/cmd/compatspec"
@@ -20,15 +18,7 @@ import (
 // is no valid YAML) reach the terminal escaped.
 func TestSpecTextEscaped(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	store, err := oci.New(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	subject, err := testimage.Push(ctx, store, "app")
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, store, subject := testimage.Layout(t, "app")
 	img := target.ImageOptions{Ref: dir + ":app", Target: target.Options{OCILayout: true}}
 	hostile := "version: v1alpha1\ncompatibilities:\n- tag: \"gpu\\e[2J\"\n  rules:\n  - name: r\n    matchFeatures:\n    - {feature: cpu.model, matchName: {op: Exists}}\n"
 	var out bytes.Buffer

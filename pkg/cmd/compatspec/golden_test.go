@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"oras.land/oras-go/v2/content/oci"
-
 	"github.com/nfd-compat/nfd-compat/internal/testfiles"
 	"github.com/nfd-compat/nfd-compat/internal/testimage"
 	"github.com/nfd-compat/nfd-compat/pkg/cmd/compatspec"
@@ -24,14 +22,7 @@ import (
 func layoutImage(t *testing.T) target.ImageOptions {
 	t.Helper()
 	ctx := context.Background()
-	dir := filepath.Join(t.TempDir(), "layout")
-	store, err := oci.New(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := testimage.Push(ctx, store, "app"); err != nil {
-		t.Fatal(err)
-	}
+	dir, _, _ := testimage.Layout(t, "app")
 	img := target.ImageOptions{Ref: dir + ":app", Target: target.Options{OCILayout: true}}
 	for i, file := range []string{"../../../examples/kep-example.yaml", "../../../examples/demo-spec.yaml"} {
 		data, err := os.ReadFile(file)

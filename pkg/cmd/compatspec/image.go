@@ -28,6 +28,17 @@ func openSubject(ctx context.Context, opts target.ImageOptions) (*subject, error
 	return &subject{img: img, desc: desc}, nil
 }
 
+// openListed opens the subject and lists its compat artifacts, newest
+// first: what list-specs and remove-spec start with.
+func openListed(ctx context.Context, opts target.ImageOptions) (*subject, []ocispec.Descriptor, error) {
+	sub, err := openSubject(ctx, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	descs, err := sub.list(ctx)
+	return sub, descs, err
+}
+
 // list returns the subject's compat artifacts, newest first.
 func (s *subject) list(ctx context.Context) ([]ocispec.Descriptor, error) {
 	descs, err := artifact.List(ctx, s.img.Store, s.desc)

@@ -53,11 +53,7 @@ type ListResult struct {
 
 // List prints the image's compat artifacts, newest first.
 func List(ctx context.Context, opts ListOptions) error {
-	sub, err := openSubject(ctx, opts.Image)
-	if err != nil {
-		return err
-	}
-	descs, err := sub.list(ctx)
+	sub, descs, err := openListed(ctx, opts.Image)
 	if err != nil {
 		return err
 	}

@@ -57,11 +57,7 @@ func Remove(ctx context.Context, opts RemoveOptions) error {
 	if opts.All && opts.Digest != "" {
 		return errors.New("--all and --digest exclude each other: pick one")
 	}
-	sub, err := openSubject(ctx, opts.Image)
-	if err != nil {
-		return err
-	}
-	descs, err := sub.list(ctx)
+	sub, descs, err := openListed(ctx, opts.Image)
 	if err != nil {
 		return err
 	}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -27,15 +26,7 @@ import (
 // warning, reported under skipped, and the command succeeds.
 func TestRemoveOnlyEntryNotOurs(t *testing.T) {
 	ctx := context.Background()
-	dir := filepath.Join(t.TempDir(), "layout")
-	store, err := oci.New(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := testimage.Push(ctx, store, "app")
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, store, img := testimage.Layout(t, "app")
 	layer, err := oras.PushBytes(ctx, store, testimage.SignatureLayerType, []byte(`{"critical":{}}`))
 	if err != nil {
 		t.Fatal(err)

@@ -19,29 +19,24 @@ import (
 // 4/6/5 with the referrers API, 5/7/6 without; now the resolve is a GET
 // whose content serves the platform lookup, as validate-node's always was.
 func TestRegistryRequests(t *testing.T) {
-	for _, tc := range []struct {
-		kind testregistry.Kind
-		want map[string]int64
-	}{
-		{testregistry.GGCRReferrers, map[string]int64{"app": 4, "multi": 5, "perplatform": 4}},
-		{testregistry.GGCRTagSchema, map[string]int64{"app": 5, "multi": 6, "perplatform": 5}},
-		{testregistry.Distribution, map[string]int64{"app": 5, "multi": 6, "perplatform": 5}},
-	} {
-		t.Run(string(tc.kind), func(t *testing.T) {
-			reg := testregistry.Start(t, tc.kind)
-			for _, c := range testartifact.Push(t, reg, "../../../examples/gpu-spec.yaml") {
-				before := reg.Requests()
-				err := schedule.Run(context.Background(), schedule.Options{
-					Image:  &target.ImageOptions{Ref: c.Ref, Target: target.Options{PlainHTTP: true}, Platform: testartifact.AMD64},
-					Output: output.JSON, Stdout: io.Discard,
-				})
-				if err != nil {
-					t.Fatalf("%s: %v", c.Ref, err)
-				}
-				if got := reg.Requests() - before; got != tc.want[c.Name] {
-					t.Errorf("%s: %d registry requests, want %d", c.Name, got, tc.want[c.Name])
-				}
-			}
-		})
+	want := map[testregistry.Kind]map[string]int64{
+		testregistry.GGCRReferrers: {"app": 4, "multi": 5, "perplatform": 4},
+		testregistry.GGCRTagSchema: {"app": 5, "multi": 6, "perplatform": 5},
+		testregistry.Distribution:  {"app": 5, "multi": 6, "perplatform": 5},
 	}
+	testartifact.ForEachKind(t, "../../../examples/gpu-spec.yaml", func(t *testing.T, kind testregistry.Kind, reg *testregistry.Registry, cases []testartifact.Case) {
+		for _, c := range cases {
+			before := reg.Requests()
+			err := schedule.Run(context.Background(), schedule.Options{
+				Image:  &target.ImageOptions{Ref: c.Ref, Target: target.Options{PlainHTTP: true}, Platform: testartifact.AMD64},
+				Output: output.JSON, Stdout: io.Discard,
+			})
+			if err != nil {
+				t.Fatalf("%s: %v", c.Ref, err)
+			}
+			if got := reg.Requests() - before; got != want[kind][c.Name] {
+				t.Errorf("%s: %d registry requests, want %d", c.Name, got, want[kind][c.Name])
+			}
+		}
+	})
 }

@@ -6,11 +6,8 @@ import (
 	"os"
 	"testing"
 
-	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
-
-	"github.com/nfd-compat/nfd-compat/internal/testimage"
+	"github.com/nfd-compat/nfd-compat/internal/testartifact"
 	"github.com/nfd-compat/nfd-compat/internal/testregistry"
-	"github.com/nfd-compat/nfd-compat/pkg/artifact"
 	"github.com/nfd-compat/nfd-compat/pkg/cmd/validatenode"
 	"github.com/nfd-compat/nfd-compat/pkg/output"
 	"github.com/nfd-compat/nfd-compat/pkg/target"
@@ -28,20 +25,12 @@ func BenchmarkInvocation(b *testing.B) {
 		b.Fatal(err)
 	}
 	reg := testregistry.Start(b, testregistry.GGCRReferrers)
-	repo := reg.Repo(b, "app")
-	img, err := testimage.Push(ctx, repo, "v1")
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := artifact.Attach(ctx, repo, img, specYAML, artifact.AttachOptions{}); err != nil {
-		b.Fatal(err)
-	}
-	amd64 := &ocispec.Platform{OS: "linux", Architecture: "amd64"}
+	testartifact.Attached(b, reg, "app", specYAML)
 	for _, c := range []struct {
 		name string
 		opts validatenode.Options
 	}{
-		{"registry", validatenode.Options{Image: &target.ImageOptions{Ref: reg.Ref("app", "v1"), Target: target.Options{PlainHTTP: true}, Platform: amd64}}},
+		{"registry", validatenode.Options{Image: &target.ImageOptions{Ref: reg.Ref("app", "v1"), Target: target.Options{PlainHTTP: true}, Platform: testartifact.AMD64}}},
 		{"spec", validatenode.Options{Spec: specYAML, SpecName: "demo-spec.yaml"}},
 	} {
 		b.Run(c.name, func(b *testing.B) {

@@ -12,9 +12,10 @@ import (
 	"time"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/sirupsen/logrus"
 
 	"github.com/nfd-compat/nfd-compat/internal/testartifact"
-	"github.com/nfd-compat/nfd-compat/internal/testimage"
+	"github.com/nfd-compat/nfd-compat/internal/testlog"
 	"github.com/nfd-compat/nfd-compat/internal/testregistry"
 	"github.com/nfd-compat/nfd-compat/pkg/artifact"
 	"github.com/nfd-compat/nfd-compat/pkg/cmd/validatenode"
@@ -30,107 +31,95 @@ import (
 // makes the same 4) and one more for an index whose spec is on the index
 // (the platform's manifest is asked first). The resolve is a GET that also
 // brings an index's content, so the index is not fetched twice. Without the
-// referrers API, oras-go's probe of it costs one more (404), once.
+// referrers API, oras-go's probe of it costs one more (404) per run
+// uncached; with a cache directory the host is remembered without it
+// (cache.Registries), so only the first run probes.
 //
 // Warm, the artifact manifest and the spec blob come from the cache,
 // verified by digest: what is left is the resolve and the referrers (1, or
-// 2 for a spec on an index, plus the probe without the referrers API) —
-// fewer than upstream's 4 (5 without the referrers API). Referrer lists are
-// never cached: an artifact attached after a cached run is picked up.
+// 2 for a spec on an index) on every registry kind — fewer than upstream's
+// 4 (5 without the referrers API). Referrer lists are never cached: an
+// artifact attached after a cached run is picked up.
 func TestRegistryRequests(t *testing.T) {
 	ctx := context.Background()
 	specYAML, err := os.ReadFile("../../../examples/gpu-spec.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	amd64 := &ocispec.Platform{OS: "linux", Architecture: "amd64"}
+	amd64 := testartifact.AMD64
 	type counts struct{ image, indexSpec, platformSpec int64 }
-	for _, tc := range []struct {
-		kind       testregistry.Kind
-		cold, warm counts
-	}{
-		{testregistry.GGCRReferrers, counts{4, 5, 4}, counts{2, 3, 2}},
-		{testregistry.GGCRTagSchema, counts{5, 6, 5}, counts{3, 4, 3}},
+	tcs := map[testregistry.Kind]struct{ uncached, cold, warm counts }{
+		testregistry.GGCRReferrers: {counts{4, 5, 4}, counts{4, 5, 4}, counts{2, 3, 2}},
+		testregistry.GGCRTagSchema: {counts{5, 6, 5}, counts{5, 5, 4}, counts{2, 3, 2}},
 		// distribution v3.1.2 has no referrers API either.
-		{testregistry.Distribution, counts{5, 6, 5}, counts{3, 4, 3}},
-	} {
-		t.Run(string(tc.kind), func(t *testing.T) {
-			reg := testregistry.Start(t, tc.kind)
-			cases := testartifact.Push(t, reg, "../../../examples/gpu-spec.yaml")
-			app := cases[0]
-			check := func(phase, cacheDir string, want counts) {
-				t.Helper()
-				for _, c := range cases {
-					want := map[string]int64{"app": want.image, "multi": want.indexSpec, "perplatform": want.platformSpec}[c.Name]
-					before := reg.Requests()
-					res := validate(t, c.Ref, amd64, cacheDir)
-					if got := reg.Requests() - before; got != want {
-						t.Errorf("%s: %s: %d registry requests, want %d", phase, c.Ref, got, want)
-					}
-					if res.Artifact != c.Artifact {
-						t.Errorf("%s: %s: artifact %s, want %s", phase, c.Ref, res.Artifact, c.Artifact)
-					}
-				}
-			}
-			check("uncached", "", tc.cold)
-			cacheDir := t.TempDir()
-			check("cold", cacheDir, tc.cold)
-			check("warm", cacheDir, tc.warm)
-			check("warm again", cacheDir, tc.warm)
-			// A directory that cannot be created: uncached, not an error.
-			notDir := filepath.Join(t.TempDir(), "file")
-			if err := os.WriteFile(notDir, nil, 0o600); err != nil {
-				t.Fatal(err)
-			}
-			check("unwritable cache", filepath.Join(notDir, "cache"), tc.cold)
-
-			// A newer spec attached after the cached runs: the referrers
-			// are asked every time, so it is seen (and its manifest and
-			// blob fetched once, then cached).
-			d, err := artifact.Attach(ctx, reg.Repo(t, "app"), app.Root, append(slices.Clone(specYAML), "# newer\n"...), artifact.AttachOptions{Created: time.Unix(2e9, 0)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			newer := d.Digest.String()
-			for i, want := range []int64{tc.warm.image + 2, tc.warm.image} {
-				before := reg.Requests()
-				res := validate(t, app.Ref, amd64, cacheDir)
-				if got := reg.Requests() - before; got != want {
-					t.Errorf("after a new artifact, run %d: %d registry requests, want %d", i+1, got, want)
-				}
-				if res.Artifact != newer {
-					t.Errorf("after a new artifact, run %d: artifact %s, want the new %s", i+1, res.Artifact, newer)
-				}
-			}
-
-			err = validatenode.Run(ctx, validateOptions(reg.Ref("nosuch", "v1"), amd64, "", &bytes.Buffer{}))
-			if !errors.Is(err, target.ErrImageNotFound) {
-				t.Errorf("missing image: err = %v, want ErrImageNotFound", err)
-			}
-		})
+		testregistry.Distribution: {counts{5, 6, 5}, counts{5, 5, 4}, counts{2, 3, 2}},
 	}
+	testartifact.ForEachKind(t, "../../../examples/gpu-spec.yaml", func(t *testing.T, kind testregistry.Kind, reg *testregistry.Registry, cases []testartifact.Case) {
+		tc := tcs[kind]
+		app := cases[0]
+		check := func(phase, cacheDir string, want counts) {
+			t.Helper()
+			for _, c := range cases {
+				want := map[string]int64{"app": want.image, "multi": want.indexSpec, "perplatform": want.platformSpec}[c.Name]
+				before := reg.Requests()
+				res := validate(t, c.Ref, amd64, cacheDir)
+				if got := reg.Requests() - before; got != want {
+					t.Errorf("%s: %s: %d registry requests, want %d", phase, c.Ref, got, want)
+				}
+				if res.Artifact != c.Artifact {
+					t.Errorf("%s: %s: artifact %s, want %s", phase, c.Ref, res.Artifact, c.Artifact)
+				}
+			}
+		}
+		check("uncached", "", tc.uncached)
+		cacheDir := t.TempDir()
+		check("cold", cacheDir, tc.cold)
+		check("warm", cacheDir, tc.warm)
+		check("warm again", cacheDir, tc.warm)
+		// A directory that cannot be created: uncached, not an error.
+		notDir := filepath.Join(t.TempDir(), "file")
+		if err := os.WriteFile(notDir, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		check("unwritable cache", filepath.Join(notDir, "cache"), tc.uncached)
+
+		// A newer spec attached after the cached runs: the referrers
+		// are asked every time, so it is seen (and its manifest and
+		// blob fetched once, then cached).
+		d, err := artifact.Attach(ctx, reg.Repo(t, "app"), app.Root, append(slices.Clone(specYAML), "# newer\n"...), artifact.AttachOptions{Created: time.Unix(2e9, 0)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		newer := d.Digest.String()
+		for i, want := range []int64{tc.warm.image + 2, tc.warm.image} {
+			before := reg.Requests()
+			res := validate(t, app.Ref, amd64, cacheDir)
+			if got := reg.Requests() - before; got != want {
+				t.Errorf("after a new artifact, run %d: %d registry requests, want %d", i+1, got, want)
+			}
+			if res.Artifact != newer {
+				t.Errorf("after a new artifact, run %d: artifact %s, want the new %s", i+1, res.Artifact, newer)
+			}
+		}
+
+		err = validatenode.Run(ctx, validateOptions(reg.Ref("nosuch", "v1"), amd64, "", &bytes.Buffer{}))
+		if !errors.Is(err, target.ErrImageNotFound) {
+			t.Errorf("missing image: err = %v, want ErrImageNotFound", err)
+		}
+	})
 }
 
 // TestCacheVerifiedOnRead: a cached blob that was tampered with is not
 // used; the run fetches it again from the registry and gets it right.
 func TestCacheVerifiedOnRead(t *testing.T) {
-	ctx := context.Background()
 	specYAML, err := os.ReadFile("../../../examples/gpu-spec.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	reg := testregistry.Start(t, testregistry.GGCRReferrers)
-	r := reg.Repo(t, "app")
-	img, err := testimage.Push(ctx, r, "v1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := artifact.Attach(ctx, r, img, specYAML, artifact.AttachOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := testartifact.Attached(t, reg, "app", specYAML)
 	cacheDir := t.TempDir()
-	amd64 := &ocispec.Platform{OS: "linux", Architecture: "amd64"}
+	amd64 := testartifact.AMD64
 	validate(t, reg.Ref("app", "v1"), amd64, cacheDir)
 	blobs, _ := filepath.Glob(filepath.Join(cacheDir, "blobs", "sha256", "*"))
 	if len(blobs) != 2 {
@@ -151,8 +140,8 @@ func TestCacheVerifiedOnRead(t *testing.T) {
 	if got := reg.Requests() - before; got != 4 {
 		t.Errorf("with a tampered cache: %d registry requests, want 4 (as cold)", got)
 	}
-	if res.Artifact != a.Digest.String() {
-		t.Errorf("artifact %s, want %s", res.Artifact, a.Digest)
+	if res.Artifact != a {
+		t.Errorf("artifact %s, want %s", res.Artifact, a)
 	}
 	before = reg.Requests()
 	validate(t, reg.Ref("app", "v1"), amd64, cacheDir)
@@ -183,4 +172,26 @@ func validate(t *testing.T, ref string, platform *ocispec.Platform, cacheDir str
 		t.Fatalf("%s: %v\n%s", ref, err, out.String())
 	}
 	return res
+}
+
+// TestDanglingArtifactSkipped: on a registry without the referrers API,
+// the tag index lists a newer artifact whose manifest is gone (issue 8 §3);
+// validate-node evaluates the older one and warns, instead of exiting 2.
+func TestDanglingArtifactSkipped(t *testing.T) {
+	d := testartifact.Dangling(t, testregistry.Distribution, "../../../examples/gpu-spec.yaml")
+	var out bytes.Buffer
+	opts := validateOptions(d.Ref, testartifact.AMD64, "", &out)
+	l, logs := testlog.Buffer(logrus.InfoLevel)
+	opts.Log = l
+	if err := validatenode.Run(context.Background(), opts); err != nil {
+		t.Fatalf("validate-node: %v\n%s", err, logs.String())
+	}
+	var res validatenode.Result
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Artifact != d.Older {
+		t.Errorf("artifact %s, want the older %s", res.Artifact, d.Older)
+	}
+	d.Warned(t, logs.String())
 }

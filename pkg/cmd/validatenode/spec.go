@@ -28,9 +28,12 @@ func loadSpec(ctx context.Context, opts Options) (*specSource, error) {
 	if err != nil {
 		return nil, err
 	}
-	l, err := artifact.Load(ctx, img, artifact.LoadOptions{
-		Platform: opts.Image.Platform, Digest: opts.Digest, Cache: openCache(opts), Log: opts.Log,
-	})
+	lo := artifact.LoadOptions{Platform: opts.Image.Platform, Digest: opts.Digest, Cache: openCache(opts), Log: opts.Log}
+	if lo.Cache != nil {
+		// Shared with the verifier when --cache-dir is its cache_dir.
+		lo.Referrers = &cache.Registries{Dir: lo.Cache.Dir, TTL: cache.RegistriesTTL}
+	}
+	l, err := artifact.Load(ctx, img, lo)
 	if err != nil {
 		return nil, err
 	}
