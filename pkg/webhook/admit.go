@@ -99,7 +99,7 @@ func (w *Webhook) Admit(ctx context.Context, req *admissionv1.AdmissionRequest) 
 	if !touched {
 		return resp
 	}
-	aff := pod.Spec.Affinity
+	var aff *corev1.Affinity
 	if pol.Mode == policy.ModeEnforce {
 		var err error
 		if aff, err = w.affinity(&pod, decisions); err != nil {
@@ -110,7 +110,7 @@ func (w *Webhook) Admit(ctx context.Context, req *admissionv1.AdmissionRequest) 
 				return refuse(resp, "nfd-compat: "+err.Error()+": "+dec.String())
 			}
 			resp.Warnings = append(resp.Warnings, clean("nfd-compat: "+err.Error()+" ("+dec.String()+"); no node affinity added"))
-			aff = pod.Spec.Affinity
+			aff = nil
 		}
 	} else {
 		for _, d := range decisions {
