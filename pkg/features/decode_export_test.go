@@ -95,6 +95,14 @@ func TestDecodeExportStrictOnDroppedFeatures(t *testing.T) {
 		{`{"Flags":{}}`, "neither a features object nor a Kubernetes object"},
 		{`{}`, "neither a features object nor a Kubernetes object"},
 		{`{"attributes":{},"metadata":{}}`, `unknown field "metadata"`},
+		// Syntax errors in a dropped set: the one pass checks syntax itself
+		// (no json.Valid scan first).
+		{"{\"attributes\":{\"kernel.config\":{\"elements\":{\"X\":\"a\tb\"}}}}", "invalid JSON"},
+		{`{"attributes":{"kernel.config":{"elements":{"X":"a\qb"}}}}`, "invalid JSON"},
+		{`{"attributes":{"kernel.config":{"elements":{"X":"\u00g1"}}}}`, "invalid JSON"},
+		{`{"attributes":{"kernel.config":{"elements":{"X":"\u00"}}}}`, "invalid JSON"},
+		{`{"attributes":{"kernel.config":{"elements":nullnull}}}`, "invalid JSON"},
+		{`{"attributes":{"kernel.config":{"elements":{"X":"y"},}}}`, "invalid JSON"},
 	} {
 		p := filepath.Join(dir, "node.json")
 		if err := os.WriteFile(p, []byte(tc.doc), 0o644); err != nil {
@@ -107,6 +115,31 @@ func TestDecodeExportStrictOnDroppedFeatures(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.wantErr) || !strings.Contains(err.Error(), p) {
 			t.Errorf("%s: err = %v, want %q naming %s", tc.doc, err, tc.wantErr, p)
 		}
+	}
+}
+
+// TestDecodeExportKeptSyntax: a kept set is checked by encoding/json, and
+// what the cursor skipped over must be exactly the one value it decoded.
+func TestDecodeExportKeptSyntax(t *testing.T) {
+	keepAll := func(string) bool { return true }
+	for _, doc := range []string{
+		`{"attributes":{"a":nullnull}}`,
+		`{"attributes":{"a":null null}}`,
+		`{"attributes":{"a":{"elements":{"k":"v"}}x}}`,
+		`{"attributes":{"a":{"elements":{"k":"v\x"}}}}`,
+		"{\"attributes\":{\"a\":{\"elements\":{\"k\":\"v\x01\"}}}}",
+	} {
+		if _, ok := decodeExport([]byte(doc), keepAll); ok {
+			t.Errorf("one pass accepted %s", doc)
+		}
+		if _, err := decodeFileKeeping([]byte(doc), keepAll); err == nil {
+			t.Errorf("%s accepted", doc)
+		}
+	}
+	// Escapes JSON has are accepted, and decoded as encoding/json does.
+	checkOnePass(t, []byte(`{"attributes":{"a":{"elements":{"k":"\"\\\/\b\f\n\r\t\u00e9"}},"b":{"elements":{"k":"\u00E9"}}}}`), func(f string) bool { return f == "a" })
+	if !checkOnePass(t, []byte(`{"attributes":{"a":null,"b":{"elements":{"k":"\u00E9\/"}}}}`), func(f string) bool { return f == "a" }) {
+		t.Error("escapes in a dropped set took the general path")
 	}
 }
 

@@ -35,6 +35,14 @@ func yamlDocs(data []byte, keep func(string) bool) (docs []kubefile.Document, ok
 			docs, ok = nil, false
 		}
 	}()
+	// The one block document kubectl prints: read without yaml.v3's parser.
+	if root, ok := readBlockYAML(data); ok {
+		w := yamlJSON{keep: keep}
+		if !w.value(root, 0) {
+			return nil, false
+		}
+		return []kubefile.Document{{JSON: w.buf, Line: root.Line}}, true
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	for {
 		var doc yaml.Node
@@ -157,8 +165,17 @@ func (w *yamlJSON) mapping(n *yaml.Node, where int) bool {
 // str writes s as a JSON string (json.Marshal's escaping, invalid UTF-8
 // included).
 func (w *yamlJSON) str(s string) {
-	b, _ := json.Marshal(s) // never fails for a string
-	w.buf = append(w.buf, b...)
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			b, _ := json.Marshal(s) // never fails for a string
+			w.buf = append(w.buf, b...)
+			return
+		}
+	}
+	// Printable ASCII that json.Marshal would not escape.
+	w.buf = append(w.buf, '"')
+	w.buf = append(w.buf, s...)
+	w.buf = append(w.buf, '"')
 }
 
 // stringKeys reports whether n's keys are all distinct strings (no merge
