@@ -67,8 +67,19 @@ func TestDecodeExportMatchesGeneralPath(t *testing.T) {
 		`{"fl\u0061gs":{"k":{"elements":{}}}}`,
 		`{"flags":{}, "Attributes":{}}`,
 		`{"attributes":{"kernel.config":{"elements":{"X":null}}}}`,
+		// Kept sets the cursor's readers leave to encoding/json.
+		`{"attributes":{"a":{"Elements":{"k":"v"}}}}`,
+		`{"attributes":{"a":{"elements":{"k":"v"},"elements":{"k2":"v2"}}}}`,
+		`{"attributes":{"a":{"elements":{"k":"v"},"elements":null}}}`,
+		`{"attributes":{"a":{"elements":{"k":"v\u00e9","k\n":"x"}}}}`,
+		"{\"attributes\":{\"a\":{\"elements\":{\"k\":\"caf\xc3\xa9\",\"bad\":\"\xff\"}}}}",
+		`{"attributes":{"a":null,"b":{},"c":{"elements":{}},"d":{"elements":null}}}`,
+		`{"flags":{"a":{"elements":{"x":{},"y":{}}},"b":{"elements":{"x":null}},"c":{"elements":{}}}}`,
+		`{"instances":{"a":{"elements":[]},"b":{"elements":[{},{"attributes":null},{"attributes":{}},{"attributes":{"k":"v"}}]}}}`,
+		`{"instances":{"a":{"elements":[{"Attributes":{"k":"v"}}]},"b":{"elements":[{"attributes":{"k":"v"},"attributes":{"k2":"v"}}]}}}`,
+		`{"attributes":{"a":{"elements":{"k":"v","k":"w"}}}}`,
 	} {
-		for _, keep := range []func(string) bool{nil, gpu, none} {
+		for _, keep := range []func(string) bool{nil, gpu, none, func(string) bool { return true }} {
 			checkOnePass(t, []byte(doc), keep)
 		}
 	}

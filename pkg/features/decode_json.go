@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+
+	nfdv1alpha1 "sigs.k8s.io/node-feature-discovery/api/nfd/v1alpha1"
 )
 
 // The JSON fast path: `nfd export features` files, the common case of a
@@ -45,11 +47,11 @@ func decodeExport(data []byte, keep func(string) bool) (f *Features, ok bool) {
 		}
 		switch string(key) {
 		case "flags":
-			ok = keepSets(c, &f.Flags, keep, flagSetShape)
+			ok = keepSets(c, &f.Flags, keep, flagSetShape, readFlagSet)
 		case "attributes":
-			ok = keepSets(c, &f.Attributes, keep, attributeSetShape)
+			ok = keepSets(c, &f.Attributes, keep, attributeSetShape, readAttributeSet)
 		case "instances":
-			ok = keepSets(c, &f.Instances, keep, instanceSetShape)
+			ok = keepSets(c, &f.Instances, keep, instanceSetShape, readInstanceSet)
 		default:
 			return nil, false
 		}
@@ -70,9 +72,10 @@ func decodeExport(data []byte, keep func(string) bool) (f *Features, ok bool) {
 }
 
 // keepSets reads the object of feature sets at c into *m (merging, as
-// encoding/json does for a repeated key): each kept set decoded strictly,
-// each dropped one only checked by shape.
-func keepSets[S any](c *cursor, m *map[string]S, keep func(string) bool, shape func(*cursor) bool) bool {
+// encoding/json does for a repeated key): each kept set decoded strictly —
+// by read when it is in the plain shape read knows, else by encoding/json —
+// and each dropped one only checked by shape.
+func keepSets[S any](c *cursor, m *map[string]S, keep func(string) bool, shape func(*cursor) bool, read func(*cursor) (S, bool)) bool {
 	if !c.eat('{') {
 		return false // null or not an object: the general path decides
 	}
@@ -90,6 +93,14 @@ func keepSets[S any](c *cursor, m *map[string]S, keep func(string) bool, shape f
 		if name := string(raw); keep(name) {
 			c.ws()
 			start := c.i
+			if s, ok := read(c); ok {
+				(*m)[name] = s
+				if !c.eat(',') {
+					return c.eat('}')
+				}
+				continue
+			}
+			c.i = start
 			if !c.skipValue() {
 				return false
 			}
@@ -176,6 +187,132 @@ func decodeSets[S any](dec *json.Decoder, m *map[string]S) bool {
 	}
 	t, err := dec.Token()
 	return err == nil && t == json.Delim('}')
+}
+
+// The readers below decode a kept feature set in the shape `nfd export
+// features` writes — exactly one "elements" key, plain strings (no escape,
+// ASCII) — as strict decoding with encoding/json would, without reflection
+// (that was most of a fleet's JSON CPU). On anything else they return !ok
+// and keepSets lets encoding/json decode the set, which decides.
+
+func readFlagSet(c *cursor) (s nfdv1alpha1.FlagFeatureSet, ok bool) {
+	ok = c.elements(func(c *cursor) bool {
+		if c.null() {
+			return true
+		}
+		s.Elements = map[string]nfdv1alpha1.Nil{}
+		return c.members(func(c *cursor, key string) bool {
+			s.Elements[key] = nfdv1alpha1.Nil{}
+			return c.eat('{') && c.eat('}')
+		})
+	})
+	return s, ok
+}
+
+func readAttributeSet(c *cursor) (s nfdv1alpha1.AttributeFeatureSet, ok bool) {
+	ok = c.elements(func(c *cursor) bool {
+		m, ok := c.plainStringMap()
+		s.Elements = m
+		return ok
+	})
+	return s, ok
+}
+
+func readInstanceSet(c *cursor) (s nfdv1alpha1.InstanceFeatureSet, ok bool) {
+	ok = c.elements(func(c *cursor) bool {
+		if c.null() {
+			return true
+		}
+		if !c.eat('[') {
+			return false
+		}
+		s.Elements = []nfdv1alpha1.InstanceFeature{} // [] decodes to an empty slice
+		if c.eat(']') {
+			return true
+		}
+		for {
+			var inst nfdv1alpha1.InstanceFeature
+			if !c.eat('{') {
+				return false
+			}
+			if !c.eat('}') {
+				if key, ok := c.plainStr(); !ok || key != "attributes" || !c.eat(':') {
+					return false
+				}
+				if inst.Attributes, ok = c.plainStringMap(); !ok || !c.eat('}') {
+					return false
+				}
+			}
+			s.Elements = append(s.Elements, inst)
+			if !c.eat(',') {
+				return c.eat(']')
+			}
+		}
+	})
+	return s, ok
+}
+
+// elements reads {} or {"elements": VALUE} with value reading VALUE.
+func (c *cursor) elements(value func(*cursor) bool) bool {
+	if !c.eat('{') {
+		return false
+	}
+	if c.eat('}') {
+		return true
+	}
+	if key, ok := c.plainStr(); !ok || key != "elements" || !c.eat(':') || !value(c) {
+		return false
+	}
+	return c.eat('}')
+}
+
+// plainStringMap reads null or {"name": "value", ...} of plain strings.
+func (c *cursor) plainStringMap() (m map[string]string, ok bool) {
+	if c.null() {
+		return nil, true
+	}
+	m = map[string]string{}
+	ok = c.members(func(c *cursor, key string) bool {
+		v, ok := c.plainStr()
+		m[key] = v
+		return ok
+	})
+	return m, ok
+}
+
+// members reads {} or {"key": VALUE, ...} with plain keys, member reading
+// each VALUE.
+func (c *cursor) members(member func(c *cursor, key string) bool) bool {
+	if !c.eat('{') {
+		return false
+	}
+	if c.eat('}') {
+		return true
+	}
+	for {
+		key, ok := c.plainStr()
+		if !ok || !c.eat(':') || !member(c, key) {
+			return false
+		}
+		if !c.eat(',') {
+			return c.eat('}')
+		}
+	}
+}
+
+// plainStr reads a string that means its raw bytes: no escape, ASCII only
+// (encoding/json would replace invalid UTF-8).
+func (c *cursor) plainStr() (string, bool) {
+	raw, ok := c.str()
+	if !ok {
+		return "", false
+	}
+	for _, b := range raw {
+		if b == '\\' || b >= 0x80 {
+			return "", false
+		}
+	}
+	return string(raw), true
 }
 
 // The checks below accept a subset of what strictly decoding into

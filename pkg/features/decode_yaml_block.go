@@ -42,7 +42,7 @@ func readBlockYAML(data []byte) (root *yaml.Node, ok bool) {
 		}
 	}
 	s := string(data)
-	r := &blockReader{}
+	r := &blockReader{lines: make([]blockLine, 0, strings.Count(s, "\n")+1)}
 	n := 0
 	for raw := range strings.SplitSeq(s, "\n") {
 		n++
