@@ -78,6 +78,10 @@ func TestDecodeExportMatchesGeneralPath(t *testing.T) {
 		`{"instances":{"a":{"elements":[]},"b":{"elements":[{},{"attributes":null},{"attributes":{}},{"attributes":{"k":"v"}}]}}}`,
 		`{"instances":{"a":{"elements":[{"Attributes":{"k":"v"}}]},"b":{"elements":[{"attributes":{"k":"v"},"attributes":{"k2":"v"}}]}}}`,
 		`{"attributes":{"a":{"elements":{"k":"v","k":"w"}}}}`,
+		// A set name in invalid UTF-8: encoding/json replaces it (found by
+		// a random differential run; the one pass stored it raw before).
+		"{\"attributes\":{\"\xff\":{\"elements\":{\"k\":\"v\"}},\"b\":{\"elements\":null}}}",
+		"{\"flags\":{\"caf\xc3\xa9\":{\"elements\":{}}}}",
 	} {
 		for _, keep := range []func(string) bool{nil, gpu, none, func(string) bool { return true }} {
 			checkOnePass(t, []byte(doc), keep)

@@ -86,11 +86,14 @@ func keepSets[S any](c *cursor, m *map[string]S, keep func(string) bool, shape f
 		return true
 	}
 	for {
-		raw, ok := c.str()
-		if !ok || bytes.IndexByte(raw, '\\') >= 0 || !c.eat(':') {
-			return false // an escaped name: the general path unescapes it
+		c.ws()
+		name, ok := c.plainStr()
+		if !ok || !c.eat(':') {
+			// An escaped or non-ASCII name: the general path unescapes it
+			// (and replaces invalid UTF-8, as encoding/json does).
+			return false
 		}
-		if name := string(raw); keep(name) {
+		if keep(name) {
 			c.ws()
 			start := c.i
 			if s, ok := read(c); ok {
