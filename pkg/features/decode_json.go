@@ -12,7 +12,9 @@ import (
 // fleet directory, decoded in one pass instead of the general path's split,
 // probe and strict decode (0.9 ms instead of 1.4 ms for a plain strict
 // decode of an 84 KB export; see BenchmarkDecodeExport), dropping the
-// feature sets the caller does not keep as it goes.
+// feature sets the caller does not keep as it goes. Keeping a GPU spec's
+// features it is one walk of the file (0.07-0.12 ms; 0.37-0.48 ms with a
+// json.Valid scan first and encoding/json for the kept sets).
 
 // decodeExport decodes data as `nfd export features` JSON in one pass,
 // leaving out the features keep rejects (nil keeps all). It returns ok only

@@ -12,10 +12,12 @@ import (
 
 // The YAML fast path: NodeFeature objects in YAML, as kubectl prints them,
 // turned into JSON from yaml.Node trees directly, dropping the feature sets
-// the caller does not keep as it goes. BenchmarkDecodeNodeFeatureYAML (a
-// NodeFeature holding an 84 KB export): 5.0-5.9 CPU-ms per file instead of
-// the general path's 8.8-9.2, and 3.6-4.7 instead of 7.8-10.5 keeping only a
-// GPU spec's features (then with half the memory allocated).
+// the caller does not keep as it goes. The tree of kubectl's one block
+// document comes from readBlockYAML, anything else's from yaml.v3.
+// BenchmarkDecodeNodeFeatureYAML (a NodeFeature holding an 84 KB export):
+// 2.8-4.7 CPU-ms per file (yaml.v3 trees: 5.5-6.5) instead of the general
+// path's 7.4-9.2, and 1.4-2.0 (yaml.v3 trees: 3.2-4.1) instead of 7.5-10.5
+// keeping only a GPU spec's features (docs/validate-node.md).
 
 // yamlDocs is kubefile.Split for YAML in fewer passes: each document is parsed
 // into a yaml.Node tree and written out as JSON directly, instead of being
