@@ -31,8 +31,16 @@ type blockLine struct {
 type blockReader struct {
 	lines []blockLine
 	i     int
+	depth int
 	slab  []yaml.Node
 }
+
+// Limits of yaml.v3 the reader stays well inside: a key (an implicit key)
+// ends within 1024 characters of its start, and nesting is bounded.
+const (
+	maxBlockKey   = 1000
+	maxBlockDepth = 100
+)
 
 // readBlockYAML returns the root node of data's one document, or !ok.
 func readBlockYAML(data []byte) (root *yaml.Node, ok bool) {
@@ -81,9 +89,11 @@ func (r *blockReader) node() *yaml.Node {
 // indentation indent.
 func (r *blockReader) block(indent int) (*yaml.Node, bool) {
 	first := r.lines[r.i]
-	if first.indent != indent {
+	if first.indent != indent || r.depth >= maxBlockDepth {
 		return nil, false
 	}
+	r.depth++
+	defer func() { r.depth-- }()
 	if isSeqItem(first.text) {
 		return r.sequence(indent)
 	}
@@ -186,6 +196,9 @@ func (r *blockReader) isKeyLine(text string) bool {
 
 // key reads "KEY:" or "KEY: rest" (KEY plain or simply quoted).
 func (r *blockReader) key(text string) (key *yaml.Node, rest string, ok bool) {
+	if colon := strings.IndexByte(text, ':'); colon < 0 || colon > maxBlockKey {
+		return nil, "", false // no key, or one yaml.v3 may find too long
+	}
 	var after string
 	key = r.node()
 	key.Kind = yaml.ScalarNode

@@ -58,30 +58,42 @@ func TestBlockYAMLReadsKubectlOutput(t *testing.T) {
 	}
 }
 
+// nested is n mappings, each the value of the one before.
+func nested(n int) string {
+	var b strings.Builder
+	for i := range n {
+		b.WriteString(strings.Repeat(" ", i) + "a:\n")
+	}
+	b.WriteString(strings.Repeat(" ", n) + "b: c\n")
+	return b.String()
+}
+
 // TestBlockYAMLLeavesTheRest: what the block reader is not sure of goes to
 // yaml.v3; what it reads, it reads as yaml.v3 does.
 func TestBlockYAMLLeavesTheRest(t *testing.T) {
 	const nf = "apiVersion: nfd.k8s-sigs.io/v1alpha1\nkind: NodeFeature\nmetadata:\n  name: n1\n"
 	for _, doc := range []string{
-		nf + "spec: {a: b}\n",                // flow mapping
-		nf + "spec:\n  a: &x b\n",            // anchor
-		nf + "spec:\n  a: !!str 5\n",         // tag
-		nf + "spec:\n  a: |\n    text\n",     // block scalar
-		nf + "spec:\n  a: b\n    c\n",        // multi-line plain scalar
-		nf + "spec:\n  a: \"b\\tc\"\n",       // escape
-		nf + "spec:\n  a: b # comment\n",     // comment after content
-		nf + "---\n" + nf,                    // two documents
-		"---\n" + nf,                         // document marker
-		nf + "spec:\n\ta: b\n",               // tab
-		nf + "spec:\r\n  a: b\r\n",           // CR
-		nf + "spec:\n  a: \"caf\xc3\xa9\"\n", // non-ASCII
-		nf + "spec:\n  a: 'it''s'\n",         // quote in a quoted scalar
-		nf + "spec:\n   a: b\n  c: d\n",      // bad indentation
-		nf + "spec:\n  <<: {a: b}\n",         // merge key
-		nf + "spec:\n  - - a\n",              // nested inline sequence
-		"- a\n- b: c\n   d: e\n",             // over-indented mapping in an item
-		"a:b\n",                              // a scalar, not a key
-		"plain\n",                            // a scalar document
+		nf + "spec: {a: b}\n",                     // flow mapping
+		nf + "spec:\n  a: &x b\n",                 // anchor
+		nf + "spec:\n  a: !!str 5\n",              // tag
+		nf + "spec:\n  a: |\n    text\n",          // block scalar
+		nf + "spec:\n  a: b\n    c\n",             // multi-line plain scalar
+		nf + "spec:\n  a: \"b\\tc\"\n",            // escape
+		nf + "spec:\n  a: b # comment\n",          // comment after content
+		nf + "---\n" + nf,                         // two documents
+		"---\n" + nf,                              // document marker
+		nf + "spec:\n\ta: b\n",                    // tab
+		nf + "spec:\r\n  a: b\r\n",                // CR
+		nf + "spec:\n  a: \"caf\xc3\xa9\"\n",      // non-ASCII
+		nf + "spec:\n  a: 'it''s'\n",              // quote in a quoted scalar
+		nf + "spec:\n   a: b\n  c: d\n",           // bad indentation
+		nf + "spec:\n  <<: {a: b}\n",              // merge key
+		nf + "spec:\n  - - a\n",                   // nested inline sequence
+		"- a\n- b: c\n   d: e\n",                  // over-indented mapping in an item
+		"a:b\n",                                   // a scalar, not a key
+		"plain\n",                                 // a scalar document
+		"a" + strings.Repeat(" ", 1100) + ": b\n", // a key longer than yaml.v3 takes
+		nested(maxBlockDepth + 1),                 // nested deeper than the reader goes
 	} {
 		if _, ok := readBlockYAML([]byte(doc)); ok {
 			t.Errorf("block reader read %q", doc)
@@ -98,6 +110,7 @@ func TestBlockYAMLLeavesTheRest(t *testing.T) {
 		"items:\n  -   a: 1\n      b: 2\n  -\n    c: 3\n  - []\n",
 		"\"quoted key\": v\n'single': w\ntrue: 1\n1: x\n",
 		"a: x\na: y\n", // a duplicate key: both reject it alike
+		nested(maxBlockDepth - 1),
 		"a: http://example.com/x?y=1\nb: it's\nc: 0x1F\nd: .inf\ne: ~\nf: 1_000\ng: 010\n",
 	} {
 		checkBlockYAML(t, []byte(doc), func(f string) bool { return f == "kernel.version" })
