@@ -102,6 +102,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzParse -fuzztime=30s ./pkg/spec
 	$(GO) test -run='^$$' -fuzz=FuzzDecodeExport -fuzztime=30s ./pkg/features
 	$(GO) test -run='^$$' -fuzz=FuzzYAMLDocs -fuzztime=30s ./pkg/features
+	$(GO) test -run='^$$' -fuzz=FuzzBlockYAML -fuzztime=30s ./pkg/features
 	$(GO) test -run='^$$' -fuzz=FuzzReference -fuzztime=30s ./pkg/target
 
 bench:

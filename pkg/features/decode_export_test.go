@@ -67,8 +67,23 @@ func TestDecodeExportMatchesGeneralPath(t *testing.T) {
 		`{"fl\u0061gs":{"k":{"elements":{}}}}`,
 		`{"flags":{}, "Attributes":{}}`,
 		`{"attributes":{"kernel.config":{"elements":{"X":null}}}}`,
+		// Kept sets the cursor's readers leave to encoding/json.
+		`{"attributes":{"a":{"Elements":{"k":"v"}}}}`,
+		`{"attributes":{"a":{"elements":{"k":"v"},"elements":{"k2":"v2"}}}}`,
+		`{"attributes":{"a":{"elements":{"k":"v"},"elements":null}}}`,
+		`{"attributes":{"a":{"elements":{"k":"v\u00e9","k\n":"x"}}}}`,
+		"{\"attributes\":{\"a\":{\"elements\":{\"k\":\"caf\xc3\xa9\",\"bad\":\"\xff\"}}}}",
+		`{"attributes":{"a":null,"b":{},"c":{"elements":{}},"d":{"elements":null}}}`,
+		`{"flags":{"a":{"elements":{"x":{},"y":{}}},"b":{"elements":{"x":null}},"c":{"elements":{}}}}`,
+		`{"instances":{"a":{"elements":[]},"b":{"elements":[{},{"attributes":null},{"attributes":{}},{"attributes":{"k":"v"}}]}}}`,
+		`{"instances":{"a":{"elements":[{"Attributes":{"k":"v"}}]},"b":{"elements":[{"attributes":{"k":"v"},"attributes":{"k2":"v"}}]}}}`,
+		`{"attributes":{"a":{"elements":{"k":"v","k":"w"}}}}`,
+		// A set name in invalid UTF-8: encoding/json replaces it (found by
+		// a random differential run; the one pass stored it raw before).
+		"{\"attributes\":{\"\xff\":{\"elements\":{\"k\":\"v\"}},\"b\":{\"elements\":null}}}",
+		"{\"flags\":{\"caf\xc3\xa9\":{\"elements\":{}}}}",
 	} {
-		for _, keep := range []func(string) bool{nil, gpu, none} {
+		for _, keep := range []func(string) bool{nil, gpu, none, func(string) bool { return true }} {
 			checkOnePass(t, []byte(doc), keep)
 		}
 	}
@@ -95,6 +110,14 @@ func TestDecodeExportStrictOnDroppedFeatures(t *testing.T) {
 		{`{"Flags":{}}`, "neither a features object nor a Kubernetes object"},
 		{`{}`, "neither a features object nor a Kubernetes object"},
 		{`{"attributes":{},"metadata":{}}`, `unknown field "metadata"`},
+		// Syntax errors in a dropped set: the one pass checks syntax itself
+		// (no json.Valid scan first).
+		{"{\"attributes\":{\"kernel.config\":{\"elements\":{\"X\":\"a\tb\"}}}}", "invalid JSON"},
+		{`{"attributes":{"kernel.config":{"elements":{"X":"a\qb"}}}}`, "invalid JSON"},
+		{`{"attributes":{"kernel.config":{"elements":{"X":"\u00g1"}}}}`, "invalid JSON"},
+		{`{"attributes":{"kernel.config":{"elements":{"X":"\u00"}}}}`, "invalid JSON"},
+		{`{"attributes":{"kernel.config":{"elements":nullnull}}}`, "invalid JSON"},
+		{`{"attributes":{"kernel.config":{"elements":{"X":"y"},}}}`, "invalid JSON"},
 	} {
 		p := filepath.Join(dir, "node.json")
 		if err := os.WriteFile(p, []byte(tc.doc), 0o644); err != nil {
@@ -107,6 +130,31 @@ func TestDecodeExportStrictOnDroppedFeatures(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.wantErr) || !strings.Contains(err.Error(), p) {
 			t.Errorf("%s: err = %v, want %q naming %s", tc.doc, err, tc.wantErr, p)
 		}
+	}
+}
+
+// TestDecodeExportKeptSyntax: a kept set is checked by encoding/json, and
+// what the cursor skipped over must be exactly the one value it decoded.
+func TestDecodeExportKeptSyntax(t *testing.T) {
+	keepAll := func(string) bool { return true }
+	for _, doc := range []string{
+		`{"attributes":{"a":nullnull}}`,
+		`{"attributes":{"a":null null}}`,
+		`{"attributes":{"a":{"elements":{"k":"v"}}x}}`,
+		`{"attributes":{"a":{"elements":{"k":"v\x"}}}}`,
+		"{\"attributes\":{\"a\":{\"elements\":{\"k\":\"v\x01\"}}}}",
+	} {
+		if _, ok := decodeExport([]byte(doc), keepAll); ok {
+			t.Errorf("one pass accepted %s", doc)
+		}
+		if _, err := decodeFileKeeping([]byte(doc), keepAll); err == nil {
+			t.Errorf("%s accepted", doc)
+		}
+	}
+	// Escapes JSON has are accepted, and decoded as encoding/json does.
+	checkOnePass(t, []byte(`{"attributes":{"a":{"elements":{"k":"\"\\\/\b\f\n\r\t\u00e9"}},"b":{"elements":{"k":"\u00E9"}}}}`), func(f string) bool { return f == "a" })
+	if !checkOnePass(t, []byte(`{"attributes":{"a":null,"b":{"elements":{"k":"\u00E9\/"}}}}`), func(f string) bool { return f == "a" }) {
+		t.Error("escapes in a dropped set took the general path")
 	}
 }
 

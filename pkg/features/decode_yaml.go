@@ -12,10 +12,12 @@ import (
 
 // The YAML fast path: NodeFeature objects in YAML, as kubectl prints them,
 // turned into JSON from yaml.Node trees directly, dropping the feature sets
-// the caller does not keep as it goes. BenchmarkDecodeNodeFeatureYAML (a
-// NodeFeature holding an 84 KB export): 5.0-5.9 CPU-ms per file instead of
-// the general path's 8.8-9.2, and 3.6-4.7 instead of 7.8-10.5 keeping only a
-// GPU spec's features (then with half the memory allocated).
+// the caller does not keep as it goes. The tree of kubectl's one block
+// document comes from readBlockYAML, anything else's from yaml.v3.
+// BenchmarkDecodeNodeFeatureYAML (a NodeFeature holding an 84 KB export):
+// 2.8-4.7 CPU-ms per file (yaml.v3 trees: 5.5-6.5) instead of the general
+// path's 7.4-9.2, and 1.4-2.0 (yaml.v3 trees: 3.2-4.1) instead of 7.5-10.5
+// keeping only a GPU spec's features (docs/validate-node.md).
 
 // yamlDocs is kubefile.Split for YAML in fewer passes: each document is parsed
 // into a yaml.Node tree and written out as JSON directly, instead of being
@@ -35,6 +37,14 @@ func yamlDocs(data []byte, keep func(string) bool) (docs []kubefile.Document, ok
 			docs, ok = nil, false
 		}
 	}()
+	// The one block document kubectl prints: read without yaml.v3's parser.
+	if root, ok := readBlockYAML(data); ok {
+		w := yamlJSON{keep: keep}
+		if !w.value(root, 0) {
+			return nil, false
+		}
+		return []kubefile.Document{{JSON: w.buf, Line: root.Line}}, true
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	for {
 		var doc yaml.Node
@@ -157,8 +167,17 @@ func (w *yamlJSON) mapping(n *yaml.Node, where int) bool {
 // str writes s as a JSON string (json.Marshal's escaping, invalid UTF-8
 // included).
 func (w *yamlJSON) str(s string) {
-	b, _ := json.Marshal(s) // never fails for a string
-	w.buf = append(w.buf, b...)
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			b, _ := json.Marshal(s) // never fails for a string
+			w.buf = append(w.buf, b...)
+			return
+		}
+	}
+	// Printable ASCII that json.Marshal would not escape.
+	w.buf = append(w.buf, '"')
+	w.buf = append(w.buf, s...)
+	w.buf = append(w.buf, '"')
 }
 
 // stringKeys reports whether n's keys are all distinct strings (no merge

@@ -54,7 +54,7 @@ func BenchmarkDecodeNodeFeatureYAML(b *testing.B) {
 }
 
 // nodeFeatureYAML is testdata/this-host.json as a NodeFeature in YAML.
-func nodeFeatureYAML(b *testing.B) []byte {
+func nodeFeatureYAML(b testing.TB) []byte {
 	b.Helper()
 	nodes, err := Load(filepath.Join("testdata", "this-host.json"))
 	if err != nil {

@@ -7,7 +7,9 @@
 // decoded by one general path (decode.go, on pkg/kubefile's documents and
 // Lists) and two fast paths that accept only what it accepts: exported
 // features JSON in one pass (decode_json.go) and NodeFeature YAML from
-// yaml.Node trees (decode_yaml.go).
+// yaml.Node trees (decode_yaml.go), built for kubectl's block YAML by a
+// small reader of that subset (decode_yaml_block.go) and by yaml.v3 for the
+// rest.
 //
 // NFD keeps its feature sources, their configuration, its host path prefixes
 // and klog's output in process-wide variables. This package is the one place

@@ -1,6 +1,7 @@
 package features
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"maps"
@@ -101,12 +102,16 @@ func loadFiles(files []string, keep func(string) bool) ([][]fileItem, error) {
 	)
 	for range min(runtime.GOMAXPROCS(0), len(files)) {
 		wg.Go(func() {
+			// One read buffer per worker: decoded features never point
+			// into it (every decoder copies), so it is reused for the
+			// next file instead of giving the GC a file's size each time.
+			var buf bytes.Buffer
 			for !failed.Load() {
 				i := int(next.Add(1)) - 1
 				if i >= len(files) {
 					return
 				}
-				items, err := loadFile(files[i], keep)
+				items, err := loadFileInto(&buf, files[i], keep)
 				if err != nil {
 					errs[i] = err
 					failed.Store(true)
@@ -184,11 +189,17 @@ type fileItem struct {
 // loadFile reads and decodes one file; keep, when not nil, may already drop
 // features while decoding (the caller still prunes what it returns).
 func loadFile(path string, keep func(string) bool) ([]fileItem, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
+	var buf bytes.Buffer
+	return loadFileInto(&buf, path, keep)
+}
+
+// loadFileInto is loadFile reading the file into buf (reset first).
+func loadFileInto(buf *bytes.Buffer, path string, keep func(string) bool) ([]fileItem, error) {
+	buf.Reset()
+	if err := readFileInto(buf, path); err != nil {
 		return nil, fmt.Errorf("load features: %w", err)
 	}
-	items, err := decodeFileKeeping(data, keep)
+	items, err := decodeFileKeeping(buf.Bytes(), keep)
 	if err != nil {
 		return nil, fmt.Errorf("load features from %s: %w", path, err)
 	}
@@ -197,6 +208,20 @@ func loadFile(path string, keep func(string) bool) ([]fileItem, error) {
 		out[i] = fileItem{docItem: it, file: path}
 	}
 	return out, nil
+}
+
+// readFileInto appends the file at path to buf.
+func readFileInto(buf *bytes.Buffer, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.Size() > 0 && fi.Size() < 1<<30 {
+		buf.Grow(int(fi.Size()) + bytes.MinRead)
+	}
+	_, err = buf.ReadFrom(f) // a *PathError naming the file, as os.ReadFile's
+	return err
 }
 
 // assemble turns items into nodes in order of first appearance, merging the

@@ -28,11 +28,13 @@ import (
 	"github.com/nfd-compat/nfd-compat/pkg/output"
 )
 
-// The fleet targets of issue 3, on the 2-core CI machine.
+// The fleet targets of issue 10 (5,000 real exports in at most 1.5 s and
+// 300 MiB), on the 2-core CI machine; a heavily loaded shared machine can
+// push the time over (compare cpu-s/op then).
 const (
 	fleetNodes     = 5000
-	fleetMaxTime   = 5 * time.Second
-	fleetMaxPeakMB = 500
+	fleetMaxTime   = 1500 * time.Millisecond
+	fleetMaxPeakMB = 300
 )
 
 // fleetSpec touches the domains fleets are checked for (GPU, kernel, CPU) in
