@@ -2,11 +2,10 @@ package integration
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/nfd-compat/nfd-compat/internal/testfiles"
 	"github.com/nfd-compat/nfd-compat/internal/testimage"
 	"github.com/nfd-compat/nfd-compat/internal/testregistry"
 )
@@ -16,12 +15,8 @@ import (
 // real containerd, and ctr's error, which quotes our reason (kubelet events
 // do the same), shows them as text, not as control characters.
 func TestContainerdReasonEscaped(t *testing.T) {
-	spec := filepath.Join(t.TempDir(), "hostile.yaml")
-	hostile := "version: v1alpha1\ncompatibilities:\n- tag: \"gpu\\e[2J\"\n  weight: 1\n  rules:\n  - name: \"evil\\e]0;pwned\\a\"\n" +
-		"    matchFeatures:\n    - feature: kernel.loadedmodule\n      matchExpressions:\n        no-such-module-ever: {op: Exists}\n"
-	if err := os.WriteFile(spec, []byte(hostile), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	spec := testfiles.Write(t, t.TempDir(), "hostile.yaml", "version: v1alpha1\ncompatibilities:\n- tag: \"gpu\\e[2J\"\n  weight: 1\n  rules:\n  - name: \"evil\\e]0;pwned\\a\"\n"+
+		"    matchFeatures:\n    - feature: kernel.loadedmodule\n      matchExpressions:\n        no-such-module-ever: {op: Exists}\n")
 	for _, ep := range entryPoints() {
 		t.Run(ep.name, func(t *testing.T) {
 			needBins(t, ep.need)

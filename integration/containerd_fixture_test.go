@@ -220,3 +220,14 @@ func fmtResult(r containerdtest.Result) string {
 func namespacedCtx(ns string) context.Context {
 	return namespaces.WithNamespace(context.Background(), ns)
 }
+
+// forEachEntryPoint runs f as a subtest per entry point, once its binaries
+// are there (needBins) and with images seeded in a fresh registry.
+func forEachEntryPoint(t *testing.T, f func(t *testing.T, ep entryPoint, bins containerdtest.Bins, im *ctrdImages)) {
+	for _, ep := range entryPoints() {
+		t.Run(ep.name, func(t *testing.T) {
+			bins := needBins(t, ep.need)
+			f(t, ep, bins, seedImages(t))
+		})
+	}
+}

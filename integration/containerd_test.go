@@ -28,92 +28,80 @@ const perVerifierTimeout = 10 * time.Second
 // the check run by the bindir executable and by containerd-nfd's built-in
 // plugin, under enforce with on_missing and on_error allowing.
 func TestContainerdEnforce(t *testing.T) {
-	for _, ep := range entryPoints() {
-		t.Run(ep.name, func(t *testing.T) {
-			needBins(t, ep.need)
-			im := seedImages(t)
-			d := startDaemon(t, ep, im, basePolicy(im))
+	forEachEntryPoint(t, func(t *testing.T, ep entryPoint, _ containerdtest.Bins, im *ctrdImages) {
+		d := startDaemon(t, ep, im, basePolicy(im))
 
-			t.Run("compatible pulls", func(t *testing.T) {
-				pullOK(t, d, im.ok)
-				e, ok := findAudit(audit(t, d), im.ok)
-				if !ok || e.Verdict != string(policy.Compatible) || e.Decision != "allow" || e.Artifact == "" {
-					t.Fatalf("audit entry for %s: %+v (found %v)", im.ok, e, ok)
-				}
-			})
-			t.Run("incompatible refused", func(t *testing.T) {
-				pullRefused(t, d, ep, im.gpu, "incompatible with this host", "pci.device", "refused by mode=enforce")
-			})
-			t.Run("no artifact follows on_missing=allow", func(t *testing.T) {
-				pullOK(t, d, im.none)
-				if e, _ := findAudit(audit(t, d), im.none); e.Verdict != string(policy.Missing) || e.By != "on_missing=allow" {
-					t.Fatalf("audit entry for %s: %+v", im.none, e)
-				}
-			})
-			t.Run("registry hangs: on_error=allow within timeout", func(t *testing.T) {
-				r := pullOK(t, d, im.slow)
-				if r.Elapsed >= perVerifierTimeout {
-					t.Fatalf("pull took %s, not under per_verifier_timeout %s", r.Elapsed, perVerifierTimeout)
-				}
-				e, _ := findAudit(audit(t, d), im.slow)
-				if e.Verdict != string(policy.Error) || !e.Warn || !strings.Contains(e.Error, "timeout") || e.DurationMS > 3000 {
-					t.Fatalf("audit entry for %s: %+v", im.slow, e)
-				}
-			})
-			t.Run("multi-arch: artifact on the platform manifest", func(t *testing.T) {
-				pullRefused(t, d, ep, im.multi, "incompatible with this host")
-				e, _ := findAudit(audit(t, d), im.multi)
-				if e.Subject == "" || e.Subject == e.Digest {
-					t.Fatalf("the artifact should refer to the platform manifest, not the index %s: %+v", e.Digest, e)
-				}
-			})
-			t.Run("excluded not checked", func(t *testing.T) {
-				pullOK(t, d, im.excluded)
-				if e, _ := findAudit(audit(t, d), im.excluded); e.Verdict != string(policy.Skipped) || e.Artifact != "" {
-					t.Fatalf("audit entry for %s: %+v", im.excluded, e)
-				}
-			})
+		t.Run("compatible pulls", func(t *testing.T) {
+			pullOK(t, d, im.ok)
+			e, ok := findAudit(audit(t, d), im.ok)
+			if !ok || e.Verdict != string(policy.Compatible) || e.Decision != "allow" || e.Artifact == "" {
+				t.Fatalf("audit entry for %s: %+v (found %v)", im.ok, e, ok)
+			}
 		})
-	}
+		t.Run("incompatible refused", func(t *testing.T) {
+			pullRefused(t, d, ep, im.gpu, "incompatible with this host", "pci.device", "refused by mode=enforce")
+		})
+		t.Run("no artifact follows on_missing=allow", func(t *testing.T) {
+			pullOK(t, d, im.none)
+			if e, _ := findAudit(audit(t, d), im.none); e.Verdict != string(policy.Missing) || e.By != "on_missing=allow" {
+				t.Fatalf("audit entry for %s: %+v", im.none, e)
+			}
+		})
+		t.Run("registry hangs: on_error=allow within timeout", func(t *testing.T) {
+			r := pullOK(t, d, im.slow)
+			if r.Elapsed >= perVerifierTimeout {
+				t.Fatalf("pull took %s, not under per_verifier_timeout %s", r.Elapsed, perVerifierTimeout)
+			}
+			e, _ := findAudit(audit(t, d), im.slow)
+			if e.Verdict != string(policy.Error) || !e.Warn || !strings.Contains(e.Error, "timeout") || e.DurationMS > 3000 {
+				t.Fatalf("audit entry for %s: %+v", im.slow, e)
+			}
+		})
+		t.Run("multi-arch: artifact on the platform manifest", func(t *testing.T) {
+			pullRefused(t, d, ep, im.multi, "incompatible with this host")
+			e, _ := findAudit(audit(t, d), im.multi)
+			if e.Subject == "" || e.Subject == e.Digest {
+				t.Fatalf("the artifact should refer to the platform manifest, not the index %s: %+v", e.Digest, e)
+			}
+		})
+		t.Run("excluded not checked", func(t *testing.T) {
+			pullOK(t, d, im.excluded)
+			if e, _ := findAudit(audit(t, d), im.excluded); e.Verdict != string(policy.Skipped) || e.Artifact != "" {
+				t.Fatalf("audit entry for %s: %+v", im.excluded, e)
+			}
+		})
+	})
 }
 
 // TestContainerdFailClosed: on_missing=deny and on_error=deny refuse, and a
 // hanging registry is refused within the policy timeout.
 func TestContainerdFailClosed(t *testing.T) {
-	for _, ep := range entryPoints() {
-		t.Run(ep.name, func(t *testing.T) {
-			needBins(t, ep.need)
-			im := seedImages(t)
-			p := basePolicy(im)
-			p.OnMissing, p.OnError = "deny", "deny"
-			d := startDaemon(t, ep, im, p)
-			pullRefused(t, d, ep, im.none, "no compatibility artifact", "on_missing=deny")
-			r := pullRefused(t, d, ep, im.slow, "could not be checked", "timeout", "on_error=deny")
-			if r.Elapsed >= perVerifierTimeout {
-				t.Fatalf("refusal took %s, not under per_verifier_timeout", r.Elapsed)
-			}
-			pullOK(t, d, im.ok)
-		})
-	}
+	forEachEntryPoint(t, func(t *testing.T, ep entryPoint, _ containerdtest.Bins, im *ctrdImages) {
+		p := basePolicy(im)
+		p.OnMissing, p.OnError = "deny", "deny"
+		d := startDaemon(t, ep, im, p)
+		pullRefused(t, d, ep, im.none, "no compatibility artifact", "on_missing=deny")
+		r := pullRefused(t, d, ep, im.slow, "could not be checked", "timeout", "on_error=deny")
+		if r.Elapsed >= perVerifierTimeout {
+			t.Fatalf("refusal took %s, not under per_verifier_timeout", r.Elapsed)
+		}
+		pullOK(t, d, im.ok)
+	})
 }
 
 // TestContainerdWarn: warn mode pulls an incompatible image and leaves the
 // warning in the audit log.
 func TestContainerdWarn(t *testing.T) {
-	for _, ep := range entryPoints() {
-		t.Run(ep.name, func(t *testing.T) {
-			needBins(t, ep.need)
-			im := seedImages(t)
-			p := basePolicy(im)
-			p.Mode = "warn"
-			d := startDaemon(t, ep, im, p)
-			pullOK(t, d, im.gpu)
-			e, ok := findAudit(audit(t, d), im.gpu)
-			if !ok || !e.Warn || e.Verdict != string(policy.Incompatible) || e.Decision != "allow" || !strings.Contains(e.Reason, "mode=warn") {
-				t.Fatalf("audit entry for %s: %+v (found %v)\naudit log:\n%s", im.gpu, e, ok, d.AuditLog())
-			}
-		})
-	}
+	forEachEntryPoint(t, func(t *testing.T, ep entryPoint, _ containerdtest.Bins, im *ctrdImages) {
+		p := basePolicy(im)
+		p.Mode = "warn"
+		d := startDaemon(t, ep, im, p)
+		pullOK(t, d, im.gpu)
+		e, ok := findAudit(audit(t, d), im.gpu)
+		if !ok || !e.Warn || e.Verdict != string(policy.Incompatible) || e.Decision != "allow" || !strings.Contains(e.Reason, "mode=warn") {
+			t.Fatalf("audit entry for %s: %+v (found %v)\naudit log:\n%s", im.gpu, e, ok, d.AuditLog())
+		}
+	})
 }
 
 // TestContainerdCRI: the kubelet's path. crictl pulls through the CRI

@@ -1,12 +1,11 @@
 package integration
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/nfd-compat/nfd-compat/internal/testfiles"
 	"github.com/nfd-compat/nfd-compat/internal/testspec"
 )
 
@@ -14,10 +13,7 @@ import (
 // validated or evaluated stops the command at once with exit 2, names the
 // stage, and never calls the spec valid.
 func TestSpecWorkTimeout(t *testing.T) {
-	file := filepath.Join(t.TempDir(), "worst.yaml")
-	if err := os.WriteFile(file, testspec.Generate(testspec.Expressions, 10), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	file := testfiles.Write(t, t.TempDir(), "worst.yaml", string(testspec.Generate(testspec.Expressions, 10)))
 	for _, cmd := range [][]string{
 		{"validate-spec", "--file", file},
 		{"validate-node", "--spec", file},
@@ -41,10 +37,7 @@ func TestSpecWorkTimeout(t *testing.T) {
 func TestSpecOverLimits(t *testing.T) {
 	dir := t.TempDir()
 	for name, data := range map[string][]byte{"attack.yaml": testspec.Attack(), "small.yaml": testspec.SmallAttack()} {
-		file := filepath.Join(dir, name)
-		if err := os.WriteFile(file, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		file := testfiles.Write(t, dir, name, string(data))
 		start := time.Now()
 		r := must(t, 2, "validate-spec", "--file", file, "--timeout", "10s")
 		if took := time.Since(start); took > time.Second {

@@ -3,13 +3,11 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -18,9 +16,8 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/nfd-compat/nfd-compat/internal/containerdtest"
-	"github.com/nfd-compat/nfd-compat/internal/testimage"
+	"github.com/nfd-compat/nfd-compat/internal/testartifact"
 	"github.com/nfd-compat/nfd-compat/internal/testregistry"
-	"github.com/nfd-compat/nfd-compat/pkg/artifact"
 	"github.com/nfd-compat/nfd-compat/pkg/policy"
 	"github.com/nfd-compat/nfd-compat/pkg/verifier"
 )
@@ -35,23 +32,15 @@ type image struct {
 
 func push(t *testing.T, reg *testregistry.Registry, repo, specFile string) image {
 	t.Helper()
-	ctx := context.Background()
-	r := reg.Repo(t, repo)
-	d, err := testimage.Push(ctx, r, "v1", testimage.WithPlatform("linux/"+runtime.GOARCH), testimage.WithContent([]byte(repo)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	d = ocispec.Descriptor{MediaType: d.MediaType, Digest: d.Digest, Size: d.Size}
+	var spec []byte
 	if specFile != "" {
-		spec, err := os.ReadFile(filepath.Join("..", "..", "examples", specFile))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := artifact.Attach(ctx, r, d, spec, artifact.AttachOptions{}); err != nil {
+		var err error
+		if spec, err = os.ReadFile(filepath.Join("..", "..", "examples", specFile)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	return image{name: reg.Ref(repo, "v1"), desc: d}
+	name, d := testartifact.HostImage(t, reg, repo, "v1", spec)
+	return image{name: name, desc: d}
 }
 
 // config writes a containerd config.toml with the policy stanza.

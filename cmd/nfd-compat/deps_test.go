@@ -1,7 +1,6 @@
 package main
 
 import (
-	"os/exec"
 	"strings"
 	"testing"
 
@@ -15,13 +14,6 @@ import (
 // machinery), and test-only packages. pkg/cluster lists through client-go's
 // REST client instead.
 func TestNoHeavyOrTestOnlyDeps(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs go list")
-	}
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		testenv.Missing(t, "no go tool in PATH")
-	}
 	forbidden := []string{
 		"k8s.io/client-go/kubernetes",
 		"k8s.io/client-go/gentype",
@@ -35,11 +27,7 @@ func TestNoHeavyOrTestOnlyDeps(t *testing.T) {
 		".": {"testing": "github.com/containerd/go-cni's testutils.go is no _test file; nerdctl's pkg/api/types (the options of nerdctl's pull, run by nfd-compat pull) imports go-cni. testing registers its flags only in testing.Init; nfd-compat-verifier stays free of it"},
 	}
 	for _, bin := range []string{".", "../nfd-compat-verifier", "../nfd-compat-webhook"} {
-		out, err := exec.Command(goBin, "list", "-deps", bin).Output()
-		if err != nil {
-			t.Fatalf("go list %s: %v", bin, err)
-		}
-		for _, dep := range strings.Fields(string(out)) {
+		for _, dep := range testenv.Deps(t, bin) {
 			for _, f := range forbidden {
 				if _, ok := allowed[bin][f]; !ok && (dep == f || strings.HasPrefix(dep, f+"/")) {
 					t.Errorf("linked into %s: %s", bin, dep)

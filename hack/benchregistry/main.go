@@ -31,10 +31,10 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"testing"
 	"time"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
-	"oras.land/oras-go/v2/registry/remote"
 
 	"github.com/nfd-compat/nfd-compat/internal/testimage"
 	"github.com/nfd-compat/nfd-compat/internal/testregistry"
@@ -66,7 +66,7 @@ func run(specFile string, kinds []string) error {
 		if err != nil {
 			return err
 		}
-		if err := seed(ctx, reg, specYAML); err != nil {
+		if err := tb.do(func() { seed(ctx, tb, reg, specYAML) }); err != nil {
 			return fmt.Errorf("seed %s: %w", k, err)
 		}
 		regs = append(regs, reg)
@@ -98,40 +98,20 @@ func run(specFile string, kinds []string) error {
 	return nil
 }
 
-// seed pushes bench/app:v1 and bench/multi:v1 with the spec attached.
-func seed(ctx context.Context, reg *testregistry.Registry, specYAML []byte) error {
+// seed pushes bench/app:v1 and bench/multi:v1 with the spec attached,
+// failing through t (run it under processTB.do).
+func seed(ctx context.Context, t testing.TB, reg *testregistry.Registry, specYAML []byte) {
 	created, _ := time.Parse(time.RFC3339, testimage.Created)
-	attach := func(repo *remote.Repository, subject ocispec.Descriptor) error {
-		_, err := artifact.Attach(ctx, repo, subject, specYAML, artifact.AttachOptions{Created: created})
-		return err
+	attach := func(repo string, subject ocispec.Descriptor, err error) {
+		if err != nil {
+			t.Fatalf("push %s: %v", repo, err)
+		}
+		if _, err := artifact.Attach(ctx, reg.Repo(t, repo), subject, specYAML, artifact.AttachOptions{Created: created}); err != nil {
+			t.Fatalf("attach to %s: %v", repo, err)
+		}
 	}
-	app, err := repository(reg, "bench/app")
-	if err != nil {
-		return err
-	}
-	img, err := testimage.Push(ctx, app, "v1")
-	if err != nil {
-		return err
-	}
-	if err := attach(app, img); err != nil {
-		return err
-	}
-	multi, err := repository(reg, "bench/multi")
-	if err != nil {
-		return err
-	}
-	idx, _, err := testimage.PushIndex(ctx, multi, "v1", []string{"linux/amd64", "linux/arm64"})
-	if err != nil {
-		return err
-	}
-	return attach(multi, idx)
-}
-
-func repository(reg *testregistry.Registry, name string) (*remote.Repository, error) {
-	r, err := remote.NewRepository(reg.Host + "/" + name)
-	if err != nil {
-		return nil, err
-	}
-	r.PlainHTTP = true
-	return r, nil
+	img, err := testimage.Push(ctx, reg.Repo(t, "bench/app"), "v1")
+	attach("bench/app", img, err)
+	idx, _, err := testimage.PushIndex(ctx, reg.Repo(t, "bench/multi"), "v1", []string{"linux/amd64", "linux/arm64"})
+	attach("bench/multi", idx, err)
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"testing"
@@ -42,18 +43,27 @@ func (t *processTB) TempDir() string {
 	return dir
 }
 
-// start starts a registry, turning a Fatalf into an error.
-func (t *processTB) start(kind testregistry.Kind) (reg *testregistry.Registry, err error) {
+// do runs f, turning a Fatal[f] of the test helpers it calls into an error.
+func (t *processTB) do(f func()) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			msg, ok := r.(fatal)
 			if !ok {
 				panic(r)
 			}
-			err = fmt.Errorf("start %s registry: %s", kind, msg)
+			err = errors.New(string(msg))
 		}
 	}()
-	return testregistry.Start(t, kind), nil
+	f()
+	return nil
+}
+
+// start starts a registry, turning a Fatalf into an error.
+func (t *processTB) start(kind testregistry.Kind) (reg *testregistry.Registry, err error) {
+	if err := t.do(func() { reg = testregistry.Start(t, kind) }); err != nil {
+		return nil, fmt.Errorf("start %s registry: %w", kind, err)
+	}
+	return reg, nil
 }
 
 // cleanup stops the registries (last started first) and removes their files.

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -15,6 +14,8 @@ import (
 	"oras.land/oras-go/v2/content"
 	"oras.land/oras-go/v2/errdef"
 	nfdv1alpha1 "sigs.k8s.io/node-feature-discovery/api/nfd/v1alpha1"
+
+	"github.com/nfd-compat/nfd-compat/internal/testproc"
 )
 
 func TestBlobsVerifyOnRead(t *testing.T) {
@@ -130,19 +131,9 @@ func TestConcurrentGoroutines(t *testing.T) {
 // TestConcurrentProcesses: 50 processes, as 50 verifiers started at once.
 func TestConcurrentProcesses(t *testing.T) {
 	dir := t.TempDir()
-	cmds := make([]*exec.Cmd, 50)
-	for i := range cmds {
-		cmds[i] = exec.Command(os.Args[0], "-test.run=^TestHelperProcess$")
-		cmds[i].Env = append(os.Environ(), "NFDCACHE_HELPER_DIR="+dir, "NFDCACHE_HELPER_N="+strconv.Itoa(i))
-		if err := cmds[i].Start(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for i, c := range cmds {
-		if err := c.Wait(); err != nil {
-			t.Errorf("process %d: %v", i, err)
-		}
-	}
+	testproc.Run(t, "TestHelperProcess", 50, func(i int) []string {
+		return []string{"NFDCACHE_HELPER_DIR=" + dir, "NFDCACHE_HELPER_N=" + strconv.Itoa(i)}
+	})
 	matches, _ := filepath.Glob(filepath.Join(dir, "*", ".*tmp-*"))
 	if len(matches) > 0 {
 		t.Errorf("temporary files left: %v", matches)

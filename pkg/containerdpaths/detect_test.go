@@ -1,11 +1,12 @@
 package containerdpaths
 
 import (
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/nfd-compat/nfd-compat/internal/testfiles"
 )
 
 // A real k3s cannot run here: it is fetched from GitHub releases (no
@@ -14,32 +15,10 @@ import (
 // it cannot be built either. These tests build its file layout under a temp
 // root instead, with a real listening unix socket at its socket path.
 
-func write(t *testing.T, path, content string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func listen(t *testing.T, path string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	l, err := net.Listen("unix", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-}
-
 func k3sTree(t *testing.T, root, distro string) string {
 	etc := filepath.Join(root, "var/lib/rancher", distro, "agent/etc/containerd")
-	write(t, filepath.Join(etc, "config.toml"), "version = 3\n")
-	write(t, filepath.Join(etc, TemplateName), "{{ template \"base\" . }}\n")
+	testfiles.Write(t, etc, "config.toml", "version = 3\n")
+	testfiles.Write(t, etc, TemplateName, "{{ template \"base\" . }}\n")
 	return etc
 }
 
@@ -66,7 +45,7 @@ func TestDetectK3s(t *testing.T) {
 	if !strings.Contains(f.Why, "no socket yet") {
 		t.Fatalf("why: %q", f.Why)
 	}
-	listen(t, filepath.Join(root, K3sAddress))
+	testfiles.Socket(t, root, K3sAddress)
 	f = Detect(root)
 	if f.Distro != K3s || !strings.Contains(f.Why, "socket "+filepath.Join(root, K3sAddress)+" exists") {
 		t.Fatalf("k3s with its socket: %+v", f)
@@ -79,7 +58,7 @@ func TestDetectK3s(t *testing.T) {
 func TestDetectRKE2(t *testing.T) {
 	root := t.TempDir()
 	etc := k3sTree(t, root, "rke2")
-	listen(t, filepath.Join(root, K3sAddress))
+	testfiles.Socket(t, root, K3sAddress)
 	f := Detect(root)
 	if f.Distro != RKE2 || f.Config != filepath.Join(etc, "config.toml") || f.Services[0] != "rke2-server" {
 		t.Fatalf("rke2 tree: %+v", f)
@@ -91,11 +70,11 @@ func TestDetectRKE2(t *testing.T) {
 func TestDetectLiveSocketWins(t *testing.T) {
 	root := t.TempDir()
 	k3sTree(t, root, "k3s")
-	write(t, filepath.Join(root, StockConfig), "version = 3\n")
+	testfiles.Write(t, root, StockConfig, "version = 3\n")
 	if f := Detect(root); f.Distro != K3s || len(f.Others) != 1 || f.Others[0].Distro != Stock {
 		t.Fatalf("no socket live: k3s first, stock other: %+v", f)
 	}
-	listen(t, filepath.Join(root, StockAddress))
+	testfiles.Socket(t, root, StockAddress)
 	f := Detect(root)
 	if f.Distro != Stock || len(f.Others) != 1 || f.Others[0].Distro != K3s {
 		t.Fatalf("stock socket live: %+v", f)
@@ -104,7 +83,7 @@ func TestDetectLiveSocketWins(t *testing.T) {
 		t.Fatalf("String should name the other layout: %s", s)
 	}
 	// Both live: k3s, the kubelet's containerd on such a node.
-	listen(t, filepath.Join(root, K3sAddress))
+	testfiles.Socket(t, root, K3sAddress)
 	if f := Detect(root); f.Distro != K3s {
 		t.Fatalf("both live: %+v", f)
 	}
@@ -113,9 +92,9 @@ func TestDetectLiveSocketWins(t *testing.T) {
 // A regular file at the socket path is not a socket.
 func TestDetectFileIsNotASocket(t *testing.T) {
 	root := t.TempDir()
-	write(t, filepath.Join(root, StockConfig), "version = 3\n")
+	testfiles.Write(t, root, StockConfig, "version = 3\n")
 	k3sTree(t, root, "k3s")
-	write(t, filepath.Join(root, StockAddress), "")
+	testfiles.Write(t, root, StockAddress, "")
 	if f := Detect(root); f.Distro != K3s || !strings.Contains(f.Why, "no socket yet") {
 		t.Fatalf("a plain file at the stock socket path: %+v", f)
 	}

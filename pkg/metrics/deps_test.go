@@ -1,7 +1,6 @@
 package metrics
 
 import (
-	"os/exec"
 	"strings"
 	"testing"
 
@@ -11,18 +10,7 @@ import (
 // TestNoPrometheusClient: the bindir verifier links this package, and a
 // process per pull must not pay for the Prometheus client's start.
 func TestNoPrometheusClient(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs go list")
-	}
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		testenv.Missing(t, "no go tool in PATH")
-	}
-	out, err := exec.Command(goBin, "list", "-deps", ".", "../../cmd/nfd-compat-verifier").Output()
-	if err != nil {
-		t.Fatalf("go list: %v", err)
-	}
-	for _, dep := range strings.Fields(string(out)) {
+	for _, dep := range testenv.Deps(t, ".", "../../cmd/nfd-compat-verifier") {
 		if strings.HasPrefix(dep, "github.com/prometheus/") {
 			t.Errorf("pkg/metrics or nfd-compat-verifier links %s (the text format is written by hand; the client is for pkg/metrics/prom)", dep)
 		}

@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/nfd-compat/nfd-compat/internal/testproc"
 	"github.com/nfd-compat/nfd-compat/pkg/cache"
 )
 
@@ -137,22 +137,9 @@ func TestTextfileHelperProcess(t *testing.T) {
 func TestTextfileProcesses(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "cache")
 	const procs, each = 8, 25
-	cmds := make([]*exec.Cmd, procs)
-	outs := make([]*bytes.Buffer, procs)
-	for i := range cmds {
-		cmds[i] = exec.Command(os.Args[0], "-test.run=^TestTextfileHelperProcess$", "-test.count=1")
-		cmds[i].Env = append(os.Environ(), helperEnv+"="+dir, helperEnv+"_N="+strconv.Itoa(each))
-		outs[i] = &bytes.Buffer{}
-		cmds[i].Stdout, cmds[i].Stderr = outs[i], outs[i]
-		if err := cmds[i].Start(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for i, c := range cmds {
-		if err := c.Wait(); err != nil {
-			t.Fatalf("process %d: %v\n%s", i, err, outs[i])
-		}
-	}
+	testproc.Run(t, "TestTextfileHelperProcess", procs, func(int) []string {
+		return []string{helperEnv + "=" + dir, helperEnv + "_N=" + strconv.Itoa(each)}
+	})
 	snap, _ := readBack(t, (&Textfile{Dir: dir}).Path())
 	if got := total(snap); got != procs*each {
 		t.Fatalf("%d decisions counted, want %d", got, procs*each)

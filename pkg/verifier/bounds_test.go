@@ -9,32 +9,14 @@ import (
 	"testing"
 	"time"
 
-	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/sirupsen/logrus"
 
-	"github.com/nfd-compat/nfd-compat/internal/testimage"
+	"github.com/nfd-compat/nfd-compat/internal/testartifact"
 	"github.com/nfd-compat/nfd-compat/internal/testregistry"
 	"github.com/nfd-compat/nfd-compat/internal/testspec"
-	"github.com/nfd-compat/nfd-compat/pkg/artifact"
 	"github.com/nfd-compat/nfd-compat/pkg/features"
 	"github.com/nfd-compat/nfd-compat/pkg/policy"
 )
-
-// pushSpec pushes an image with data attached as its spec, unvalidated.
-func pushSpec(t *testing.T, reg *testregistry.Registry, repo string, data []byte) (string, ocispec.Descriptor) {
-	t.Helper()
-	ctx := context.Background()
-	r := reg.Repo(t, repo)
-	desc, err := testimage.Push(ctx, r, "v1", testimage.WithPlatform("linux/"+runtime.GOARCH), testimage.WithContent([]byte(repo)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	desc = asContainerd(desc)
-	if _, err := artifact.Attach(ctx, r, desc, data, artifact.AttachOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	return reg.Ref(repo, "v1"), desc
-}
 
 func worstVerifier(t *testing.T, f *features.Features, mutate func(*policy.Policy)) *Verifier {
 	t.Helper()
@@ -77,7 +59,7 @@ func TestTimedOutCheckStops(t *testing.T) {
 		{testspec.Regexps, 15, 10 * time.Millisecond},
 		{testspec.Expressions, 10, 2 * time.Millisecond},
 	} {
-		name, desc := pushSpec(t, reg, "app-"+string(tt.kind), testspec.Generate(tt.kind, tt.n))
+		name, desc := testartifact.HostImage(t, reg, "app-"+string(tt.kind), "v1", testspec.Generate(tt.kind, tt.n))
 		v := worstVerifier(t, host, func(p *policy.Policy) { p.OnError = policy.Deny })
 		// A first decision warms the caches (the parsed spec is kept in
 		// memory), so the next one runs out of time in the evaluation.
@@ -114,7 +96,7 @@ func TestTimedOutCheckStops(t *testing.T) {
 // remembered failure goes through on_error.
 func TestFailedArtifactRemembered(t *testing.T) {
 	reg := testregistry.Start(t, testregistry.GGCRReferrers)
-	name, desc := pushSpec(t, reg, "attack", testspec.SmallAttack())
+	name, desc := testartifact.HostImage(t, reg, "attack", "v1", testspec.SmallAttack())
 	for _, action := range []policy.Action{policy.Deny, policy.Allow} {
 		v := worstVerifier(t, testspec.Host(), func(p *policy.Policy) { p.OnError = action })
 		now := time.Now()
@@ -155,7 +137,7 @@ func TestFailureCacheBounded(t *testing.T) {
 // Checks beyond MaxConcurrent wait for a slot, within their timeout.
 func TestConcurrencyBound(t *testing.T) {
 	reg := testregistry.Start(t, testregistry.GGCRReferrers)
-	name, desc := pushSpec(t, reg, "app", readExample(t, "gpu-spec.yaml"))
+	name, desc := testartifact.HostImage(t, reg, "app", "v1", readExample(t, "gpu-spec.yaml"))
 	pol := policy.Default()
 	pol.CacheDir, pol.ConfigPath = t.TempDir(), t.TempDir()
 	pol.OnError = policy.Deny
@@ -190,7 +172,7 @@ func TestRegistryFailureNotRemembered(t *testing.T) {
 			next.ServeHTTP(w, r)
 		})
 	})
-	name, desc := pushSpec(t, reg, "app", readExample(t, "gpu-spec.yaml"))
+	name, desc := testartifact.HostImage(t, reg, "app", "v1", readExample(t, "gpu-spec.yaml"))
 	v := worstVerifier(t, testspec.Host(), func(p *policy.Policy) { p.OnError = policy.Deny; p.Timeout = policy.Duration(time.Second) })
 	fail.Store(true)
 	if o := v.Decide(context.Background(), name, desc); o.Verdict != policy.Error {

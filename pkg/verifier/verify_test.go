@@ -17,6 +17,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/sirupsen/logrus"
 
+	"github.com/nfd-compat/nfd-compat/internal/testartifact"
 	"github.com/nfd-compat/nfd-compat/internal/testimage"
 	"github.com/nfd-compat/nfd-compat/internal/testregistry"
 	"github.com/nfd-compat/nfd-compat/pkg/artifact"
@@ -43,19 +44,11 @@ func asContainerd(d ocispec.Descriptor) ocispec.Descriptor {
 // would pass.
 func pushImage(t testing.TB, reg *testregistry.Registry, repo, tag, specFile string) (string, ocispec.Descriptor) {
 	t.Helper()
-	ctx := context.Background()
-	r := reg.Repo(t, repo)
-	desc, err := testimage.Push(ctx, r, tag, testimage.WithPlatform("linux/"+runtime.GOARCH), testimage.WithContent([]byte(repo+tag)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	desc = asContainerd(desc)
+	var spec []byte
 	if specFile != "" {
-		if _, err := artifact.Attach(ctx, r, desc, readExample(t, specFile), artifact.AttachOptions{}); err != nil {
-			t.Fatal(err)
-		}
+		spec = readExample(t, specFile)
 	}
-	return reg.Ref(repo, tag), desc
+	return testartifact.HostImage(t, reg, repo, tag, spec)
 }
 
 type harness struct {

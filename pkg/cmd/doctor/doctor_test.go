@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nfd-compat/nfd-compat/internal/testfiles"
 )
 
 // setup is a node's file tree for one case: config files and a bin_dir.
@@ -256,18 +258,16 @@ func TestDoctorConfigs(t *testing.T) {
 			sub := func(s string) string { return strings.ReplaceAll(s, "{{DIR}}", dir) }
 			cfg := filepath.Join(dir, "config.toml")
 			if c.setup.config != "" {
-				write(t, cfg, sub(c.setup.config), 0o644)
+				testfiles.Write(t, dir, "config.toml", sub(c.setup.config))
 			}
 			for name, body := range c.setup.files {
-				write(t, filepath.Join(dir, name), sub(body), 0o644)
+				testfiles.Write(t, dir, name, sub(body))
 			}
 			for name, mode := range c.setup.bin {
-				write(t, filepath.Join(dir, "bin", name), "#!/bin/sh\nexit 0\n", mode)
+				chmod(t, testfiles.Write(t, dir, filepath.Join("bin", name), "#!/bin/sh\nexit 0\n"), mode)
 			}
 			for name, mode := range c.setup.modes {
-				if err := os.Chmod(filepath.Join(dir, name), mode); err != nil {
-					t.Fatal(err)
-				}
+				chmod(t, filepath.Join(dir, name), mode)
 			}
 			for _, name := range c.setup.old {
 				past := time.Now().Add(-time.Hour)
@@ -278,10 +278,7 @@ func TestDoctorConfigs(t *testing.T) {
 			results := Check(context.Background(), Options{
 				ConfigFile: cfg, Address: filepath.Join(dir, "no.sock"), SkipFeatures: true, Timeout: 200 * time.Millisecond,
 			})
-			got := map[string]Result{}
-			for _, r := range results {
-				got[r.Check] = r
-			}
+			got := byCheck(results)
 			for check, want := range c.want {
 				r, ok := got[check]
 				if !ok {
@@ -303,14 +300,8 @@ func TestDoctorConfigs(t *testing.T) {
 	}
 }
 
-func write(t *testing.T, path, body string, mode os.FileMode) {
+func chmod(t *testing.T, path string, mode os.FileMode) {
 	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(body), mode); err != nil {
-		t.Fatal(err)
-	}
 	if err := os.Chmod(path, mode); err != nil {
 		t.Fatal(err)
 	}

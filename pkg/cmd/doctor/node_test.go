@@ -2,13 +2,13 @@ package doctor
 
 import (
 	"context"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/nfd-compat/nfd-compat/internal/testfiles"
 	"github.com/nfd-compat/nfd-compat/pkg/containerdpaths"
 )
 
@@ -24,24 +24,12 @@ func k3sNode(t *testing.T, config, tmpl string) (root string, node containerdpat
 		t.Fatal(err)
 	}
 	if config != "" {
-		if err := os.WriteFile(filepath.Join(etc, "config.toml"), []byte(strings.ReplaceAll(config, "{{DIR}}", root)), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		testfiles.Write(t, etc, "config.toml", strings.ReplaceAll(config, "{{DIR}}", root))
 	}
 	if tmpl != "" {
-		if err := os.WriteFile(filepath.Join(etc, containerdpaths.TemplateName), []byte(tmpl), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		testfiles.Write(t, etc, containerdpaths.TemplateName, tmpl)
 	}
-	sock := filepath.Join(root, containerdpaths.K3sAddress)
-	if err := os.MkdirAll(filepath.Dir(sock), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	l, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
+	testfiles.Socket(t, root, containerdpaths.K3sAddress)
 	return root, containerdpaths.Detect(root)
 }
 

@@ -164,11 +164,10 @@ func checkPolicy(e *env) Result {
 // checkTimeout: a verifier still running at per_verifier_timeout is killed
 // and the pull fails, whatever on_error says; our timeout must end first.
 func checkTimeout(e *env) Result {
-	r := Result{Check: "timeout"}
 	if e.policy == nil {
-		r.Status, r.Message, r.Fix = Warn, "no valid policy to compare", "fix the policy check first"
-		return r
+		return needPolicy("timeout", "compare")
 	}
+	r := Result{Check: "timeout"}
 	if e.builtIn() {
 		r.Status, r.Message = OK, fmt.Sprintf("timeout %s (built-in plugin: no per_verifier_timeout)", e.policy.Timeout)
 		return r
@@ -203,11 +202,10 @@ func checkTimeout(e *env) Result {
 // CRI from its registry.config_path. Different ones mean the verifier may
 // reach a registry differently (or not at all) than the pull does.
 func checkHosts(e *env) Result {
-	r := Result{Check: "hosts"}
 	if e.policy == nil {
-		r.Status, r.Message, r.Fix = Warn, "no valid policy to read config_path from", "fix the policy check first"
-		return r
+		return needPolicy("hosts", "read config_path from")
 	}
+	r := Result{Check: "hosts"}
 	var missing []string
 	for _, d := range filepath.SplitList(e.policy.ConfigPath) {
 		if fi, err := os.Stat(d); err != nil || !fi.IsDir() {
@@ -239,11 +237,10 @@ func checkHosts(e *env) Result {
 // here; the verifier bypasses a directory others could write to
 // (cache.Check, the verifier's own rule) and cleans stale temporary files.
 func checkCacheDir(e *env) Result {
-	r := Result{Check: "cache-dir"}
 	if e.policy == nil {
-		r.Status, r.Message, r.Fix = Warn, "no valid policy to read cache_dir from", "fix the policy check first"
-		return r
+		return needPolicy("cache-dir", "read cache_dir from")
 	}
+	r := Result{Check: "cache-dir"}
 	dir := e.policy.CacheDir
 	rep := cache.Check(dir)
 	if err := rep.Err(); err != nil {
@@ -275,6 +272,12 @@ func checkCacheDir(e *env) Result {
 	}
 	r.Status, r.Message = OK, fmt.Sprintf("cache_dir %s is writable and private (audit log: %s)", dir, filepath.Join(dir, "audit.jsonl"))
 	return r
+}
+
+// needPolicy is the Result of a check that reads the policy when there is
+// no valid one: a warning pointing at the policy check.
+func needPolicy(check, what string) Result {
+	return Result{Check: check, Status: Warn, Message: "no valid policy to " + what, Fix: "fix the policy check first"}
 }
 
 // writable creates and removes a file in dir.

@@ -2,11 +2,10 @@ package bindir
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/nfd-compat/nfd-compat/internal/testfiles"
 	"github.com/nfd-compat/nfd-compat/pkg/policy"
 )
 
@@ -14,10 +13,7 @@ import (
 // when it refuses before any check (bad arguments, unreadable policy) has
 // the arguments' control characters escaped too.
 func TestBinDirRefusalEscaped(t *testing.T) {
-	bad := filepath.Join(t.TempDir(), "config.toml")
-	if err := os.WriteFile(bad, []byte("[plugins.\"io.containerd.image-verifier.v1.nfd-compat\"]\nmode = \"enforse\"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	bad := testfiles.Write(t, t.TempDir(), "config.toml", "[plugins.\"io.containerd.image-verifier.v1.nfd-compat\"]\nmode = \"enforse\"\n")
 	env := func(k string) string {
 		if k == policy.ConfigEnv {
 			return bad

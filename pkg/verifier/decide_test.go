@@ -2,6 +2,7 @@ package verifier
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,7 +10,9 @@ import (
 	"testing"
 
 	"github.com/opencontainers/go-digest"
+	"github.com/sirupsen/logrus"
 
+	"github.com/nfd-compat/nfd-compat/internal/testlog"
 	"github.com/nfd-compat/nfd-compat/internal/testregistry"
 	"github.com/nfd-compat/nfd-compat/pkg/policy"
 	"github.com/nfd-compat/nfd-compat/pkg/spec"
@@ -76,4 +79,61 @@ func TestBigSpecNotKept(t *testing.T) {
 	if n := len(c.specs); n > maxSpecs {
 		t.Errorf("%d specs kept, more than %d", n, maxSpecs)
 	}
+}
+
+// TestJudgeErrsOnlyWhenTheCallerGaveUp: Decide always answers with an
+// outcome, why it failed in Outcome.Err; Judge returns an error only when
+// the caller's context ended before the decision (containerd cancelled the
+// pull), and a registry failure with a live context is a judgement.
+func TestJudgeErrsOnlyWhenTheCallerGaveUp(t *testing.T) {
+	reg := testregistry.Start(t, testregistry.GGCRReferrers)
+	name, desc := pushImage(t, reg, "app", "v1", "demo-spec.yaml")
+	v, _ := newVerifier(t, func(p *policy.Policy) { p.OnError = policy.Deny })
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	o := v.Decide(ctx, name, desc)
+	if o == nil || o.Verdict != policy.Error || !errors.Is(o.Err, context.Canceled) || o.Decision.Allow || o.Reason == "" {
+		t.Fatalf("Decide, cancelled: %+v", o)
+	}
+	if _, err := v.Judge(ctx, name, desc); !errors.Is(err, context.Canceled) {
+		t.Errorf("Judge, cancelled: error %v, want context.Canceled", err)
+	}
+
+	// Nothing listens on port 1.
+	j, err := v.Judge(context.Background(), "127.0.0.1:1/app:v1", desc)
+	if err != nil || j.OK || j.Reason == "" {
+		t.Errorf("Judge, no registry: %+v, %v; want a refusal by on_error and no error", j, err)
+	}
+}
+
+// What containerd logs while the verifier reads hosts.toml goes to the
+// verifier's log, its Info at Debug, whatever logger the caller's context
+// carries (containerd's own, in the plugin): the log keeps one line per
+// decision.
+func TestContainerdLogInVerifierLog(t *testing.T) {
+	reg := testregistry.Start(t, testregistry.GGCRReferrers)
+	name, desc := pushImage(t, reg, "app", "v1", "")
+	ctx, ctxLog := testlog.Context(context.Background())
+
+	v, h := newVerifier(t, nil)
+	if o := v.Decide(ctx, name, desc); o.Verdict == policy.Error {
+		t.Fatal(o.Reason)
+	}
+	if strings.Contains(h.log.String(), "will try HTTPS first") {
+		t.Errorf("containerd's Info reached the verifier's Info log:\n%s", h.log)
+	}
+	if ctxLog.Len() != 0 {
+		t.Errorf("the context's logger was used:\n%s", ctxLog.String())
+	}
+
+	debug, dbg := testlog.Buffer(logrus.DebugLevel)
+	v, err := New(Options{Policy: v.Policy(), Log: debug, Target: docker(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := v.Decide(ctx, name, desc); o.Verdict == policy.Error {
+		t.Fatal(o.Reason)
+	}
+	mustContain(t, dbg.String(), "level=debug msg=\"host will try HTTPS first")
 }
