@@ -3,15 +3,11 @@ package integration
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -19,7 +15,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -38,6 +33,7 @@ import (
 
 	tcp "github.com/nfd-compat/nfd-compat/internal/testcontrolplane"
 	"github.com/nfd-compat/nfd-compat/internal/testimage"
+	"github.com/nfd-compat/nfd-compat/internal/testpki"
 	"github.com/nfd-compat/nfd-compat/internal/testregistry"
 	"github.com/nfd-compat/nfd-compat/pkg/artifact"
 	"github.com/nfd-compat/nfd-compat/pkg/metrics"
@@ -365,43 +361,25 @@ func (w testWriter) Write(p []byte) (int, error) {
 // it; it returns the CA's PEM and the pair's files.
 func webhookPKI(t *testing.T) ([]byte, string, string) {
 	t.Helper()
-	key := func() *ecdsa.PrivateKey {
-		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return k
-	}
 	now := time.Now()
-	caKey, srvKey := key(), key()
-	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "webhook test CA"},
+	ca, err := testpki.Issue(&x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "webhook test CA"},
 		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour), IsCA: true, BasicConstraintsValid: true,
-		KeyUsage: x509.KeyUsageCertSign}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+		KeyUsage: x509.KeyUsageCertSign}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ca, _ := x509.ParseCertificate(caDER)
-	srvDER, err := x509.CreateCertificate(rand.Reader, &x509.Certificate{SerialNumber: big.NewInt(2),
+	srv, err := testpki.Issue(&x509.Certificate{SerialNumber: big.NewInt(2),
 		Subject: pkix.Name{CommonName: "nfd-compat-webhook"}, NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour),
 		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}}, ca, &srvKey.PublicKey, caKey)
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}}, ca)
 	if err != nil {
 		t.Fatal(err)
 	}
-	der, err := x509.MarshalECPrivateKey(srvKey)
+	certFile, keyFile, err := srv.Write(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	certFile, keyFile := filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key")
-	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srvDER}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), certFile, keyFile
+	return ca.CertPEM, certFile, keyFile
 }
 
 // webhookManifests are what the user applies (docs/webhook.md).
