@@ -29,7 +29,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/dynamic"
-	"oras.land/oras-go/v2/registry/remote/auth"
 
 	tcp "github.com/nfd-compat/nfd-compat/internal/testcontrolplane"
 	"github.com/nfd-compat/nfd-compat/internal/testimage"
@@ -216,22 +215,10 @@ func TestWebhookCluster(t *testing.T) {
 	if _, err := cp.Client.CoreV1().Pods(ns).Create(ctx, podFrom(ns, "nowhere", tmpl(nowhere)), metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	poll(t, 30*time.Second, "pod nowhere to be marked unschedulable", func() error {
-		p, err := cp.Client.CoreV1().Pods(ns).Get(ctx, "nowhere", metav1.GetOptions{})
-		if err != nil {
-			return err
-		}
-		if p.Spec.NodeName != "" {
-			t.Fatalf("pod nowhere bound to %s: no node is compatible", p.Spec.NodeName)
-		}
-		for _, c := range p.Status.Conditions {
-			if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse && c.Reason == corev1.PodReasonUnschedulable &&
-				strings.Contains(c.Message, "didn't match Pod's node affinity/selector") && p.Annotations[webhook.DecisionAnnotation] != "" {
-				return nil
-			}
-		}
-		return fmt.Errorf("conditions %+v", p.Status.Conditions)
-	})
+	if p, c := awaitUnschedulable(t, cp, ns, "nowhere"); !strings.Contains(c.Message, "didn't match Pod's node affinity/selector") ||
+		p.Annotations[webhook.DecisionAnnotation] == "" {
+		t.Fatalf("pod nowhere: PodScheduled message %q, annotations %v", c.Message, p.Annotations)
+	}
 
 	// Warn mode (a second webhook on the same cluster, asked directly):
 	// a warning and the annotation, the rule applied, no affinity.
@@ -300,8 +287,7 @@ func TestWebhookCluster(t *testing.T) {
 func testWebhookPullSecrets(t *testing.T, cp *tcp.ControlPlane, log *logrus.Logger) {
 	ctx := context.Background()
 	priv := testregistry.Start(t, testregistry.GGCRReferrers, testregistry.BasicAuth(user, password))
-	repo := priv.Repo(t, "private")
-	repo.Client = &auth.Client{Credential: auth.StaticCredential(priv.Host, auth.Credential{Username: user, Password: password})}
+	repo := priv.AuthRepo(t, "private", user, password)
 	desc, err := testimage.Push(ctx, repo, "v1")
 	if err != nil {
 		t.Fatal(err)
