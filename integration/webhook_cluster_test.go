@@ -1,7 +1,6 @@
 package integration
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -27,7 +26,6 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/dynamic"
 
 	tcp "github.com/nfd-compat/nfd-compat/internal/testcontrolplane"
@@ -388,22 +386,12 @@ var manifestResources = map[string]schema.GroupVersionResource{
 func installWebhookManifests(t *testing.T, cp *tcp.ControlPlane, url string, caPEM []byte) {
 	t.Helper()
 	ctx := context.Background()
-	data, err := os.ReadFile(webhookManifests)
+	objs, err := tcp.ReadObjects(webhookManifests)
 	if err != nil {
 		t.Fatal(err)
 	}
-	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
 	kinds := map[string]bool{}
-	for {
-		var u unstructured.Unstructured
-		if err := dec.Decode(&u.Object); errors.Is(err, io.EOF) {
-			break
-		} else if err != nil {
-			t.Fatalf("%s: %v", webhookManifests, err)
-		}
-		if u.Object == nil {
-			continue
-		}
+	for _, u := range objs {
 		gvr, ok := manifestResources[u.GetKind()]
 		if !ok {
 			t.Fatalf("%s: kind %s: add it to manifestResources", webhookManifests, u.GetKind())
