@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"oras.land/oras-go/v2/registry/remote/auth"
-
 	"github.com/nfd-compat/nfd-compat/internal/testimage"
 	"github.com/nfd-compat/nfd-compat/internal/testregistry"
 )
@@ -24,8 +22,7 @@ const (
 func TestCredentials(t *testing.T) {
 	ctx := context.Background()
 	reg := testregistry.Start(t, testregistry.GGCRReferrers, testregistry.BasicAuth(user, password))
-	repo := reg.Repo(t, "private")
-	repo.Client = &auth.Client{Credential: auth.StaticCredential(reg.Host, auth.Credential{Username: user, Password: password})}
+	repo := reg.AuthRepo(t, "private", user, password)
 	if _, err := testimage.Push(ctx, repo, "v1"); err != nil {
 		t.Fatal(err)
 	}

@@ -114,25 +114,11 @@ func TestScheduleCluster(t *testing.T) {
 	if _, err := cp.Client.CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	poll(t, 30*time.Second, "pod none-0 to be marked unschedulable", func() error {
-		p, err := cp.Client.CoreV1().Pods(ns).Get(ctx, "none-0", metav1.GetOptions{})
-		if err != nil {
-			return err
-		}
-		if p.Spec.NodeName != "" {
-			t.Fatalf("pod none-0 bound to %s: no node is compatible", p.Spec.NodeName)
-		}
-		for _, c := range p.Status.Conditions {
-			if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse && c.Reason == corev1.PodReasonUnschedulable {
-				if !strings.Contains(c.Message, "3 node(s) didn't match Pod's node affinity/selector") {
-					t.Fatalf("PodScheduled message: %q", c.Message)
-				}
-				t.Logf("pod none-0: %s: %s", c.Reason, c.Message)
-				return nil
-			}
-		}
-		return fmt.Errorf("conditions %+v", p.Status.Conditions)
-	})
+	if _, c := awaitUnschedulable(t, cp, ns, "none-0"); !strings.Contains(c.Message, "3 node(s) didn't match Pod's node affinity/selector") {
+		t.Fatalf("PodScheduled message: %q", c.Message)
+	} else {
+		t.Logf("pod none-0: %s: %s", c.Reason, c.Message)
+	}
 	if l := compatLabels(t, cp, "team-none"); fmt.Sprint(l) != "map[arm-node:[] cpu-node:[] gpu-node:[]]" {
 		t.Fatalf("labels of the none rule: %v", l)
 	}
@@ -306,6 +292,34 @@ func createPods(t *testing.T, cp *tcp.ControlPlane, ns, prefix string, tmpl core
 		return nil
 	})
 	return bound
+}
+
+// awaitUnschedulable waits until kube-scheduler marks pod name unschedulable
+// and returns the pod and its PodScheduled condition; the test fails if the
+// pod is bound.
+func awaitUnschedulable(t *testing.T, cp *tcp.ControlPlane, ns, name string) (*corev1.Pod, corev1.PodCondition) {
+	t.Helper()
+	var (
+		pod  *corev1.Pod
+		cond corev1.PodCondition
+	)
+	poll(t, 30*time.Second, "pod "+name+" to be marked unschedulable", func() error {
+		p, err := cp.Client.CoreV1().Pods(ns).Get(context.Background(), name, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		if p.Spec.NodeName != "" {
+			t.Fatalf("pod %s bound to %s: no node is compatible", name, p.Spec.NodeName)
+		}
+		for _, c := range p.Status.Conditions {
+			if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse && c.Reason == corev1.PodReasonUnschedulable {
+				pod, cond = p, c
+				return nil
+			}
+		}
+		return fmt.Errorf("conditions %+v", p.Status.Conditions)
+	})
+	return pod, cond
 }
 
 func setUnschedulable(t *testing.T, cp *tcp.ControlPlane, node string, on bool) {

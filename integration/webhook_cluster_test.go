@@ -1,17 +1,12 @@
 package integration
 
 import (
-	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -19,7 +14,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -32,12 +26,11 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/dynamic"
-	"oras.land/oras-go/v2/registry/remote/auth"
 
 	tcp "github.com/nfd-compat/nfd-compat/internal/testcontrolplane"
 	"github.com/nfd-compat/nfd-compat/internal/testimage"
+	"github.com/nfd-compat/nfd-compat/internal/testpki"
 	"github.com/nfd-compat/nfd-compat/internal/testregistry"
 	"github.com/nfd-compat/nfd-compat/pkg/artifact"
 	"github.com/nfd-compat/nfd-compat/pkg/metrics"
@@ -220,22 +213,10 @@ func TestWebhookCluster(t *testing.T) {
 	if _, err := cp.Client.CoreV1().Pods(ns).Create(ctx, podFrom(ns, "nowhere", tmpl(nowhere)), metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	poll(t, 30*time.Second, "pod nowhere to be marked unschedulable", func() error {
-		p, err := cp.Client.CoreV1().Pods(ns).Get(ctx, "nowhere", metav1.GetOptions{})
-		if err != nil {
-			return err
-		}
-		if p.Spec.NodeName != "" {
-			t.Fatalf("pod nowhere bound to %s: no node is compatible", p.Spec.NodeName)
-		}
-		for _, c := range p.Status.Conditions {
-			if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse && c.Reason == corev1.PodReasonUnschedulable &&
-				strings.Contains(c.Message, "didn't match Pod's node affinity/selector") && p.Annotations[webhook.DecisionAnnotation] != "" {
-				return nil
-			}
-		}
-		return fmt.Errorf("conditions %+v", p.Status.Conditions)
-	})
+	if p, c := awaitUnschedulable(t, cp, ns, "nowhere"); !strings.Contains(c.Message, "didn't match Pod's node affinity/selector") ||
+		p.Annotations[webhook.DecisionAnnotation] == "" {
+		t.Fatalf("pod nowhere: PodScheduled message %q, annotations %v", c.Message, p.Annotations)
+	}
 
 	// Warn mode (a second webhook on the same cluster, asked directly):
 	// a warning and the annotation, the rule applied, no affinity.
@@ -304,8 +285,7 @@ func TestWebhookCluster(t *testing.T) {
 func testWebhookPullSecrets(t *testing.T, cp *tcp.ControlPlane, log *logrus.Logger) {
 	ctx := context.Background()
 	priv := testregistry.Start(t, testregistry.GGCRReferrers, testregistry.BasicAuth(user, password))
-	repo := priv.Repo(t, "private")
-	repo.Client = &auth.Client{Credential: auth.StaticCredential(priv.Host, auth.Credential{Username: user, Password: password})}
+	repo := priv.AuthRepo(t, "private", user, password)
 	desc, err := testimage.Push(ctx, repo, "v1")
 	if err != nil {
 		t.Fatal(err)
@@ -365,43 +345,25 @@ func (w testWriter) Write(p []byte) (int, error) {
 // it; it returns the CA's PEM and the pair's files.
 func webhookPKI(t *testing.T) ([]byte, string, string) {
 	t.Helper()
-	key := func() *ecdsa.PrivateKey {
-		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return k
-	}
 	now := time.Now()
-	caKey, srvKey := key(), key()
-	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "webhook test CA"},
+	ca, err := testpki.Issue(&x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "webhook test CA"},
 		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour), IsCA: true, BasicConstraintsValid: true,
-		KeyUsage: x509.KeyUsageCertSign}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+		KeyUsage: x509.KeyUsageCertSign}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ca, _ := x509.ParseCertificate(caDER)
-	srvDER, err := x509.CreateCertificate(rand.Reader, &x509.Certificate{SerialNumber: big.NewInt(2),
+	srv, err := testpki.Issue(&x509.Certificate{SerialNumber: big.NewInt(2),
 		Subject: pkix.Name{CommonName: "nfd-compat-webhook"}, NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour),
 		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}}, ca, &srvKey.PublicKey, caKey)
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}}, ca)
 	if err != nil {
 		t.Fatal(err)
 	}
-	der, err := x509.MarshalECPrivateKey(srvKey)
+	certFile, keyFile, err := srv.Write(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	certFile, keyFile := filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key")
-	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srvDER}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), certFile, keyFile
+	return ca.CertPEM, certFile, keyFile
 }
 
 // webhookManifests are what the user applies (docs/webhook.md).
@@ -424,22 +386,12 @@ var manifestResources = map[string]schema.GroupVersionResource{
 func installWebhookManifests(t *testing.T, cp *tcp.ControlPlane, url string, caPEM []byte) {
 	t.Helper()
 	ctx := context.Background()
-	data, err := os.ReadFile(webhookManifests)
+	objs, err := tcp.ReadObjects(webhookManifests)
 	if err != nil {
 		t.Fatal(err)
 	}
-	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
 	kinds := map[string]bool{}
-	for {
-		var u unstructured.Unstructured
-		if err := dec.Decode(&u.Object); errors.Is(err, io.EOF) {
-			break
-		} else if err != nil {
-			t.Fatalf("%s: %v", webhookManifests, err)
-		}
-		if u.Object == nil {
-			continue
-		}
+	for _, u := range objs {
 		gvr, ok := manifestResources[u.GetKind()]
 		if !ok {
 			t.Fatalf("%s: kind %s: add it to manifestResources", webhookManifests, u.GetKind())

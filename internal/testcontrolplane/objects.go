@@ -1,13 +1,9 @@
 package testcontrolplane
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -23,7 +19,6 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	nfdv1alpha1 "sigs.k8s.io/node-feature-discovery/api/nfd/v1alpha1"
 )
 
@@ -41,19 +36,12 @@ var (
 // installCRDs creates NFD's CRDs and waits until their resources are served.
 func (cp *ControlPlane) installCRDs(t testing.TB, apiserver *process) {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(cp.bins, crdFile))
+	objs, err := ReadObjects(filepath.Join(cp.bins, crdFile))
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
-	for {
-		var u unstructured.Unstructured
-		if err := dec.Decode(&u.Object); errors.Is(err, io.EOF) {
-			break
-		} else if err != nil {
-			t.Fatalf("%s: %v", crdFile, err)
-		}
+	for _, u := range objs {
 		if u.GetKind() != "CustomResourceDefinition" {
 			continue
 		}

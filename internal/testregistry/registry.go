@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/registry"
 	"oras.land/oras-go/v2/registry/remote"
+	"oras.land/oras-go/v2/registry/remote/auth"
 )
 
 // Kind names a registry implementation.
@@ -125,6 +126,15 @@ func (r *Registry) Repo(t testing.TB, name string) *remote.Repository {
 		t.Fatalf("testregistry: %v", err)
 	}
 	repo.PlainHTTP = true
+	return repo
+}
+
+// AuthRepo is Repo with a client that sends user:password to this
+// registry, for seeding a registry started with BasicAuth.
+func (r *Registry) AuthRepo(t testing.TB, name, user, password string) *remote.Repository {
+	t.Helper()
+	repo := r.Repo(t, name)
+	repo.Client = &auth.Client{Credential: auth.StaticCredential(r.Host, auth.Credential{Username: user, Password: password})}
 	return repo
 }
 

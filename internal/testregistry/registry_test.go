@@ -1,10 +1,12 @@
 package testregistry_test
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/nfd-compat/nfd-compat/internal/testimage"
 	"github.com/nfd-compat/nfd-compat/internal/testregistry"
 )
 
@@ -40,5 +42,17 @@ func TestRef(t *testing.T) {
 	d := "sha256:" + strings.Repeat("a", 64)
 	if got, want := r.Ref("a/b", d), "127.0.0.1:5000/a/b@"+d; got != want {
 		t.Errorf("Ref(digest) = %q, want %q", got, want)
+	}
+}
+
+// TestAuthRepo: behind BasicAuth, Repo is refused and AuthRepo pushes.
+func TestAuthRepo(t *testing.T) {
+	ctx := context.Background()
+	reg := testregistry.Start(t, testregistry.GGCRReferrers, testregistry.BasicAuth("alice", "pw"))
+	if _, err := testimage.Push(ctx, reg.Repo(t, "private"), "v1"); err == nil {
+		t.Fatal("push without credentials: want an error")
+	}
+	if _, err := testimage.Push(ctx, reg.AuthRepo(t, "private", "alice", "pw"), "v1"); err != nil {
+		t.Fatal(err)
 	}
 }

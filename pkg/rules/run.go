@@ -126,28 +126,22 @@ func (res *NodeResult) filter(labels, ers map[string]string, f *nfdv1alpha1.Feat
 	drop := func(what, key, value string, err error) {
 		res.Problems = append(res.Problems, from[what+"\x00"+key].errorf("", "nfd-master drops %s %q=%q: %v", what, key, value, err))
 	}
-	for _, k := range sortedKeys(labels) {
-		v, err := resolve(labels[k], f)
-		if err == nil {
-			err = validate.Label(k, v)
+	// keep resolves each template of in against f and keeps in out what check accepts.
+	keep := func(what string, in, out map[string]string, check func(key, value string) error) {
+		for _, k := range sortedKeys(in) {
+			v, err := resolve(in[k], f)
+			if err == nil {
+				err = check(k, v)
+			}
+			if err != nil {
+				drop(what, k, in[k], err)
+				continue
+			}
+			out[k] = v
 		}
-		if err != nil {
-			drop("label", k, labels[k], err)
-			continue
-		}
-		res.Labels[k] = v
 	}
-	for _, k := range sortedKeys(ers) {
-		v, err := resolve(ers[k], f)
-		if err == nil {
-			err = validate.ExtendedResource(k, v)
-		}
-		if err != nil {
-			drop("extended resource", k, ers[k], err)
-			continue
-		}
-		res.ExtendedResources[k] = v
-	}
+	keep("label", labels, res.Labels, validate.Label)
+	keep("extended resource", ers, res.ExtendedResources, validate.ExtendedResource)
 	for _, k := range sortedKeys(res.Annotations) {
 		if err := validate.Annotation(k, res.Annotations[k]); err != nil {
 			drop("annotation", k, res.Annotations[k], err)

@@ -12,7 +12,6 @@ import (
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/sirupsen/logrus"
-	"oras.land/oras-go/v2/registry/remote/auth"
 
 	"github.com/nfd-compat/nfd-compat/internal/testimage"
 	"github.com/nfd-compat/nfd-compat/internal/testregistry"
@@ -112,8 +111,7 @@ func TestDockerConfigCredentials(t *testing.T) {
 	const user, password = "puller", "s3cret-pw"
 	reg := testregistry.Start(t, testregistry.GGCRReferrers, testregistry.BasicAuth(user, password))
 	ctx := context.Background()
-	r := reg.Repo(t, "private")
-	r.Client = authClient(reg.Host, user, password)
+	r := reg.AuthRepo(t, "private", user, password)
 	d, err := testimage.Push(ctx, r, "v1")
 	if err != nil {
 		t.Fatal(err)
@@ -156,8 +154,4 @@ func TestDockerConfigCredentials(t *testing.T) {
 	if strings.Contains(logs.String(), password) || strings.Contains(j.Reason, password) {
 		t.Error("the password was logged")
 	}
-}
-
-func authClient(host, user, password string) *auth.Client {
-	return &auth.Client{Credential: auth.StaticCredential(host, auth.Credential{Username: user, Password: password})}
 }

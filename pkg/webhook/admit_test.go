@@ -45,7 +45,7 @@ compatibilities:
         vendor_id: {op: In, value: ["Intel", "AMD"]}
 `
 
-func placed(t *testing.T, digest string) *placement {
+func placed(t testing.TB, digest string) *placement {
 	t.Helper()
 	s, _, err := spec.Parse([]byte(twoSets))
 	if err != nil {
@@ -340,18 +340,10 @@ func BenchmarkAdmitWarm(b *testing.B) {
 		b.Fatal(err)
 	}
 	ctx := context.Background()
-	s, _, err := spec.Parse([]byte(twoSets))
-	if err != nil {
-		b.Fatal(err)
-	}
-	res, err := schedule.Generate(s, schedule.Options{Repository: RuleRepository(digestA)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	p := &placement{Artifact: digestA, Result: res}
+	p := placed(b, digestA)
 	image := "registry.example.com/team/app:v1"
 	w.images.Get(ctx, "registry.example.com/team/app:v1", func(context.Context) (*placement, error) { return p, nil }, nil)
-	w.rules.Get(ctx, res.NodeFeatureRule.Name, func(context.Context) (string, error) { return "created", nil }, nil)
+	w.rules.Get(ctx, p.Result.NodeFeatureRule.Name, func(context.Context) (string, error) { return "created", nil }, nil)
 	raw, err := json.Marshal(podOf(image, "registry.example.com/team/app:v1"))
 	if err != nil {
 		b.Fatal(err)

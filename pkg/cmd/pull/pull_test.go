@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
-	"oras.land/oras-go/v2/registry/remote/auth"
 
 	"github.com/nfd-compat/nfd-compat/internal/testimage"
 	"github.com/nfd-compat/nfd-compat/internal/testregistry"
@@ -91,8 +90,7 @@ func TestResolveExplained(t *testing.T) {
 	ctx := context.Background()
 	const user, password = "alice", "s3cret-pa55"
 	reg := testregistry.Start(t, testregistry.GGCRReferrers, testregistry.BasicAuth(user, password))
-	repo := reg.Repo(t, "private")
-	repo.Client = &auth.Client{Credential: auth.StaticCredential(reg.Host, auth.Credential{Username: user, Password: password})}
+	repo := reg.AuthRepo(t, "private", user, password)
 	pushed, err := testimage.Push(ctx, repo, "v1")
 	if err != nil {
 		t.Fatal(err)
