@@ -49,7 +49,14 @@ type LoadOptions struct {
 	// without it. Load then leaves img's referrers capability settled
 	// (target.Image.LearnReferrers): set it only when img is not used for
 	// writes afterwards.
+	//
+	// Memory is only a shortcut, never an answer: a listing that relied on
+	// it and found no artifact forgets the hosts and is done again with
+	// fresh clients from Reopen (the host may have gained the API), so
+	// Referrers is used only together with Reopen.
 	Referrers target.ReferrersMemory
+	// Reopen opens the image again with fresh registry clients.
+	Reopen func(context.Context) (*target.Image, error)
 	// ReferrerLists, set (the policy's referrers_ttl), reuses a registry's
 	// referrer lists within its TTL: no request at all for a listing, and
 	// an artifact attached meanwhile seen up to the TTL late.
@@ -102,15 +109,45 @@ func Load(ctx context.Context, img *target.Image, opts LoadOptions) (*Loaded, er
 	if err != nil {
 		return &Loaded{}, err
 	}
-	img.UseReferrersMemory(opts.Referrers)
-	l, err := r.load(ctx, opts)
-	if lerr := img.LearnReferrers(opts.Referrers); lerr != nil && opts.Log != nil {
-		opts.Log.WithError(lerr).Debug("nfd-compat: could not remember a registry without the referrers API; the next listing probes it again")
+	var used []string
+	if opts.Reopen != nil {
+		used = img.UseReferrersMemory(opts.Referrers)
 	}
+	l, err := r.load(ctx, opts)
+	if len(used) > 0 && errors.Is(err, ErrNoArtifact) {
+		return reload(ctx, opts, used)
+	}
+	learnReferrers(img, opts)
 	if err != nil {
 		return l, target.Explain(img, fmt.Errorf("%s: %w", img.Name, err))
 	}
 	return l, nil
+}
+
+// reload is Load again, without the memory of hosts used: it found no
+// artifact on the tag schema alone, which a host that gained the referrers
+// API would also give.
+func reload(ctx context.Context, opts LoadOptions, used []string) (*Loaded, error) {
+	for _, h := range used {
+		if err := opts.Referrers.ForgetNoReferrersAPI(h); err != nil && opts.Log != nil {
+			opts.Log.WithError(err).Debug("nfd-compat: could not forget a registry's remembered referrers capability")
+		}
+	}
+	img, err := opts.Reopen(ctx)
+	if err != nil {
+		return &Loaded{}, err
+	}
+	fresh := opts
+	fresh.Reopen = nil // learns, never uses: no second reload
+	return Load(ctx, img, fresh)
+}
+
+// learnReferrers remembers the hosts img's clients found without the
+// referrers API.
+func learnReferrers(img *target.Image, opts LoadOptions) {
+	if err := img.LearnReferrers(opts.Referrers); err != nil && opts.Log != nil {
+		opts.Log.WithError(err).Debug("nfd-compat: could not remember a registry without the referrers API; the next listing probes it again")
+	}
 }
 
 // Resolve is Load's first half: resolve img and find the manifests whose

@@ -2,7 +2,10 @@ package cache
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"regexp"
 	"sync"
@@ -111,4 +114,23 @@ func (r *Registries) RememberNoReferrersAPI(host string) error {
 		return fmt.Errorf("cache: encode registry %s: %w", host, err)
 	}
 	return WriteFile(r.path(host), data, fileMode)
+}
+
+// ForgetNoReferrersAPI drops what is remembered of host: a listing that
+// relied on it found nothing, and the host may have gained the API (an
+// upgrade, or another registry now at that address).
+func (r *Registries) ForgetNoReferrersAPI(host string) error {
+	if r == nil || !hostName.MatchString(host) {
+		return nil
+	}
+	r.mu.Lock()
+	delete(r.learned, host)
+	r.mu.Unlock()
+	if r.Dir == "" {
+		return nil
+	}
+	if err := os.Remove(r.path(host)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("cache: forget registry %s: %w", host, err)
+	}
+	return nil
 }

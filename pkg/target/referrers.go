@@ -15,6 +15,8 @@ type ReferrersMemory interface {
 	NoReferrersAPI(host string) bool
 	// RememberNoReferrersAPI records that host answered without it.
 	RememberNoReferrersAPI(host string) error
+	// ForgetNoReferrersAPI drops what is remembered of host.
+	ForgetNoReferrersAPI(host string) error
 }
 
 // repositories returns the registry clients behind img: one, one per
@@ -34,18 +36,20 @@ func (img *Image) repositories() []*remote.Repository {
 }
 
 // UseReferrersMemory tells img's clients of the hosts mem remembers without
-// the referrers API to use the tag schema. Call it before img lists
-// referrers; a client whose capability is already settled is left as it is.
-func (img *Image) UseReferrersMemory(mem ReferrersMemory) {
+// the referrers API to use the tag schema, and returns those hosts. Call it
+// before img lists referrers; a client whose capability is already settled
+// is left as it is.
+func (img *Image) UseReferrersMemory(mem ReferrersMemory) []string {
 	if mem == nil {
-		return
+		return nil
 	}
+	var used []string
 	for _, r := range img.repositories() {
-		if mem.NoReferrersAPI(r.Reference.Registry) {
-			// Fails only when already settled: nothing to change then.
-			_ = r.SetReferrersCapability(false)
+		if mem.NoReferrersAPI(r.Reference.Registry) && r.SetReferrersCapability(false) == nil {
+			used = append(used, r.Reference.Registry)
 		}
 	}
+	return used
 }
 
 // LearnReferrers records in mem the hosts that img's clients found without

@@ -24,6 +24,13 @@ func (m *hostMemory) NoReferrersAPI(host string) bool {
 	return m.hosts[host]
 }
 
+func (m *hostMemory) ForgetNoReferrersAPI(host string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.hosts, host)
+	return nil
+}
+
 func (m *hostMemory) RememberNoReferrersAPI(host string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -160,7 +160,8 @@ func (v *Verifier) evaluate(ctx context.Context, name string, desc ocispec.Descr
 	// desc, not the tag: what containerd resolved is what is judged. Raw:
 	// the spec is parsed below, under a check slot.
 	l, err := artifact.Load(ctx, img, artifact.LoadOptions{Root: desc, Platform: v.opts.Platform, Cache: v.blobs, Log: v.log, Raw: true,
-		Referrers: v.registries, ReferrerLists: v.lists})
+		Referrers: v.registries, ReferrerLists: v.lists,
+		Reopen: func(ctx context.Context) (*target.Image, error) { return target.Open(ctx, name, v.opts.Target) }})
 	c.artifact, c.subject = l.Descriptor.Digest.String(), l.Subject.Digest.String()
 	if err == nil || errors.Is(err, artifact.ErrNoArtifact) {
 		v.keep(img)

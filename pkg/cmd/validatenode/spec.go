@@ -32,6 +32,7 @@ func loadSpec(ctx context.Context, opts Options) (*specSource, error) {
 	if lo.Cache != nil {
 		// Shared with the verifier when --cache-dir is its cache_dir.
 		lo.Referrers = &cache.Registries{Dir: lo.Cache.Dir, TTL: cache.RegistriesTTL}
+		lo.Reopen = opts.Image.Open
 	}
 	l, err := artifact.Load(ctx, img, lo)
 	if err != nil {
