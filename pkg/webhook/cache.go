@@ -99,3 +99,13 @@ func (m *memo[V]) Len() int {
 	defer m.mu.Unlock()
 	return len(m.entries)
 }
+
+// Forget drops key's filled entry, so the next Get fills it again; a fill
+// in progress is left to finish.
+func (m *memo[V]) Forget(key string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if e, ok := m.entries[key]; ok && e.elem != nil {
+		m.remove(key, e)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/nfd-compat/nfd-compat/pkg/artifact"
 	"github.com/nfd-compat/nfd-compat/pkg/schedule"
@@ -89,13 +90,18 @@ func (w *Webhook) load(ctx context.Context, ref string, creds *target.Credential
 }
 
 // ensureRule applies the artifact's NodeFeatureRule once per TTL, however
-// many pods of it are admitted.
+// many pods of it are admitted, with LastUsedAnnotation set to now.
 func (w *Webhook) ensureRule(ctx context.Context, p *placement) error {
 	_, _, err := w.rules.Get(ctx, p.Result.NodeFeatureRule.Name, func(ctx context.Context) (string, error) {
 		ctx, cancel := context.WithTimeout(ctx, w.cfg.Policy.Timeout.Std())
 		defer cancel()
 		w.ruleApplies.Add(1)
-		what, err := schedule.ApplyRule(ctx, w.cfg.Dynamic, w.cfg.FieldManager, p.Result.NodeFeatureRule)
+		nfr := p.Result.NodeFeatureRule.DeepCopy()
+		if nfr.Annotations == nil {
+			nfr.Annotations = map[string]string{}
+		}
+		nfr.Annotations[LastUsedAnnotation] = w.cfg.Now().UTC().Format(time.RFC3339)
+		what, err := schedule.ApplyRule(ctx, w.cfg.Dynamic, w.cfg.FieldManager, nfr)
 		if err == nil && what != "unchanged" {
 			w.cfg.Log.WithField("artifact", p.Artifact).Infof("nodefeaturerule %s %s", p.Result.NodeFeatureRule.Name, what)
 		}

@@ -15,6 +15,10 @@ const (
 	ArtifactLabel      = "compat.nfd-compat.io/artifact"
 	ArtifactAnnotation = "compat.nfd-compat.io/artifact"
 	ImageAnnotation    = "compat.nfd-compat.io/image"
+	// LastUsedAnnotation on a NodeFeatureRule is when the webhook last
+	// applied it for an admitted pod (RFC 3339, UTC); the rule garbage
+	// collector (RuleGC) keeps a rule younger than its grace by it.
+	LastUsedAnnotation = "compat.nfd-compat.io/last-used"
 )
 
 // ruleDigestChars is how much of the artifact digest names a rule and its

@@ -12,6 +12,7 @@ type Webhook struct {
 
 	registryLookups atomic.Int64
 	ruleApplies     atomic.Int64
+	rulesDeleted    atomic.Int64
 }
 
 // New returns a webhook for a configuration (validated, defaults filled).
@@ -32,9 +33,12 @@ type Stats struct {
 	RegistryLookups int64
 	// RuleApplies counts NodeFeatureRule applies that missed the cache.
 	RuleApplies int64
+	// RulesDeleted counts NodeFeatureRules the garbage collector
+	// deleted (CollectRules).
+	RulesDeleted int64
 }
 
 // Stats returns the counters.
 func (w *Webhook) Stats() Stats {
-	return Stats{RegistryLookups: w.registryLookups.Load(), RuleApplies: w.ruleApplies.Load()}
+	return Stats{RegistryLookups: w.registryLookups.Load(), RuleApplies: w.ruleApplies.Load(), RulesDeleted: w.rulesDeleted.Load()}
 }
