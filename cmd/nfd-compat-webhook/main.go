@@ -68,6 +68,8 @@ func run(ctx context.Context, args []string) error {
 		debug                              = fs.Bool("debug", false, "log at debug level")
 		daemonSet                          = fs.Bool("place-daemonset-pods", false, "place DaemonSet pods too (off: they are never touched)")
 		pullSecrets                        = fs.Bool("pull-secrets", false, "use pods' imagePullSecrets for their registries (needs get on secrets: see docs/webhook.md)")
+		gcGrace                            = fs.Duration("rule-gc-grace", webhook.DefaultRuleGCGrace, "delete a NodeFeatureRule of the webhook no pod references once this long past its creation and last use (0: never; at least -cache-ttl)")
+		gcInterval                         = fs.Duration("rule-gc-interval", 0, "interval between garbage collection passes (0: grace/4; within 1m..1h)")
 		include, exclude, tags, registries list
 		namespaces                         = list{"kube-system"}
 	)
@@ -78,6 +80,9 @@ func run(ctx context.Context, args []string) error {
 	fs.Var(&namespaces, "exclude-namespace", "namespace whose pods are never touched (repeatable; kube-system and $POD_NAMESPACE always)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *gcGrace < 0 || (*gcGrace > 0 && *gcGrace < *ttl) {
+		return fmt.Errorf("-rule-gc-grace %v: give 0 (no garbage collection) or at least -cache-ttl (%v): another replica reuses an applied rule for a TTL without applying it again", *gcGrace, *ttl)
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q: nfd-compat-webhook takes flags only", fs.Arg(0))
@@ -125,6 +130,16 @@ func run(ctx context.Context, args []string) error {
 	srv := webhook.NewServer(*addr, wh, certs, set)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServeTLS("", "") }()
+	gcCtx, stopGC := context.WithCancel(ctx)
+	defer stopGC()
+	if *gcGrace > 0 {
+		go func() {
+			if err := wh.RunRuleGC(gcCtx, *gcGrace, *gcInterval); err != nil {
+				log.WithError(err).Error("NodeFeatureRule garbage collection stopped")
+			}
+		}()
+		log.WithFields(logrus.Fields{"grace": gcGrace.String(), "interval": webhook.RuleGCInterval(*gcGrace, *gcInterval).String()}).Info("NodeFeatureRule garbage collection on")
+	}
 	log.WithField("listen", *addr).Info("nfd-compat-webhook serving")
 	select {
 	case err := <-errc:

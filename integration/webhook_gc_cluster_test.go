@@ -1,0 +1,106 @@
+package integration
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/sirupsen/logrus"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	nfdv1alpha1 "sigs.k8s.io/node-feature-discovery/api/nfd/v1alpha1"
+
+	tcp "github.com/nfd-compat/nfd-compat/internal/testcontrolplane"
+	"github.com/nfd-compat/nfd-compat/pkg/schedule"
+	"github.com/nfd-compat/nfd-compat/pkg/webhook"
+)
+
+// TestWebhookRuleGC: on the real API server, a garbage collection pass
+// (clock an hour ahead, grace 30 minutes) deletes only the webhook's rule
+// no pod references; the rule a pod's placement annotation names, the one
+// last used within the grace and a NodeFeatureRule without the webhook's
+// label stay.
+func TestWebhookRuleGC(t *testing.T) {
+	cp := tcp.Start(t, tcp.Options{})
+	ctx := context.Background()
+	rule := func(name string, labels, annotations map[string]string) {
+		t.Helper()
+		nfr := &nfdv1alpha1.NodeFeatureRule{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels, Annotations: annotations},
+			Spec: nfdv1alpha1.NodeFeatureRuleSpec{Rules: []nfdv1alpha1.Rule{{Name: "r", Labels: map[string]string{"example.com/x": "y"}}}}}
+		if _, err := schedule.ApplyRule(ctx, cp.Dynamic, "test", nfr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now := time.Now().Add(time.Hour)
+	rule("nfd-compat-sha256-aaaaaaaaaaaaaaaaaaaaaaaa", map[string]string{webhook.ArtifactLabel: "aaaaaaaaaaaaaaaaaaaaaaaa"}, nil)
+	rule("nfd-compat-sha256-bbbbbbbbbbbbbbbbbbbbbbbb", map[string]string{webhook.ArtifactLabel: "bbbbbbbbbbbbbbbbbbbbbbbb"}, nil)
+	rule("nfd-compat-sha256-cccccccccccccccccccccccc", map[string]string{webhook.ArtifactLabel: "cccccccccccccccccccccccc"},
+		map[string]string{webhook.LastUsedAnnotation: now.Add(-time.Minute).UTC().Format(time.RFC3339)})
+	rule("someone-elses", map[string]string{"team": "gpu"}, nil)
+
+	cp.CreateNamespace(t, "gc")
+	ann, err := json.Marshal(webhook.Decision{Mode: "enforce", Images: []webhook.ImageDecision{{Image: "example.invalid/a:v1",
+		Artifact: "sha256:aaaaaaaaaaaaaaaaaaaaaaaa", Rule: "nfd-compat-sha256-aaaaaaaaaaaaaaaaaaaaaaaa"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "uses-a", Namespace: "gc", Annotations: map[string]string{webhook.DecisionAnnotation: string(ann)}},
+		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "example.invalid/a:v1"}}}}
+	if _, err := cp.Client.CoreV1().Pods("gc").Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+
+	log := logrus.New()
+	log.SetOutput(testWriter{t})
+	wh, err := webhook.New(webhook.Config{Dynamic: cp.Dynamic, Log: log, CacheTTL: time.Minute, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deleted, err := wh.CollectRules(ctx, 30*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"nfd-compat-sha256-bbbbbbbbbbbbbbbbbbbbbbbb"}; !slices.Equal(deleted, want) {
+		t.Fatalf("deleted %v, want %v", deleted, want)
+	}
+	l, err := cp.Dynamic.Resource(tcp.NodeFeatureRules).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var left []string
+	for _, r := range l.Items {
+		left = append(left, r.GetName())
+	}
+	slices.Sort(left)
+	if want := []string{"nfd-compat-sha256-aaaaaaaaaaaaaaaaaaaaaaaa", "nfd-compat-sha256-cccccccccccccccccccccccc", "someone-elses"}; !slices.Equal(left, want) {
+		t.Fatalf("rules left %v, want %v", left, want)
+	}
+	if got := wh.Stats().RulesDeleted; got != 1 {
+		t.Fatalf("RulesDeleted %d, want 1", got)
+	}
+
+	// The pod gone, its rule goes at the next pass; the foreign one never.
+	if err := cp.Client.CoreV1().Pods("gc").Delete(ctx, "uses-a", metav1.DeleteOptions{GracePeriodSeconds: new(int64)}); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, 30*time.Second, "the pod to be gone", func() error {
+		_, err := cp.Client.CoreV1().Pods("gc").Get(ctx, "uses-a", metav1.GetOptions{})
+		if err == nil {
+			return errors.New("still there")
+		}
+		return nil
+	})
+	deleted, err = wh.CollectRules(ctx, 30*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"nfd-compat-sha256-aaaaaaaaaaaaaaaaaaaaaaaa"}; !slices.Equal(deleted, want) {
+		t.Fatalf("second pass deleted %v, want %v", deleted, want)
+	}
+	if _, err := cp.Dynamic.Resource(tcp.NodeFeatureRules).Get(ctx, "someone-elses", metav1.GetOptions{}); err != nil {
+		t.Fatalf("the foreign rule: %v", err)
+	}
+}
