@@ -4,7 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,6 +17,7 @@ import (
 	nfdv1alpha1 "sigs.k8s.io/node-feature-discovery/api/nfd/v1alpha1"
 
 	tcp "github.com/nfd-compat/nfd-compat/internal/testcontrolplane"
+	"github.com/nfd-compat/nfd-compat/pkg/metrics"
 	"github.com/nfd-compat/nfd-compat/pkg/schedule"
 	"github.com/nfd-compat/nfd-compat/pkg/webhook"
 )
@@ -80,6 +84,11 @@ func TestWebhookRuleGC(t *testing.T) {
 	}
 	if got := wh.Stats().RulesDeleted; got != 1 {
 		t.Fatalf("RulesDeleted %d, want 1", got)
+	}
+	rec := httptest.NewRecorder()
+	webhook.NewServer("", wh, nil, metrics.NewSet()).Handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if want := "\n" + webhook.RulesDeletedMetric + " 1\n"; !strings.Contains(rec.Body.String(), want) {
+		t.Fatalf("/metrics has no %q:\n%s", want, rec.Body)
 	}
 
 	// The pod gone, its rule goes at the next pass; the foreign one never.

@@ -1,22 +1,31 @@
 package webhook
 
 import (
+	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/nfd-compat/nfd-compat/pkg/metrics"
 )
 
+// RulesDeletedMetric is the /metrics counter of Stats.RulesDeleted.
+const RulesDeletedMetric = "nfd_compat_webhook_rules_deleted_total"
+
 // NewServer is the webhook's HTTPS server: POST /mutate (the webhook),
 // GET /healthz (the process is up), /readyz (a serving certificate is
-// loaded) and, with a metrics Set, /metrics (Prometheus text format).
+// loaded) and, with a metrics Set, /metrics (Prometheus text format: the
+// Set's counters and RulesDeletedMetric).
 // Start it with ListenAndServeTLS("", "").
 func NewServer(addr string, w *Webhook, certs *CertReloader, set *metrics.Set) *http.Server {
 	mux := http.NewServeMux()
 	if set != nil {
 		mux.HandleFunc("/metrics", func(rw http.ResponseWriter, _ *http.Request) {
 			rw.Header().Set("Content-Type", "text/plain; version=0.0.4")
-			_ = set.WriteText(rw)
+			if err := set.WriteText(rw); err != nil {
+				return
+			}
+			_, _ = fmt.Fprintf(rw, "# HELP %[1]s NodeFeatureRules deleted by the webhook's garbage collector.\n# TYPE %[1]s counter\n%[1]s %d\n",
+				RulesDeletedMetric, w.Stats().RulesDeleted)
 		})
 	}
 	mux.Handle("/mutate", w)
