@@ -158,6 +158,10 @@ func TestWebhookCluster(t *testing.T) {
 	if rule.GetAnnotations()[webhook.ArtifactAnnotation] != dec.Images[0].Artifact {
 		t.Fatalf("rule annotations %v", rule.GetAnnotations())
 	}
+	// Its last use, for the rule garbage collector: set at the apply.
+	if used, err := time.Parse(time.RFC3339, rule.GetAnnotations()[webhook.LastUsedAnnotation]); err != nil || time.Since(used) > time.Minute {
+		t.Fatalf("rule annotation %s: %v (%v)", webhook.LastUsedAnnotation, used, err)
+	}
 
 	// The CPU-fallback image's first pod creates its rule; it may land on
 	// either node: the scheduler may run before nfd-master has labelled
