@@ -159,7 +159,7 @@ func TestWebhookCluster(t *testing.T) {
 		t.Fatalf("rule annotations %v", rule.GetAnnotations())
 	}
 	// Its last use, for the rule garbage collector: set at the apply.
-	if used, err := time.Parse(time.RFC3339, rule.GetAnnotations()[webhook.LastUsedAnnotation]); err != nil || time.Since(used) > time.Minute {
+	if used, err := time.Parse(time.RFC3339, rule.GetAnnotations()[webhook.LastUsedAnnotation]); err != nil || time.Since(used) > webhook.LastUsedResolution+time.Minute || used.Truncate(webhook.LastUsedResolution) != used {
 		t.Fatalf("rule annotation %s: %v (%v)", webhook.LastUsedAnnotation, used, err)
 	}
 

@@ -90,7 +90,8 @@ func (w *Webhook) load(ctx context.Context, ref string, creds *target.Credential
 }
 
 // ensureRule applies the artifact's NodeFeatureRule once per TTL, however
-// many pods of it are admitted, with LastUsedAnnotation set to now.
+// many pods of it are admitted, with LastUsedAnnotation set to now (cut
+// to LastUsedResolution).
 func (w *Webhook) ensureRule(ctx context.Context, p *placement) error {
 	_, _, err := w.rules.Get(ctx, p.Result.NodeFeatureRule.Name, func(ctx context.Context) (string, error) {
 		ctx, cancel := context.WithTimeout(ctx, w.cfg.Policy.Timeout.Std())
@@ -100,7 +101,7 @@ func (w *Webhook) ensureRule(ctx context.Context, p *placement) error {
 		if nfr.Annotations == nil {
 			nfr.Annotations = map[string]string{}
 		}
-		nfr.Annotations[LastUsedAnnotation] = w.cfg.Now().UTC().Format(time.RFC3339)
+		nfr.Annotations[LastUsedAnnotation] = w.cfg.Now().UTC().Truncate(LastUsedResolution).Format(time.RFC3339)
 		what, err := schedule.ApplyRule(ctx, w.cfg.Dynamic, w.cfg.FieldManager, nfr)
 		if err == nil && what != "unchanged" {
 			w.cfg.Log.WithField("artifact", p.Artifact).Infof("nodefeaturerule %s %s", p.Result.NodeFeatureRule.Name, what)

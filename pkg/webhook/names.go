@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"strings"
+	"time"
 )
 
 // Names the webhook writes.
@@ -20,6 +21,11 @@ const (
 	// collector (RuleGC) keeps a rule younger than its grace by it.
 	LastUsedAnnotation = "compat.nfd-compat.io/last-used"
 )
+
+// LastUsedResolution is the step of LastUsedAnnotation: a rule in use
+// changes (and nfd-master re-evaluates it) at most once per step, not at
+// every cache TTL's apply; its last use reads up to a step early.
+const LastUsedResolution = 5 * time.Minute
 
 // ruleDigestChars is how much of the artifact digest names a rule and its
 // labels: 96 bits.
