@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/nfd-compat/nfd-compat/internal/testenv"
 )
 
 const module = "github.com/nfd-compat/nfd-compat"
@@ -55,11 +57,7 @@ func TestImportRules(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go list")
 	}
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go tool in PATH")
-	}
-	out, err := exec.Command(goBin, "list", "-f", "{{.ImportPath}} {{join .Imports \" \"}} {{join .TestImports \" \"}} {{join .XTestImports \" \"}}", module+"/...").Output()
+	out, err := exec.Command(testenv.GoTool(t), "list", "-f", "{{.ImportPath}} {{join .Imports \" \"}} {{join .TestImports \" \"}} {{join .XTestImports \" \"}}", module+"/...").Output()
 	if err != nil {
 		t.Fatalf("go list: %v", err)
 	}

@@ -42,9 +42,7 @@ type Daemon struct {
 // daemon needs (mounts, snapshotters, socket ownership).
 func RequireRoot(t testing.TB) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		testenv.Missing(t, "starting a containerd daemon needs root (CI runs as root; run `sudo go test ./integration/` or `sudo make test`)")
-	}
+	testenv.Root(t, "starting a containerd daemon")
 }
 
 // Start starts a containerd for the test and stops it in t.Cleanup.

@@ -14,11 +14,7 @@ func Deps(t testing.TB, pkgs ...string) []string {
 	if testing.Short() {
 		t.Skip("runs go list")
 	}
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		Missing(t, "no go tool in PATH")
-	}
-	out, err := exec.Command(goBin, append([]string{"list", "-deps"}, pkgs...)...).Output()
+	out, err := exec.Command(GoTool(t), append([]string{"list", "-deps"}, pkgs...)...).Output()
 	if err != nil {
 		t.Fatalf("go list -deps %s: %v", strings.Join(pkgs, " "), err)
 	}

@@ -3,6 +3,7 @@ package testenv
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"testing"
 )
 
@@ -25,4 +26,23 @@ func Missing(t testing.TB, format string, args ...any) {
 		t.Fatalf("required component missing under CI (%s=1 or CI=true): %s", StrictEnv, msg)
 	}
 	t.Skip("skipped: " + msg)
+}
+
+// Root stops t unless it runs as root, saying what needs it (see Missing).
+func Root(t testing.TB, why string) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		Missing(t, "%s needs root (CI runs as root; run the test with sudo)", why)
+	}
+}
+
+// GoTool returns the go command's path, stopping t (see Missing) when there
+// is none in PATH.
+func GoTool(t testing.TB) string {
+	t.Helper()
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		Missing(t, "no go tool in PATH")
+	}
+	return goBin
 }

@@ -7,15 +7,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nfd-compat/nfd-compat/internal/testenv"
 )
 
 const nobody = 65534
 
 func requireRoot(t *testing.T) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to chown to nobody (CI runs as root)")
-	}
+	testenv.Root(t, "chowning to nobody")
 }
 
 func TestOpenRefusesWritableByOthers(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"github.com/sirupsen/logrus"
 	nfdv1alpha1 "sigs.k8s.io/node-feature-discovery/api/nfd/v1alpha1"
 
+	"github.com/nfd-compat/nfd-compat/internal/testenv"
 	"github.com/nfd-compat/nfd-compat/internal/testregistry"
 	"github.com/nfd-compat/nfd-compat/pkg/cache"
 	"github.com/nfd-compat/nfd-compat/pkg/features"
@@ -61,9 +62,7 @@ func chownR(t *testing.T, dir string, uid int) {
 // host's real features (the image stays incompatible), must not append to
 // the linked file, and must still decide (no failed pull over a cache).
 func TestUntrustedCacheDirNotUsed(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to chown the cache dir to nobody (CI runs as root)")
-	}
+	testenv.Root(t, "chowning the cache dir to nobody")
 	reg := testregistry.Start(t, testregistry.GGCRReferrers)
 	name, desc := pushImage(t, reg, "gpu", "v1", "gpu-spec.yaml")
 
