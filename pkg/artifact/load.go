@@ -176,7 +176,7 @@ func Resolve(ctx context.Context, img *target.Image, opts LoadOptions) (*Resolve
 	if opts.Cache != nil || opts.ReferrerLists != nil {
 		s := cache.NewStore(opts.Cache, store, opts.Log)
 		if opts.ReferrerLists != nil {
-			s.Lists, s.Repository = opts.ReferrerLists, repositoryOf(img)
+			s.Lists, s.Repository = opts.ReferrerLists, img.Repository
 		}
 		store = s
 	}

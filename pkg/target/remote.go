@@ -43,7 +43,8 @@ func openRemote(ctx context.Context, ref string, opts Options) (*Image, error) {
 		}
 		eps = append(eps, endpoint{repo: repo, host: h})
 	}
-	img := &Image{Reference: parsed.Reference, Name: parsed.String(), Location: "registry " + parsed.Registry}
+	img := &Image{Reference: parsed.Reference, Name: parsed.String(), Location: "registry " + parsed.Registry,
+		Repository: parsed.Registry + "/" + parsed.Repository}
 	if len(eps) == 1 && eps[0].host.Capabilities.Has(docker.HostCapabilityPull|docker.HostCapabilityResolve|docker.HostCapabilityReferrers) {
 		img.Store = eps[0].repo
 		if eps[0].host.Host != parsed.Registry {

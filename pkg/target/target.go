@@ -31,6 +31,9 @@ type Image struct {
 	// Location names where Store lives, e.g. "registry 127.0.0.1:5000" or
 	// "OCI layout ./demo"; used in error messages.
 	Location string
+	// Repository is REGISTRY/NAME of a registry image, "" for an OCI
+	// layout: the key of what is kept per repository.
+	Repository string
 }
 
 // ErrImageNotFound is returned (wrapped) when the reference does not resolve.

@@ -58,11 +58,10 @@ func (v *Verifier) open(ctx context.Context, name string) (*target.Image, error)
 
 // keep offers img, whose referrers were listed, for reuse.
 func (v *Verifier) keep(img *target.Image) {
-	ref, err := registry.ParseReference(img.Name)
-	if _, single := img.Store.(*remote.Repository); err != nil || !single {
+	key := img.Repository
+	if _, single := img.Store.(*remote.Repository); key == "" || !single {
 		return
 	}
-	key := ref.Registry + "/" + ref.Repository
 	now := time.Now()
 	v.images.mu.Lock()
 	defer v.images.mu.Unlock()
