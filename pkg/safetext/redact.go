@@ -65,6 +65,11 @@ func mayHoldSecret(s string) bool {
 	return false
 }
 
+// Line is how one line of outside text (an image name, a reason, a log
+// field) reaches a person or a log: credentials redacted, every control
+// character escaped, newlines included.
+func Line(s string) string { return Escape(Redact(s)) }
+
 // ErrorText is how an error reaches a person or a log line: credentials
 // redacted, control characters escaped (newlines kept).
 func ErrorText(err error) string {

@@ -47,3 +47,12 @@ func TestErrorText(t *testing.T) {
 		t.Errorf("ErrorText = %q, want %q", got, want)
 	}
 }
+
+// TestLine: a line of outside text loses both its secrets and its control
+// characters, newlines included.
+func TestLine(t *testing.T) {
+	got := Line("Authorization: Bearer abc.def.ghi\n\x1b[2Jnext")
+	if strings.Contains(got, "abc.def.ghi") || strings.ContainsAny(got, "\n\x1b") {
+		t.Errorf("Line = %q: a secret or a control character got through", got)
+	}
+}

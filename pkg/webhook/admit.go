@@ -89,7 +89,7 @@ func (w *Webhook) Admit(ctx context.Context, req *admissionv1.AdmissionRequest) 
 			refusals = append(refusals, d.Image+": "+d.Decision+": "+d.Reason)
 		}
 		if d.warn {
-			resp.Warnings = append(resp.Warnings, clean(fmt.Sprintf("nfd-compat: %s: %s (%s)", d.Image, d.Reason, d.Decision)))
+			resp.Warnings = append(resp.Warnings, safetext.Line(fmt.Sprintf("nfd-compat: %s: %s (%s)", d.Image, d.Reason, d.Decision)))
 		}
 	}
 	if len(refusals) > 0 {
@@ -109,13 +109,13 @@ func (w *Webhook) Admit(ctx context.Context, req *admissionv1.AdmissionRequest) 
 			if !dec.Allow {
 				return refuse(resp, "nfd-compat: "+err.Error()+": "+dec.String())
 			}
-			resp.Warnings = append(resp.Warnings, clean("nfd-compat: "+err.Error()+" ("+dec.String()+"); no node affinity added"))
+			resp.Warnings = append(resp.Warnings, safetext.Line("nfd-compat: "+err.Error()+" ("+dec.String()+"); no node affinity added"))
 			aff = nil
 		}
 	} else {
 		for _, d := range decisions {
 			if d.placement != nil {
-				resp.Warnings = append(resp.Warnings, clean(fmt.Sprintf("nfd-compat: mode=warn: %s would be placed on nodes with one of the labels %s", d.Image, strings.Join(d.Sets, ", "))))
+				resp.Warnings = append(resp.Warnings, safetext.Line(fmt.Sprintf("nfd-compat: mode=warn: %s would be placed on nodes with one of the labels %s", d.Image, strings.Join(d.Sets, ", "))))
 			}
 		}
 	}
@@ -135,13 +135,12 @@ func (w *Webhook) Admit(ctx context.Context, req *admissionv1.AdmissionRequest) 
 
 func refuse(resp *admissionv1.AdmissionResponse, msg string) *admissionv1.AdmissionResponse {
 	resp.Allowed = false
-	resp.Result = &metav1.Status{Status: metav1.StatusFailure, Reason: metav1.StatusReasonForbidden, Code: 403, Message: clean(msg)}
+	resp.Result = &metav1.Status{Status: metav1.StatusFailure, Reason: metav1.StatusReasonForbidden, Code: 403, Message: safetext.Line(msg)}
 	return resp
 }
 
 // clean is foreign text made safe for an admission answer, an annotation
 // or a log: credentials redacted, control characters escaped.
-func clean(s string) string { return safetext.Escape(safetext.Redact(s)) }
 
 // daemonSetPod reports whether a DaemonSet controls the pod.
 func daemonSetPod(p *corev1.Pod) bool {
@@ -186,7 +185,7 @@ func (w *Webhook) decideImages(ctx context.Context, images []string, dryRun bool
 
 func (w *Webhook) decideImage(ctx context.Context, image string, dryRun bool, ns string, pullSecrets []string) ImageDecision {
 	pol := w.cfg.Policy
-	d := ImageDecision{Image: clean(image)}
+	d := ImageDecision{Image: safetext.Line(image)}
 	verdict, reason := policy.Compatible, ""
 	var p *placement
 	var cause error
@@ -221,7 +220,7 @@ func (w *Webhook) decideImage(ctx context.Context, image string, dryRun bool, ns
 		w.cfg.Observer.ObserveDecision(metrics.Decision{Mode: string(pol.Mode), Verdict: string(verdict),
 			Allow: dec.Allow, Warn: dec.Warn, Duration: w.cfg.Now().Sub(start), Err: cause})
 	}
-	d.Verdict, d.Decision, d.Reason, d.allow, d.warn = verdict, dec.String(), clean(reason), dec.Allow, dec.Warn
+	d.Verdict, d.Decision, d.Reason, d.allow, d.warn = verdict, dec.String(), safetext.Line(reason), dec.Allow, dec.Warn
 	if p != nil {
 		d.placement, d.Artifact, d.Rule = p, p.Artifact, p.Result.NodeFeatureRule.Name
 		for _, s := range p.Result.Sets {

@@ -45,7 +45,7 @@ func (redactHook) Fire(e *logrus.Entry) error {
 		case error:
 			e.Data[k] = safetext.ErrorText(v)
 		case string:
-			e.Data[k] = safetext.Escape(safetext.Redact(v))
+			e.Data[k] = safetext.Line(v)
 		}
 	}
 	return nil

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/nfd-compat/nfd-compat/pkg/output"
+	"github.com/nfd-compat/nfd-compat/pkg/safetext"
 	"github.com/nfd-compat/nfd-compat/pkg/verifier"
 )
 
@@ -58,11 +59,11 @@ func Summarise(ctx context.Context, opts Options) (Summary, error) {
 		if err != nil {
 			return Summary{}, err
 		}
-		m.s.Files = append(m.s.Files, clean(f))
+		m.s.Files = append(m.s.Files, safetext.Line(f))
 	}
 	if len(m.s.Files) == 0 {
 		return Summary{}, fmt.Errorf("audit: %w at %s: the verifier appends to <cache_dir>/%s once it has decided a pull and cache_dir is trusted (`nfd-compat doctor` checks it; --cache-dir or --file to read another)",
-			ErrNoLog, clean(files[len(files)-1]), verifier.AuditFile)
+			ErrNoLog, safetext.Line(files[len(files)-1]), verifier.AuditFile)
 	}
 	return m.summary(), nil
 }
@@ -74,9 +75,9 @@ func readFile(ctx context.Context, path string, m *summer) error {
 	}
 	defer f.Close()
 	if fi, err := f.Stat(); err == nil && !fi.Mode().IsRegular() {
-		return fmt.Errorf("audit: %s is not a regular file", clean(path))
+		return fmt.Errorf("audit: %s is not a regular file", safetext.Line(path))
 	}
-	return scan(ctxReader{ctx, f}, clean(path), m.add, m.bad)
+	return scan(ctxReader{ctx, f}, safetext.Line(path), m.add, m.bad)
 }
 
 // ctxReader stops a long read when ctx ends.

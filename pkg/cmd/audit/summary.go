@@ -81,11 +81,10 @@ func wouldRefuse(r record) bool {
 }
 
 // clean is a string from the log as it may be printed.
-func clean(s string) string { return safetext.Escape(safetext.Redact(s)) }
 
 func entryOf(r record) Entry {
-	return Entry{Time: r.at, Image: clean(r.Image), Digest: clean(r.Digest), Verdict: clean(r.Verdict),
-		Decision: action(r), By: clean(r.By), Reason: clean(r.Reason)}
+	return Entry{Time: r.at, Image: safetext.Line(r.Image), Digest: safetext.Line(r.Digest), Verdict: safetext.Line(r.Verdict),
+		Decision: action(r), By: safetext.Line(r.By), Reason: safetext.Line(r.Reason)}
 }
 
 // summer builds a Summary in bounded memory.
@@ -126,7 +125,7 @@ func (m *summer) add(r record) {
 		m.s.Last = &at
 	}
 	a := action(r)
-	m.counts[[2]string{a, clean(r.Verdict)}]++
+	m.counts[[2]string{a, safetext.Line(r.Verdict)}]++
 	switch {
 	case a == "deny":
 		m.image(m.refused, r)
@@ -148,12 +147,12 @@ func (m *summer) image(set map[string]*Image, r record) {
 			m.s.OtherImages++
 			return
 		}
-		im = &Image{Image: clean(r.Image), Digest: clean(r.Digest)}
+		im = &Image{Image: safetext.Line(r.Image), Digest: safetext.Line(r.Digest)}
 		set[key] = im
 	}
 	im.Count++
 	if !r.at.Before(im.Last) {
-		im.Last, im.Verdict, im.Reason = r.at, clean(r.Verdict), clean(r.Reason)
+		im.Last, im.Verdict, im.Reason = r.at, safetext.Line(r.Verdict), safetext.Line(r.Reason)
 	}
 }
 

@@ -36,7 +36,7 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	refuse := func(format string, a ...any) int {
 		// The reason reaches ctr and kubelet events: -name and errors are
 		// not trusted to be free of credentials and control characters.
-		msg := "nfd-compat: " + safetext.Escape(safetext.Redact(fmt.Sprintf(format, a...)))
+		msg := "nfd-compat: " + safetext.Line(fmt.Sprintf(format, a...))
 		l.Error(msg)
 		fmt.Fprintln(stdout, msg)
 		return ExitRefuse
