@@ -42,8 +42,11 @@ type registryEntry struct {
 }
 
 // hostName is what a registry host may look like to name its file: a DNS
-// name or IP, a port, never a path.
-var hostName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9.\-]*(:[0-9]{1,5})?$`)
+// name or IP, a port, never a path. Compiled at first use, not at every
+// process start.
+var hostName = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9.\-]*(:[0-9]{1,5})?$`)
+})
 
 func (r *Registries) now() time.Time {
 	if r.Now != nil {
@@ -65,7 +68,7 @@ func (r *Registries) fresh(at time.Time) bool {
 // less than TTL ago. A missing, expired or unreadable entry is a no (one
 // probe, never a failure).
 func (r *Registries) NoReferrersAPI(host string) bool {
-	if r == nil || r.TTL <= 0 || !hostName.MatchString(host) {
+	if r == nil || r.TTL <= 0 || !hostName().MatchString(host) {
 		return false
 	}
 	r.mu.Lock()
@@ -101,7 +104,7 @@ func (r *Registries) remember(host string, at time.Time) {
 // RememberNoReferrersAPI records that host has no referrers API. A host
 // name that cannot name a file is not remembered (and not an error).
 func (r *Registries) RememberNoReferrersAPI(host string) error {
-	if r == nil || r.TTL <= 0 || !hostName.MatchString(host) {
+	if r == nil || r.TTL <= 0 || !hostName().MatchString(host) {
 		return nil
 	}
 	now := r.now().UTC()
@@ -120,7 +123,7 @@ func (r *Registries) RememberNoReferrersAPI(host string) error {
 // relied on it found nothing, and the host may have gained the API (an
 // upgrade, or another registry now at that address).
 func (r *Registries) ForgetNoReferrersAPI(host string) error {
-	if r == nil || !hostName.MatchString(host) {
+	if r == nil || !hostName().MatchString(host) {
 		return nil
 	}
 	r.mu.Lock()

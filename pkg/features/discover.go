@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 
 	"github.com/sirupsen/logrus"
 	nfdv1alpha1 "sigs.k8s.io/node-feature-discovery/api/nfd/v1alpha1"
 	"sigs.k8s.io/node-feature-discovery/source"
+	"sigs.k8s.io/node-feature-discovery/source/kernel"
 )
 
 // Features is NFD's feature model: flags, attributes and instances keyed by
@@ -30,6 +32,12 @@ type DiscoverOptions struct {
 	// Log receives per-source failures and NFD's klog output, at Debug level.
 	// Nil discards them.
 	Log logrus.FieldLogger
+	// Keep, when set, selects the features (by name, e.g. "kernel.version")
+	// the caller reads: Discover returns only those, and skips reading what
+	// none of them needs. Today that is the kernel source's kconfig
+	// (/proc/config.gz, half of a host's discovery time), read only when
+	// "kernel.config" is kept. Nil keeps all.
+	Keep func(feature string) bool
 }
 
 // discoverMu serialises Discover. NFD's sources are singletons that keep their
@@ -87,12 +95,12 @@ func Discover(ctx context.Context, opts DiscoverOptions) (*Features, error) {
 			continue
 		}
 		s := source.GetFeatureSource(name)
-		if err := runSource(s); err != nil {
+		if err := runSource(s, opts.Keep); err != nil {
 			log.WithField("source", name).WithError(err).Debug("feature source failed; its features are left out")
 			failed = append(failed, fmt.Sprintf("%s: %v", name, err))
 			continue
 		}
-		addPrefixed(features, name, s.GetFeatures())
+		addPrefixed(features, name, s.GetFeatures(), opts.Keep)
 		ran++
 	}
 	if ran == 0 {
@@ -102,17 +110,18 @@ func Discover(ctx context.Context, opts DiscoverOptions) (*Features, error) {
 	return features, nil
 }
 
-// runSource resets s to its default configuration and runs its discovery.
-// NFD sources index into file contents without checks in places (an empty
-// selinux/enforce file panics), so a panic becomes this source's error.
-func runSource(s source.FeatureSource) (err error) {
+// runSource resets s to its default configuration (narrowed to what keep
+// needs, see narrowConfig) and runs its discovery. NFD sources index into
+// file contents without checks in places (an empty selinux/enforce file
+// panics), so a panic becomes this source's error.
+func runSource(s source.FeatureSource, keep func(string) bool) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("source %s panicked: %v", s.Name(), r)
 		}
 	}()
 	if cs, ok := s.(source.ConfigurableSource); ok {
-		cs.SetConfig(cs.NewConfig())
+		cs.SetConfig(narrowConfig(cs.NewConfig(), keep))
 	}
 	if err := s.Discover(); err != nil {
 		return err
@@ -123,17 +132,38 @@ func runSource(s source.FeatureSource) (err error) {
 	return nil
 }
 
+// narrowConfig returns a source's default configuration c, changed so that
+// it skips reading what no feature keep accepts needs. The kernel source
+// reads its kconfig from KconfigFile when that is set, before searching
+// /proc/config.gz and /boot: the empty os.DevNull gives an empty
+// kernel.config, which addPrefixed then leaves out.
+func narrowConfig(c source.Config, keep func(string) bool) source.Config {
+	if kc, ok := c.(*kernel.Config); ok && keep != nil && !keep(kernelConfigFeature) {
+		kc.KconfigFile = os.DevNull
+	}
+	return c
+}
+
+// kernelConfigFeature is NFD's kconfig feature, filled by the kernel source.
+const kernelConfigFeature = kernel.Name + "." + kernel.ConfigFeature
+
 // addPrefixed copies f into out with keys prefixed by the source name, as
-// NFD's source.GetAllFeatures does. Copies, so that the source's next run
-// cannot change what a caller holds.
-func addPrefixed(out *Features, name string, f *Features) {
+// NFD's source.GetAllFeatures does, keeping what keep accepts (nil: all).
+// Copies, so that the source's next run cannot change what a caller holds.
+func addPrefixed(out *Features, name string, f *Features, keep func(string) bool) {
 	for k, v := range f.Flags {
-		out.Flags[name+"."+k] = *v.DeepCopy()
+		if k = name + "." + k; keep == nil || keep(k) {
+			out.Flags[k] = *v.DeepCopy()
+		}
 	}
 	for k, v := range f.Attributes {
-		out.Attributes[name+"."+k] = *v.DeepCopy()
+		if k = name + "." + k; keep == nil || keep(k) {
+			out.Attributes[k] = *v.DeepCopy()
+		}
 	}
 	for k, v := range f.Instances {
-		out.Instances[name+"."+k] = *v.DeepCopy()
+		if k = name + "." + k; keep == nil || keep(k) {
+			out.Instances[k] = *v.DeepCopy()
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -15,6 +16,7 @@ import (
 	"github.com/sirupsen/logrus"
 	"github.com/sirupsen/logrus/hooks/test"
 	"sigs.k8s.io/node-feature-discovery/source"
+	"sigs.k8s.io/node-feature-discovery/source/kernel"
 )
 
 // domains returns the source names ("cpu" of "cpu.cpuid") present in f.
@@ -293,5 +295,55 @@ func TestDiscoverConcurrent(t *testing.T) {
 	close(errs)
 	for e := range errs {
 		t.Error(e)
+	}
+}
+
+// TestDiscoverKeep: with Keep, only the kept features are returned, and the
+// kernel source does not parse the kconfig unless kernel.config is kept
+// (NFD's source keeps the parsed legacy kconfig, so a skipped parse shows as
+// an empty one).
+func TestDiscoverKeep(t *testing.T) {
+	ctx := context.Background()
+	all, err := Discover(ctx, DiscoverOptions{Sources: []string{"kernel", "cpu"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hasKconfig := len(all.Attributes["kernel.config"].Elements) > 0
+
+	keep := func(f string) bool { return f == "kernel.version" || f == "cpu.model" }
+	f, err := Discover(ctx, DiscoverOptions{Sources: []string{"kernel", "cpu"}, Keep: keep})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for k := range f.Flags {
+		got = append(got, k)
+	}
+	for k := range f.Attributes {
+		got = append(got, k)
+	}
+	for k := range f.Instances {
+		got = append(got, k)
+	}
+	slices.Sort(got)
+	if want := []string{"cpu.model", "kernel.version"}; !slices.Equal(got, want) {
+		t.Errorf("kept features = %v, want %v", got, want)
+	}
+	if !reflect.DeepEqual(f.Attributes["kernel.version"], all.Attributes["kernel.version"]) {
+		t.Errorf("kernel.version = %v, want %v as without Keep", f.Attributes["kernel.version"], all.Attributes["kernel.version"])
+	}
+	if n := len(kernel.GetLegacyKconfig()); n != 0 {
+		t.Errorf("kconfig parsed (%d options) though kernel.config is not kept", n)
+	}
+
+	withConfig, err := Discover(ctx, DiscoverOptions{Sources: []string{"kernel"}, Keep: func(f string) bool { return f == "kernel.config" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(withConfig.Attributes["kernel.config"], all.Attributes["kernel.config"]) {
+		t.Error("kernel.config kept differs from the unfiltered discovery's")
+	}
+	if hasKconfig && len(kernel.GetLegacyKconfig()) == 0 {
+		t.Error("kconfig not parsed though kernel.config is kept")
 	}
 }

@@ -3,26 +3,34 @@ package safetext
 import (
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Redacted replaces a secret in printed text.
 const Redacted = "<redacted>"
 
-// secretPatterns find credentials in text a registry or a token service
-// wrote, e.g. an error body echoing the request's Authorization header.
-var secretPatterns = []struct {
+// secretPattern is a credential's spelling and what replaces it.
+type secretPattern struct {
 	re   *regexp.Regexp
 	repl string
-}{
-	// JSON members: "access_token":"...", "password": "...".
-	{regexp.MustCompile(`(?i)("(?:access_token|refresh_token|id_token|token|password|passwd|secret|client_secret|identitytoken|registrytoken|auth)"\s*:\s*")(?:[^"\\]|\\.)*"`), "${1}" + Redacted + `"`},
-	// Query and form values: access_token=..., password=...
-	{regexp.MustCompile(`(?i)\b((?:access_token|refresh_token|id_token|token|password|passwd|secret|client_secret)=)[^&\s"']+`), "${1}" + Redacted},
-	// JSON web tokens anywhere.
-	{regexp.MustCompile(`\beyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]*`), Redacted},
-	// URL user info: scheme://user:password@host.
-	{regexp.MustCompile(`(://[^/\s:@]+:)[^/\s@]+@`), "${1}" + Redacted + "@"},
 }
+
+// secretPatterns find credentials in text a registry or a token service
+// wrote, e.g. an error body echoing the request's Authorization header.
+// Compiled at first use, not at every process start: most runs print
+// nothing from outside.
+var secretPatterns = sync.OnceValue(func() []secretPattern {
+	return []secretPattern{
+		// JSON members: "access_token":"...", "password": "...".
+		{regexp.MustCompile(`(?i)("(?:access_token|refresh_token|id_token|token|password|passwd|secret|client_secret|identitytoken|registrytoken|auth)"\s*:\s*")(?:[^"\\]|\\.)*"`), "${1}" + Redacted + `"`},
+		// Query and form values: access_token=..., password=...
+		{regexp.MustCompile(`(?i)\b((?:access_token|refresh_token|id_token|token|password|passwd|secret|client_secret)=)[^&\s"']+`), "${1}" + Redacted},
+		// JSON web tokens anywhere.
+		{regexp.MustCompile(`\beyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]*`), Redacted},
+		// URL user info: scheme://user:password@host.
+		{regexp.MustCompile(`(://[^/\s:@]+:)[^/\s@]+@`), "${1}" + Redacted + "@"},
+	}
+})
 
 // Redact removes credentials from text that reaches output or logs:
 // Authorization header values (Basic, Bearer), token and password members of
@@ -32,22 +40,25 @@ func Redact(s string) string {
 	if !mayHoldSecret(s) {
 		return s
 	}
-	s = authScheme.ReplaceAllStringFunc(s, func(m string) string {
-		sub := authScheme.FindStringSubmatch(m)
+	scheme := authScheme()
+	s = scheme.ReplaceAllStringFunc(s, func(m string) string {
+		sub := scheme.FindStringSubmatch(m)
 		if !credentialLike(sub[3]) {
 			return m // prose such as "basic credential not found"
 		}
 		return sub[1] + sub[2] + Redacted
 	})
-	for _, p := range secretPatterns {
+	for _, p := range secretPatterns() {
 		s = p.re.ReplaceAllString(s, p.repl)
 	}
 	return s
 }
 
 // authScheme is an Authorization header value, "Basic dXNlcjpwYXNz" or
-// "Bearer eyJ...", with or without the header name.
-var authScheme = regexp.MustCompile(`(?i)\b(basic|bearer)(\s+|\s*[:=]\s*)([A-Za-z0-9._~+/\-]+=*)`)
+// "Bearer eyJ...", with or without the header name; compiled at first use.
+var authScheme = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)\b(basic|bearer)(\s+|\s*[:=]\s*)([A-Za-z0-9._~+/\-]+=*)`)
+})
 
 // credentialLike tells a token from a word: tokens have digits, capitals or
 // base64 punctuation.

@@ -9,9 +9,10 @@ import (
 )
 
 // specFeatures returns a filter that accepts the features s's rules name
-// (matchFeatures and matchAny), for features.LoadPathsKeeping: evaluation
-// reads nothing else, and dropping the rest as files are decoded is what
-// keeps a fleet of thousands of real exports within memory.
+// (matchFeatures and matchAny), for features.LoadPathsKeeping and
+// DiscoverOptions.Keep: evaluation reads nothing else. Dropping the rest as
+// files are decoded is what keeps a fleet of thousands of real exports within
+// memory; on this host it spares discovery reading what no rule names.
 func specFeatures(s *spec.Spec) func(feature string) bool {
 	want := map[string]bool{}
 	add := func(m nfdv1alpha1.FeatureMatcher) {

@@ -33,7 +33,8 @@ type Options struct {
 	// instead (fleet mode); see cluster.go.
 	Cluster *cluster.Options
 	// Discover tunes discovery on this host. With no Sources, only the
-	// sources the spec's rules name are run.
+	// sources the spec's rules name are run; its Keep is always the
+	// features they name.
 	Discover features.DiscoverOptions
 
 	Output output.Format

@@ -84,6 +84,9 @@ func loadNodes(ctx context.Context, opts Options, s *spec.Spec) ([]features.Node
 		// not pay for pci, usb and storage discovery.
 		dopts.Sources = features.SourcesForDomains(spec.Domains(s))
 	}
+	// Nor read what the chosen sources could give that no rule names: a
+	// spec on kernel.version does not pay for parsing the kconfig.
+	dopts.Keep = specFeatures(s)
 	dopts.Log = opts.Log
 	f, err := features.Discover(ctx, dopts)
 	if err != nil {
