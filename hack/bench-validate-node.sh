@@ -15,6 +15,11 @@
 #                 the referrers API, one without; ggcr-tagschema also works)
 #   SPEC          spec attached to the images (default examples/demo-spec.yaml)
 #   BENCH_DIR     work directory (default _output/bench-validate-node)
+#   SPLIT         1: also time hack/benchsplit's programs, "split"
+#                 (validate-node's package in a binary of its own) and
+#                 "floor" (spec, NFD evaluation and sources, oras-go fetch
+#                 only), each as a ratio to upstream: what a validate-node
+#                 binary of its own would gain
 #
 # Needs GNU time (/usr/bin/time -v; Debian/Ubuntu: apt-get install -y time),
 # curl and Go. The distribution registry is built once by internal/testregistry
@@ -29,6 +34,7 @@ kinds=${KINDS:-ggcr-referrers,distribution}
 spec=${SPEC:-examples/demo-spec.yaml}
 work=${BENCH_DIR:-_output/bench-validate-node}
 images=(app multi)
+split=${SPLIT:-0}
 
 die() { echo "bench-validate-node: $*" >&2; exit 1; }
 [[ -x /usr/bin/time ]] && /usr/bin/time -f %e true 2>/dev/null ||
@@ -45,6 +51,12 @@ build_flags=(-trimpath -ldflags=-s\ -w)
 echo "building nfd-compat and the bench registry"
 go build "${build_flags[@]}" -o "$work/nfd-compat" ./cmd/nfd-compat
 go build -o "$work/benchregistry" ./hack/benchregistry
+extra=()
+if [[ $split == 1 ]]; then
+	go build "${build_flags[@]}" -o "$work/split" ./hack/benchsplit/validatenode
+	go build "${build_flags[@]}" -o "$work/floor" ./hack/benchsplit/floor
+	extra=(split floor)
+fi
 
 # Upstream, in a scratch module outside the repository (its go.mod has a
 # replace for api/nfd, so `go install mod@version` cannot build it), cached
@@ -122,9 +134,16 @@ for kind in ${kinds//,/ }; do
 		theirs=("$nfd" compat validate-node --plain-http --output-json --image "$ref")
 		check nfd-compat "${ours[@]}"
 		[[ -n $nfd ]] && check upstream "${theirs[@]}"
+		for tool in "${extra[@]}"; do
+			"$work/$tool" "$ref" >"$work/$tool.stdout" 2>"$work/$tool.stderr" ||
+				die "$tool: $ref failed: $(tail -3 "$work/$tool.stderr")"
+		done
 		for run in $(seq "$runs"); do
 			measure nfd-compat "$kind" "$image" "$run" "${ours[@]}"
 			[[ -n $nfd ]] && measure upstream "$kind" "$image" "$run" "${theirs[@]}"
+			for tool in "${extra[@]}"; do
+				measure "$tool" "$kind" "$image" "$run" "$work/$tool" "$ref"
+			done
 		done
 	done
 done
@@ -135,20 +154,29 @@ col() { awk -F'\t' -v t="$1" -v k="$2" -v i="$3" -v c="$4" '$1 == t && $2 == k &
 
 echo
 echo "per invocation, medians of $runs samples x $batch invocations, alternating; ratio = nfd-compat / upstream nfd $nfd_version"
-printf '%-16s %-6s %-10s %12s %12s %8s\n' registry image metric nfd-compat upstream ratio
+header=$(printf '%-16s %-6s %-10s %12s %12s %8s' registry image metric nfd-compat upstream ratio)
+for tool in "${extra[@]}"; do header+=$(printf ' %12s %8s' "$tool" ratio); done
+echo "$header"
+# value TOOL KIND IMAGE METRIC COLUMN: the median, max RSS in MiB.
+value() {
+	local v
+	v=$(col "$1" "$2" "$3" "$5")
+	[[ $4 == maxrss_MiB && -n $v ]] && v=$(awk -v v="$v" 'BEGIN {printf "%.1f", v / 1024}')
+	echo "$v"
+}
+ratio() { [[ -n $2 ]] && awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "-"}' || echo -; }
 for kind in ${kinds//,/ }; do
 	for image in "${images[@]}"; do
 		for m in "wall_s 5" "cpu_s 6" "maxrss_MiB 7" "requests 8"; do
 			set -- $m
-			ours=$(col nfd-compat "$kind" "$image" "$2")
-			theirs=$([[ -n $nfd ]] && col upstream "$kind" "$image" "$2" || echo "")
-			if [[ $1 == maxrss_MiB ]]; then
-				ours=$(awk -v v="$ours" 'BEGIN {printf "%.1f", v / 1024}')
-				[[ -n $theirs ]] && theirs=$(awk -v v="$theirs" 'BEGIN {printf "%.1f", v / 1024}')
-			fi
-			ratio=-
-			[[ -n $theirs ]] && ratio=$(awk -v a="$ours" -v b="$theirs" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "-"}')
-			printf '%-16s %-6s %-10s %12s %12s %8s\n' "$kind" "$image" "$1" "$(fmt "$ours")" "$(fmt "${theirs:--}")" "$ratio"
+			ours=$(value nfd-compat "$kind" "$image" "$1" "$2")
+			theirs=$([[ -n $nfd ]] && value upstream "$kind" "$image" "$1" "$2" || echo "")
+			line=$(printf '%-16s %-6s %-10s %12s %12s %8s' "$kind" "$image" "$1" "$(fmt "$ours")" "$(fmt "${theirs:--}")" "$(ratio "$ours" "$theirs")")
+			for tool in "${extra[@]}"; do
+				v=$(value "$tool" "$kind" "$image" "$1" "$2")
+				line+=$(printf ' %12s %8s' "$(fmt "$v")" "$(ratio "$v" "$theirs")")
+			done
+			echo "$line"
 		done
 	done
 done
