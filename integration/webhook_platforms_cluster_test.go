@@ -3,8 +3,10 @@ package integration
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -95,4 +97,14 @@ func testWebhookPlatforms(t *testing.T, cp *tcp.ControlPlane, reg *testregistry.
 	if len(rules) != 2 {
 		t.Errorf("the platforms share a rule: %v", rules)
 	}
+	// arm-gpu is a real trap: nfd-master labels it with the amd64 spec's
+	// set, which an arm64 node's pod must not count.
+	amd := webhook.RuleRepository(dec.Images[0].Platforms[0].Artifact)
+	poll(t, 30*time.Second, "nfd-master to label the amd64 spec's set", func() error {
+		want := fmt.Sprintf("map[arm-cpu:[] arm-gpu:[%[1]s%[2]s.gpu] cpu-node:[] gpu-node:[%[1]s%[2]s.gpu]]", labelPrefix, amd)
+		if got := fmt.Sprint(compatLabels(t, cp, amd)); got != want {
+			return fmt.Errorf("labels %s, want %s", got, want)
+		}
+		return nil
+	})
 }
