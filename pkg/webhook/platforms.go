@@ -9,6 +9,7 @@ import (
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/nfd-compat/nfd-compat/pkg/artifact"
 	"github.com/nfd-compat/nfd-compat/pkg/schedule"
@@ -61,7 +62,8 @@ func (a *answer) placements() []*placement {
 }
 
 // loadIndex places each linux platform of an index (Config.Platform, set,
-// keeps only its own) by its own spec: the platform's manifest's artifact,
+// keeps only its own; an architecture or variant that is not a label
+// value is no platform a node has, and skipped) by its own spec: the platform's manifest's artifact,
 // else the index's, as artifact.Load finds it for that platform. A
 // platform without one is kept with the reason (on_missing decides for
 // its nodes); an index none of whose platforms has one is ErrNoArtifact;
@@ -73,7 +75,11 @@ func (w *Webhook) loadIndex(ctx context.Context, r *artifact.Resolved, ref strin
 	}
 	var plats []ocispec.Platform
 	for _, p := range all {
-		if p.OS == "linux" && (w.cfg.Platform == nil || artifact.MatchPlatform(w.cfg.Platform, &p)) {
+		// The architecture becomes a node selector value and the variant
+		// is annotated: a platform no node can have (not a label value)
+		// is not judged.
+		if p.OS == "linux" && validation.IsValidLabelValue(p.Architecture) == nil && validation.IsValidLabelValue(p.Variant) == nil &&
+			(w.cfg.Platform == nil || artifact.MatchPlatform(w.cfg.Platform, &p)) {
 			plats = append(plats, p)
 		}
 	}

@@ -19,6 +19,8 @@ import (
 	"github.com/nfd-compat/nfd-compat/internal/testregistry"
 	"github.com/nfd-compat/nfd-compat/pkg/artifact"
 	"github.com/nfd-compat/nfd-compat/pkg/policy"
+	"github.com/nfd-compat/nfd-compat/pkg/schedule"
+	"github.com/nfd-compat/nfd-compat/pkg/spec"
 )
 
 const armSets = `version: v1alpha1
@@ -319,6 +321,14 @@ func TestAdmitIndexBounds(t *testing.T) {
 	if _, _, err := testimage.PushIndex(ctx, reg.Repo(t, "bare"), "v1", []string{"linux/amd64", "linux/arm64"}); err != nil {
 		t.Fatal(err)
 	}
+	odd := reg.Repo(t, "odd")
+	_, ms, err := testimage.PushIndex(ctx, odd, "v1", []string{"linux/amd64", "linux/x\x1b[31my", "linux/arm/v7 x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := artifact.Attach(ctx, odd, ms[0], []byte(twoSets), artifact.AttachOptions{}); err != nil {
+		t.Fatal(err)
+	}
 	w := registryWebhook(t, func(c *Config) { c.Policy.OnError = policy.Deny })
 	before := reg.Requests()
 	r := w.Admit(ctx, dryRun(review(t, "default", podOf(reg.Ref("wide", "v1")))))
@@ -328,12 +338,72 @@ func TestAdmitIndexBounds(t *testing.T) {
 	if n := reg.Requests() - before; n > 2 {
 		t.Errorf("17 platforms cost %d registry requests, want the resolve alone", n)
 	}
+	// Platforms no node can have (not label values) are not judged, and
+	// their text reaches neither the affinity nor the annotation.
+	r = w.Admit(ctx, dryRun(review(t, "default", podOf(reg.Ref("odd", "v1")))))
+	if !r.Allowed || strings.Contains(string(r.Patch), "x\\u001b") || strings.Contains(string(r.Patch), "v7 x") {
+		t.Fatalf("odd platforms: allowed %v, patch %s", r.Allowed, r.Patch)
+	}
+	if p := admitted(t, podOf(reg.Ref("odd", "v1")), r); len(decisionOf(t, p).Images[0].Platforms) != 1 {
+		t.Fatalf("odd platforms judged: %s", p.Annotations[DecisionAnnotation])
+	}
 	for range 2 {
 		if r := w.Admit(ctx, dryRun(review(t, "default", podOf(reg.Ref("bare", "v1"))))); !r.Allowed || r.Patch != nil {
 			t.Fatalf("index without specs: allowed %v, patch %s", r.Allowed, r.Patch)
 		}
 	}
-	if n := w.Stats().RegistryLookups; n != 2 {
-		t.Errorf("%d lookups, want 2: the index without specs is answered from the cache the second time", n)
+	if n := w.Stats().RegistryLookups; n != 3 {
+		t.Errorf("%d lookups, want 3: the index without specs is answered from the cache the second time", n)
+	}
+}
+
+// TestRequirementBound: one index whose platforms' sets alone make more
+// than MaxRequiredTerms terms is an error (on_error decides), as is one
+// whose every os/arch is refused; the variants of an os/arch multiply.
+func TestRequirementBound(t *testing.T) {
+	w := newTestWebhook(t, nil)
+	var five strings.Builder
+	five.WriteString("version: v1alpha1\ncompatibilities:\n")
+	for i := range 5 {
+		fmt.Fprintf(&five, "- tag: s%d\n  weight: %d\n  rules:\n  - name: r\n    matchFeatures:\n    - feature: cpu.model\n      matchExpressions:\n        id: {op: In, value: [\"%d\"]}\n", i, i+1, i)
+	}
+	s, _, err := spec.Parse([]byte(five.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := schedule.Generate(s, schedule.Options{Repository: RuleRepository(digestA)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &placement{Artifact: digestA, Result: res}
+	wide := &answer{}
+	for i := range MaxPlatforms {
+		wide.Platforms = append(wide.Platforms, platformAnswer{Platform: ocispec.Platform{OS: "linux", Architecture: fmt.Sprint("a", i)}, Placement: p})
+	}
+	if _, err := w.affinity(&corev1.Pod{}, []ImageDecision{{Image: "wide", answer: wide}}); err == nil || !strings.Contains(err.Error(), "wide: the platforms' sets of one image make more than 64") {
+		t.Fatalf("16 platforms x 5 sets: %v", err)
+	}
+	// arm/v6 and arm/v7: a node of arch arm must pass a set of each.
+	arm := &answer{Platforms: []platformAnswer{
+		{Platform: ocispec.Platform{OS: "linux", Architecture: "arm", Variant: "v6"}, Placement: placed(t, digestA)},
+		{Platform: ocispec.Platform{OS: "linux", Architecture: "arm", Variant: "v7"}, Placement: placed(t, digestB)},
+	}}
+	aff, err := w.affinity(&corev1.Pod{}, []ImageDecision{{answer: arm}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pod := &corev1.Pod{Spec: corev1.PodSpec{Affinity: aff}}
+	la, lb := "compat.nfd-compat.io/sha256-aaaaaaaaaaaaaaaaaaaaaaaa.", "compat.nfd-compat.io/sha256-bbbbbbbbbbbbbbbbbbbbbbbb."
+	if ok, _ := fits(t, pod, node("linux", "arm", la+"cpu")); ok {
+		t.Error("an arm node passing only v6's spec is admitted")
+	}
+	if ok, _ := fits(t, pod, node("linux", "arm", la+"cpu", lb+"gpu")); !ok {
+		t.Error("an arm node passing both variants' specs is not admitted")
+	}
+	// Every os/arch refused (a variant without a spec, on_missing=deny).
+	arm.Platforms[1].Placement = nil
+	deny := newTestWebhook(t, func(c *Config) { c.Policy.OnMissing = policy.Deny })
+	if _, err := deny.affinity(&corev1.Pod{}, []ImageDecision{{answer: arm}}); err == nil || !strings.Contains(err.Error(), "no platform of the image may be placed: linux/arm") {
+		t.Fatalf("every os/arch refused: %v", err)
 	}
 }
