@@ -166,6 +166,9 @@ func refuse(resp *admissionv1.AdmissionResponse, msg string) *admissionv1.Admiss
 	return resp
 }
 
+// clean is foreign text made safe for an admission answer, an annotation
+// or a log: credentials redacted, control characters escaped.
+
 // daemonSetPod reports whether a DaemonSet controls the pod.
 func daemonSetPod(p *corev1.Pod) bool {
 	for _, o := range p.OwnerReferences {
