@@ -48,12 +48,14 @@ import (
 // untouched; a spec no node passes leaves the pod unschedulable; warn mode
 // adds no affinity; many pods of one image cost one registry lookup. The
 // shipped manifests are installed as pasted, the webhook's address aside.
+// Then arm64 nodes join: a multi-arch image's pods land only on nodes
+// passing their own architecture's spec (testWebhookPlatforms).
 func TestWebhookCluster(t *testing.T) {
 	cp := tcp.Start(t, tcp.Options{Scheduler: true})
 	hosts := tcp.LoadNodeFeatures(t, fixtures+"/nodefeature-list.json") // gpu-node, cpu-node
 	cp.CreateNodeFeatures(t, hosts...)
 	for _, h := range hosts {
-		cp.CreateNodes(t, tcp.NewNode(h.Name, map[string]string{"zone": h.Name}))
+		cp.CreateNodes(t, tcp.NewNode(h.Name, map[string]string{"zone": h.Name, corev1.LabelOSStable: "linux", corev1.LabelArchStable: "amd64"}))
 	}
 	cp.StartNFDMaster(t, "gpu-node", strings.TrimSuffix(labelPrefix, "/"))
 	ctx := context.Background()
@@ -281,6 +283,8 @@ func TestWebhookCluster(t *testing.T) {
 	if s := wh.Stats(); s.RegistryLookups-base.RegistryLookups != 4 || s.RuleApplies != 3 {
 		t.Errorf("stats %+v (before the pods %+v): want 4 registry lookups (one per image) and 3 rule applies (one per artifact) for 11 pods", s, base)
 	}
+	// Last: it adds nodes the placements above do not expect.
+	t.Run("platforms", func(t *testing.T) { testWebhookPlatforms(t, cp, reg, hosts, ns) })
 }
 
 // testWebhookPullSecrets: with PullSecrets, a pod's imagePullSecrets open

@@ -64,7 +64,7 @@ func run(ctx context.Context, args []string) error {
 		dockerCfg                          = fs.String("docker-config", "", "docker config.json with registry credentials")
 		caFile                             = fs.String("registry-ca-file", "", "PEM bundle trusted for registries besides the system roots")
 		plainHTTP                          = fs.Bool("registry-plain-http", false, "talk plain HTTP to registries")
-		platform                           = fs.String("platform", "linux/amd64", "platform whose manifest and spec an index is judged by")
+		platform                           = fs.String("platform", "", "judge only this platform of an index (os/arch[/variant]); empty: every linux platform by its own spec")
 		debug                              = fs.Bool("debug", false, "log at debug level")
 		daemonSet                          = fs.Bool("place-daemonset-pods", false, "place DaemonSet pods too (off: they are never touched)")
 		pullSecrets                        = fs.Bool("pull-secrets", false, "use pods' imagePullSecrets for their registries (needs get on secrets: see docs/webhook.md)")

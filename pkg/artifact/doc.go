@@ -13,7 +13,9 @@
 // tag index lists but whose manifest is gone), fetch, shape check, parse,
 // and registry refusals explained (target.Explain). The verifier,
 // validate-node, schedule and get-spec call it; validate-spec, which checks
-// every artifact, starts from its first half, Resolve.
+// every artifact, starts from its first half, Resolve; the webhook, which
+// judges every platform of an index, resolves once and calls
+// Resolved.LoadPlatform per platform of Resolved.Platforms.
 //
 // Artifacts are found through the OCI referrers API, through the referrers
 // tag schema (sha256-<hex>) on registries without it, and through the

@@ -6,8 +6,11 @@ import (
 	corev1 "k8s.io/api/core/v1"
 )
 
-// owns reports whether a label key is one of the set labels of res's
-// repository under labelPrefix (empty: DefaultLabelPrefix).
+// Owns reports whether a label key is one of the set labels of res's
+// repository under labelPrefix (empty: DefaultLabelPrefix): the keys a
+// merge replaces rather than keeps.
+func Owns(res *Result, labelPrefix string) func(string) bool { return owns(res, labelPrefix) }
+
 func owns(res *Result, labelPrefix string) func(string) bool {
 	if labelPrefix == "" {
 		labelPrefix = DefaultLabelPrefix
@@ -27,4 +30,21 @@ func MergeNodeAffinity(have *corev1.NodeAffinity, res *Result, labelPrefix strin
 		have = &corev1.NodeAffinity{}
 	}
 	return mergeNodeAffinity(have, res.Affinity.NodeAffinity, owns(res, labelPrefix))
+}
+
+// MergeTerms is MergeNodeAffinity for a requirement the caller built: add's
+// required terms (ORed; each existing term is multiplied by them) and its
+// preferred terms, with ours telling the label keys of the caller whose
+// expressions in have are replaced, not kept. The webhook merges an
+// index's per-platform terms (kubernetes.io/os and arch with each
+// platform's sets) this way.
+func MergeTerms(have, add *corev1.NodeAffinity, ours func(string) bool) *corev1.NodeAffinity {
+	if have == nil {
+		have = &corev1.NodeAffinity{}
+	}
+	if add.RequiredDuringSchedulingIgnoredDuringExecution == nil {
+		add = add.DeepCopy()
+		add.RequiredDuringSchedulingIgnoredDuringExecution = &corev1.NodeSelector{}
+	}
+	return mergeNodeAffinity(have, add, ours)
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 
 	"go.yaml.in/yaml/v3"
 	corev1 "k8s.io/api/core/v1"
@@ -116,15 +117,7 @@ func mergeNodeAffinity(have, sets *corev1.NodeAffinity, ours func(string) bool) 
 	if len(terms) == 0 {
 		terms = add
 	} else {
-		var cross []corev1.NodeSelectorTerm
-		for _, e := range terms {
-			for _, s := range add {
-				t := *e.DeepCopy()
-				t.MatchExpressions = append(t.MatchExpressions, s.MatchExpressions...)
-				cross = append(cross, t)
-			}
-		}
-		terms = dedupe(cross)
+		terms = AndTerms(terms, add)
 	}
 	out.RequiredDuringSchedulingIgnoredDuringExecution = &corev1.NodeSelector{NodeSelectorTerms: terms}
 	var pref []corev1.PreferredSchedulingTerm
@@ -139,6 +132,66 @@ func mergeNodeAffinity(have, sets *corev1.NodeAffinity, ours func(string) bool) 
 	}
 	out.PreferredDuringSchedulingIgnoredDuringExecution = append(pref, sets.PreferredDuringSchedulingIgnoredDuringExecution...)
 	return out
+}
+
+// AndTerms is "a AND b" of two ORed lists of node selector terms: every
+// term of a with the expressions of each term of b it does not hold yet,
+// the terms no node can match dropped (satisfiable) and duplicates
+// removed. len(a)*len(b) terms at most: callers bound them.
+func AndTerms(a, b []corev1.NodeSelectorTerm) []corev1.NodeSelectorTerm {
+	var cross []corev1.NodeSelectorTerm
+	for _, e := range a {
+		for _, s := range b {
+			t := *e.DeepCopy()
+			t.MatchExpressions = appendNew(t.MatchExpressions, s.MatchExpressions...)
+			cross = append(cross, t)
+		}
+	}
+	return dedupe(satisfiable(cross))
+}
+
+// appendNew appends the expressions not already in have: a term gaining
+// an expression it holds (a pod admitted again) stays the same.
+func appendNew(have []corev1.NodeSelectorRequirement, add ...corev1.NodeSelectorRequirement) []corev1.NodeSelectorRequirement {
+	for _, a := range add {
+		if !slices.ContainsFunc(have, func(h corev1.NodeSelectorRequirement) bool {
+			return h.Key == a.Key && h.Operator == a.Operator && slices.Equal(h.Values, a.Values)
+		}) {
+			have = append(have, a)
+		}
+	}
+	return have
+}
+
+// satisfiable drops the terms no node can match, two In expressions on
+// one key with no value in common (kubernetes.io/arch In [amd64] and In
+// [arm64], as the product of a pod's own arch term and another platform's
+// gives); when every term is such, they are kept: a pod that fits no node
+// stays Pending with the scheduler's reason rather than losing its
+// affinity.
+func satisfiable(terms []corev1.NodeSelectorTerm) []corev1.NodeSelectorTerm {
+	var out []corev1.NodeSelectorTerm
+	for _, t := range terms {
+		if !contradicts(t.MatchExpressions) {
+			out = append(out, t)
+		}
+	}
+	if len(out) == 0 {
+		return terms
+	}
+	return out
+}
+
+func contradicts(exprs []corev1.NodeSelectorRequirement) bool {
+	for i, a := range exprs {
+		for _, b := range exprs[i+1:] {
+			if a.Key == b.Key && a.Operator == corev1.NodeSelectorOpIn && b.Operator == corev1.NodeSelectorOpIn &&
+				!slices.ContainsFunc(a.Values, func(v string) bool { return slices.Contains(b.Values, v) }) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func dedupe(terms []corev1.NodeSelectorTerm) []corev1.NodeSelectorTerm {

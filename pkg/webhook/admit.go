@@ -25,7 +25,7 @@ type ImageDecision struct {
 	Image string `json:"image"`
 	// Artifact is the compatibility artifact's digest and Rule the
 	// NodeFeatureRule applied for it; Sets are the set labels the pod
-	// requires one of.
+	// requires one of. For an index they are in Platforms instead.
 	Artifact string         `json:"artifact,omitempty"`
 	Rule     string         `json:"rule,omitempty"`
 	Sets     []string       `json:"sets,omitempty"`
@@ -33,9 +33,36 @@ type ImageDecision struct {
 	// Decision is policy.Decision's "allowed by X" / "refused by X".
 	Decision string `json:"decision"`
 	Reason   string `json:"reason,omitempty"`
+	// Platforms, for an index, is what was decided for each of its linux
+	// platforms.
+	Platforms []PlatformDecision `json:"platforms,omitempty"`
 
 	allow, warn bool
-	placement   *placement
+	answer      *answer
+}
+
+// PlatformDecision is what was decided for one platform of an index:
+// placed by its artifact's sets (verdict compatible), or without a spec
+// (verdict missing) admitted on its nodes with no further term ("allowed
+// by on_missing=allow") or not admitted there ("refused by
+// on_missing=deny").
+type PlatformDecision struct {
+	Platform string         `json:"platform"`
+	Artifact string         `json:"artifact,omitempty"`
+	Rule     string         `json:"rule,omitempty"`
+	Sets     []string       `json:"sets,omitempty"`
+	Verdict  policy.Verdict `json:"verdict"`
+	Decision string         `json:"decision"`
+	Reason   string         `json:"reason,omitempty"`
+}
+
+// setLabels are the set labels of every placement of the image.
+func (d *ImageDecision) setLabels() []string {
+	out := slices.Clone(d.Sets)
+	for _, p := range d.Platforms {
+		out = append(out, p.Sets...)
+	}
+	return out
 }
 
 // Decision is the pod annotation DecisionAnnotation.
@@ -84,7 +111,7 @@ func (w *Webhook) Admit(ctx context.Context, req *admissionv1.AdmissionRequest) 
 	var refusals []string
 	for i := range decisions {
 		d := &decisions[i]
-		touched = touched || d.placement != nil || d.Verdict == policy.Error
+		touched = touched || d.answer != nil || d.Verdict == policy.Error
 		if !d.allow {
 			refusals = append(refusals, d.Image+": "+d.Decision+": "+d.Reason)
 		}
@@ -114,8 +141,8 @@ func (w *Webhook) Admit(ctx context.Context, req *admissionv1.AdmissionRequest) 
 		}
 	} else {
 		for _, d := range decisions {
-			if d.placement != nil {
-				resp.Warnings = append(resp.Warnings, safetext.Line(fmt.Sprintf("nfd-compat: mode=warn: %s would be placed on nodes with one of the labels %s", d.Image, strings.Join(d.Sets, ", "))))
+			if d.answer != nil {
+				resp.Warnings = append(resp.Warnings, safetext.Line(fmt.Sprintf("nfd-compat: mode=warn: %s would be placed on nodes with one of the labels %s", d.Image, strings.Join(d.setLabels(), ", "))))
 			}
 		}
 	}
@@ -187,7 +214,7 @@ func (w *Webhook) decideImage(ctx context.Context, image string, dryRun bool, ns
 	pol := w.cfg.Policy
 	d := ImageDecision{Image: safetext.Line(image)}
 	verdict, reason := policy.Compatible, ""
-	var p *placement
+	var a *answer
 	var cause error
 	start := w.cfg.Now()
 	if ok, why := pol.Checked(image); !ok {
@@ -198,7 +225,7 @@ func (w *Webhook) decideImage(ctx context.Context, image string, dryRun bool, ns
 		verdict, reason = policy.Error, fmt.Sprintf("%v: %s (allow it with -allow-registry)", ErrRegistryNotAllowed, ref.Registry)
 	} else if creds, identity, err := w.pullCredentials(ctx, ns, pullSecrets, ref.Registry); err != nil {
 		verdict, reason, cause = policy.Error, err.Error(), err
-	} else if p, _, err = w.lookup(ctx, ref.String(), creds, identity); err != nil {
+	} else if a, _, err = w.lookup(ctx, ref.String(), creds, identity); err != nil {
 		verdict, reason, cause = policy.Error, err.Error(), err
 		if missing(err) {
 			verdict = policy.Missing
@@ -206,11 +233,16 @@ func (w *Webhook) decideImage(ctx context.Context, image string, dryRun bool, ns
 		if errors.Is(err, context.DeadlineExceeded) {
 			reason = "no answer within the policy's timeout " + pol.Timeout.String() + ": " + reason
 		}
-		p = nil
+		a = nil
 	} else if dryRun {
 		reason = "dry run: NodeFeatureRule not applied"
-	} else if err := w.ensureRule(ctx, p); err != nil {
-		verdict, reason, p = policy.Error, err.Error(), nil
+	} else {
+		for _, p := range a.placements() {
+			if err := w.ensureRule(ctx, p); err != nil {
+				verdict, reason, a = policy.Error, err.Error(), nil
+				break
+			}
+		}
 	}
 	dec := pol.Decide(verdict)
 	if w.cfg.Observer != nil {
@@ -221,27 +253,54 @@ func (w *Webhook) decideImage(ctx context.Context, image string, dryRun bool, ns
 			Allow: dec.Allow, Warn: dec.Warn, Duration: w.cfg.Now().Sub(start), Err: cause})
 	}
 	d.Verdict, d.Decision, d.Reason, d.allow, d.warn = verdict, dec.String(), safetext.Line(reason), dec.Allow, dec.Warn
-	if p != nil {
-		d.placement, d.Artifact, d.Rule = p, p.Artifact, p.Result.NodeFeatureRule.Name
-		for _, s := range p.Result.Sets {
-			d.Sets = append(d.Sets, s.Label)
+	d.answer = a
+	switch {
+	case a == nil:
+	case a.Single != nil:
+		d.Artifact, d.Rule, d.Sets = a.Single.Artifact, a.Single.Result.NodeFeatureRule.Name, setLabels(a.Single)
+	default:
+		missingDec := pol.Decide(policy.Missing)
+		for _, p := range a.Platforms {
+			pd := PlatformDecision{Platform: target.FormatPlatform(&p.Platform), Verdict: policy.Compatible, Decision: dec.String()}
+			if p.Placement != nil {
+				pd.Artifact, pd.Rule, pd.Sets = p.Placement.Artifact, p.Placement.Result.NodeFeatureRule.Name, setLabels(p.Placement)
+			} else {
+				pd.Verdict, pd.Decision, pd.Reason = policy.Missing, missingDec.String(), safetext.Line(p.Missing)
+			}
+			d.Platforms = append(d.Platforms, pd)
 		}
 	}
 	return d
 }
 
-// affinity is the pod's affinity with every placed image's merged in.
+func setLabels(p *placement) []string {
+	var out []string
+	for _, s := range p.Result.Sets {
+		out = append(out, s.Label)
+	}
+	return out
+}
+
+// affinity is the pod's affinity with every placed image's requirement
+// merged in (schedule.MergeTerms: the pod's required terms times each
+// image's, so every image passes), its required terms bounded by
+// MaxRequiredTerms after each image.
 func (w *Webhook) affinity(pod *corev1.Pod, decisions []ImageDecision) (*corev1.Affinity, error) {
 	aff := pod.Spec.Affinity.DeepCopy()
 	if aff == nil {
 		aff = &corev1.Affinity{}
 	}
 	na := aff.NodeAffinity
+	admitMissing := w.cfg.Policy.Decide(policy.Missing).Allow
 	for _, d := range decisions {
-		if d.placement == nil {
+		if d.answer == nil {
 			continue
 		}
-		na = schedule.MergeNodeAffinity(na, d.placement.Result, w.cfg.LabelPrefix)
+		req, ours, err := w.requirement(d.answer, admitMissing)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", d.Image, err)
+		}
+		na = schedule.MergeTerms(na, req, ours)
 		if n := len(na.RequiredDuringSchedulingIgnoredDuringExecution.NodeSelectorTerms); n > MaxRequiredTerms {
 			return nil, fmt.Errorf("the images' compatibility sets combined with the pod's node affinity make more than %d required node selector terms", MaxRequiredTerms)
 		}

@@ -97,7 +97,7 @@ func TestAffinityMerge(t *testing.T) {
 				MatchExpressions: []corev1.NodeSelectorRequirement{{Key: "ssd", Operator: corev1.NodeSelectorOpExists}}}}},
 		}}}}
 	a, b := placed(t, digestA), placed(t, digestB)
-	aff, err := w.affinity(pod, []ImageDecision{{placement: a}, {}, {placement: b}})
+	aff, err := w.affinity(pod, []ImageDecision{{answer: &answer{Single: a}}, {}, {answer: &answer{Single: b}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +135,7 @@ func TestAffinityMerge(t *testing.T) {
 	// Too many images with sets: decided by on_error, not a giant pod.
 	many := make([]ImageDecision, 7)
 	for i := range many {
-		many[i].placement = placed(t, "sha256:"+strings.Repeat(string(rune('a'+i)), 64))
+		many[i].answer = &answer{Single: placed(t, "sha256:"+strings.Repeat(string(rune('a'+i)), 64))}
 	}
 	if _, err := w.affinity(&corev1.Pod{}, many); err == nil || !strings.Contains(err.Error(), "more than 64 required node selector terms") {
 		t.Fatalf("2^7 terms: %v", err)
@@ -159,7 +159,7 @@ func TestPodPatch(t *testing.T) {
 		"with": {ObjectMeta: metav1.ObjectMeta{Name: "p", Annotations: map[string]string{"x": "y"}},
 			Spec: corev1.PodSpec{Affinity: &corev1.Affinity{PodAffinity: &corev1.PodAffinity{}}}},
 	} {
-		aff, err := w.affinity(pod, []ImageDecision{{placement: placed(t, digestA)}})
+		aff, err := w.affinity(pod, []ImageDecision{{answer: &answer{Single: placed(t, digestA)}}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -314,12 +314,12 @@ func TestAdmitRegistryHangs(t *testing.T) {
 func TestAffinityIdempotent(t *testing.T) {
 	w := newTestWebhook(t, nil)
 	pod := &corev1.Pod{}
-	once, err := w.affinity(pod, []ImageDecision{{placement: placed(t, digestA)}})
+	once, err := w.affinity(pod, []ImageDecision{{answer: &answer{Single: placed(t, digestA)}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	pod.Spec.Affinity = once
-	twice, err := w.affinity(pod, []ImageDecision{{placement: placed(t, digestA)}})
+	twice, err := w.affinity(pod, []ImageDecision{{answer: &answer{Single: placed(t, digestA)}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -342,7 +342,7 @@ func BenchmarkAdmitWarm(b *testing.B) {
 	ctx := context.Background()
 	p := placed(b, digestA)
 	image := "registry.example.com/team/app:v1"
-	w.images.Get(ctx, "registry.example.com/team/app:v1", func(context.Context) (*placement, error) { return p, nil }, nil)
+	w.images.Get(ctx, "registry.example.com/team/app:v1", func(context.Context) (*answer, error) { return &answer{Single: p}, nil }, nil)
 	w.rules.Get(ctx, p.Result.NodeFeatureRule.Name, func(context.Context) (string, error) { return "created", nil }, nil)
 	raw, err := json.Marshal(podOf(image, "registry.example.com/team/app:v1"))
 	if err != nil {

@@ -61,7 +61,10 @@ type Config struct {
 	PullSecrets bool
 	// Target is how registries are reached (docker config, CA, hosts.toml).
 	Target target.Options
-	// Platform chooses an index's manifest and its spec; nil: linux/amd64.
+	// Platform, set, judges only that platform of an index (still with
+	// its kubernetes.io/os and arch terms); nil, the default, judges every
+	// linux platform of an index by its own spec. A single-manifest image
+	// is judged by its spec either way.
 	Platform *ocispec.Platform
 	// CacheTTL is how long an image's answer (spec, or none) and an
 	// applied rule are reused; CacheEntries bounds each cache.
@@ -108,9 +111,6 @@ func (c *Config) Validate() error {
 	}
 	if c.FieldManager == "" {
 		c.FieldManager = DefaultFieldManager
-	}
-	if c.Platform == nil {
-		c.Platform = &ocispec.Platform{OS: "linux", Architecture: "amd64"}
 	}
 	if c.Log == nil {
 		l := logrus.New()

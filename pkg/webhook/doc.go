@@ -1,11 +1,14 @@
 // Package webhook is nfd-compat's mutating admission webhook (KEP-1845
 // Phase 2): for each Pod CREATE it loads the compatibility spec of every
-// container and init container image (artifact.Load), makes sure the
+// container and init container image (artifact.Resolve, then
+// LoadPlatform for the image or for each linux platform of an index, each
+// platform judged by its own spec), makes sure the
 // NodeFeatureRule that `nfd-compat schedule` would emit for the artifact
 // exists (schedule.ApplyRule, the rule named and labelled by the artifact's
 // digest), and answers with a JSONPatch that adds a required node affinity
-// "some set of every image passes" merged into the pod's own
-// (schedule.MergeNodeAffinity), the preferred terms of the sets' weights,
+// "some set of every image passes" (for an index: for some platform, its
+// kubernetes.io/os and arch and some set of its spec) merged into the
+// pod's own (schedule.MergeTerms), the preferred terms of the sets' weights,
 // and an annotation saying what was decided. The policy speaks the node's
 // words (pkg/policy: mode, on_missing, on_error, include/exclude) plus the
 // webhook's own: excluded namespaces and the registries it may contact.

@@ -154,12 +154,18 @@ func staleRules(rules, pods []unstructured.Unstructured, now time.Time, grace ti
 			log.WithError(err).Warnf("pod %s/%s: annotation %s is not the webhook's JSON; it keeps no rule", p.GetNamespace(), p.GetName(), DecisionAnnotation)
 			continue
 		}
-		for _, img := range d.Images {
-			if img.Rule != "" {
-				names[img.Rule] = true
+		keep := func(rule, artifact string) {
+			if rule != "" {
+				names[rule] = true
 			}
-			if _, hex, ok := strings.Cut(img.Artifact, ":"); ok && hex != "" {
+			if _, hex, ok := strings.Cut(artifact, ":"); ok && hex != "" {
 				artifacts[labelValue(hex)] = true
+			}
+		}
+		for _, img := range d.Images {
+			keep(img.Rule, img.Artifact)
+			for _, pl := range img.Platforms {
+				keep(pl.Rule, pl.Artifact)
 			}
 		}
 	}

@@ -106,3 +106,28 @@ func TestRuleGCInterval(t *testing.T) {
 		}
 	}
 }
+
+// TestStaleRulesPlatforms: the rules an index's platforms name (by rule
+// or by artifact) in a pod's annotation are kept; the others go.
+func TestStaleRulesPlatforms(t *testing.T) {
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	old := now.Add(-48 * time.Hour)
+	hexA := "aaaaaaaaaaaaaaaaaaaaaaaa"
+	rules := []unstructured.Unstructured{
+		gcRule("arm64-rule", "1111", old, ""),
+		gcRule("amd64-by-artifact", hexA, old, ""),
+		gcRule("unused", "2222", old, ""),
+	}
+	pods := []unstructured.Unstructured{gcPod(t, "", ImageDecision{Image: "multi", Platforms: []PlatformDecision{
+		{Platform: "linux/amd64", Artifact: "sha256:" + hexA},
+		{Platform: "linux/arm64", Rule: "arm64-rule"},
+		{Platform: "linux/s390x", Verdict: "missing"},
+	}})}
+	var got []string
+	for _, r := range staleRules(rules, pods, now, time.Hour, logrus.New()) {
+		got = append(got, r.GetName())
+	}
+	if want := []string{"unused"}; !slices.Equal(got, want) {
+		t.Fatalf("stale rules %v, want %v", got, want)
+	}
+}

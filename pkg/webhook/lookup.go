@@ -7,6 +7,8 @@ import (
 	"slices"
 	"time"
 
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
 	"github.com/nfd-compat/nfd-compat/pkg/artifact"
 	"github.com/nfd-compat/nfd-compat/pkg/schedule"
 	"github.com/nfd-compat/nfd-compat/pkg/target"
@@ -31,22 +33,23 @@ type placement struct {
 // missing reports whether err means "this image has no spec" (on_missing)
 // rather than "the check could not finish" (on_error).
 func missing(err error) bool {
-	return errors.Is(err, artifact.ErrNoArtifact) || errors.Is(err, ErrNoSets)
+	return errors.Is(err, artifact.ErrNoArtifact) || errors.Is(err, ErrNoSets) || errors.Is(err, ErrNoPlatform)
 }
 
-// lookup returns the placement of an image, cached by reference: one
-// resolve, referrers listing and fetch per image per TTL, whatever the
-// number of pods; answers "no spec" are cached too.
+// lookup returns the answer for an image, cached by reference: one
+// resolve, referrers listing and fetch per image (per platform of an
+// index) per TTL, whatever the number of pods; answers "no spec" are
+// cached too.
 //
 // With a pull secret's credentials (identity names the secret's version),
 // the answer is cached for that secret only: a pod without it never gets
 // an answer its credentials were needed for.
-func (w *Webhook) lookup(ctx context.Context, ref string, creds *target.Credentials, identity string) (*placement, bool, error) {
+func (w *Webhook) lookup(ctx context.Context, ref string, creds *target.Credentials, identity string) (*answer, bool, error) {
 	key := ref
 	if identity != "" {
 		key += "\x00" + identity
 	}
-	return w.images.Get(ctx, key, func(ctx context.Context) (*placement, error) {
+	return w.images.Get(ctx, key, func(ctx context.Context) (*answer, error) {
 		w.registryLookups.Add(1)
 		ctx, cancel := context.WithTimeout(ctx, w.cfg.Policy.Timeout.Std())
 		defer cancel()
@@ -54,7 +57,9 @@ func (w *Webhook) lookup(ctx context.Context, ref string, creds *target.Credenti
 	}, missing)
 }
 
-func (w *Webhook) load(ctx context.Context, ref string, creds *target.Credentials) (*placement, error) {
+// load resolves the image once; a single manifest is placed by its spec,
+// an index by each linux platform's (loadIndex).
+func (w *Webhook) load(ctx context.Context, ref string, creds *target.Credentials) (*answer, error) {
 	opts := w.cfg.Target
 	if creds != nil {
 		opts.Credentials = creds
@@ -63,7 +68,27 @@ func (w *Webhook) load(ctx context.Context, ref string, creds *target.Credential
 	if err != nil {
 		return nil, err
 	}
-	l, err := artifact.Load(ctx, img, artifact.LoadOptions{Platform: w.cfg.Platform, Log: w.cfg.Log})
+	// SubjectOnly without a platform: the resolve alone, the index not
+	// read yet.
+	r, err := artifact.Resolve(ctx, img, artifact.LoadOptions{SubjectOnly: true, Log: w.cfg.Log})
+	if err != nil {
+		return nil, err
+	}
+	if !r.IsIndex() {
+		p, err := w.place(ctx, r, nil, ref)
+		if err != nil {
+			return nil, err
+		}
+		return &answer{Single: p}, nil
+	}
+	return w.loadIndex(ctx, r, ref)
+}
+
+// place loads the artifact of one platform (nil: a single manifest) of a
+// resolved image and generates its rule and affinity.
+func (w *Webhook) place(ctx context.Context, r *artifact.Resolved, platform *ocispec.Platform, ref string) (*placement, error) {
+	img := r.Image
+	l, err := r.LoadPlatform(ctx, artifact.LoadOptions{Platform: platform, Log: w.cfg.Log})
 	if err != nil {
 		return nil, err
 	}

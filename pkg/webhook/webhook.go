@@ -7,8 +7,8 @@ import (
 // Webhook decides Pod admissions. It is safe for concurrent use.
 type Webhook struct {
 	cfg    Config
-	images *memo[*placement] // by image reference
-	rules  *memo[string]     // by NodeFeatureRule name: applied
+	images *memo[*answer] // by image reference
+	rules  *memo[string]  // by NodeFeatureRule name: applied
 
 	registryLookups atomic.Int64
 	ruleApplies     atomic.Int64
@@ -21,7 +21,7 @@ func New(cfg Config) (*Webhook, error) {
 		return nil, err
 	}
 	return &Webhook{cfg: cfg,
-		images: newMemo[*placement](cfg.CacheTTL, cfg.CacheEntries, cfg.Now),
+		images: newMemo[*answer](cfg.CacheTTL, cfg.CacheEntries, cfg.Now),
 		rules:  newMemo[string](cfg.CacheTTL, cfg.CacheEntries, cfg.Now),
 	}, nil
 }
