@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
@@ -143,5 +144,18 @@ func testWebhookDrift(t *testing.T, cp *tcp.ControlPlane, wh *webhook.Webhook, m
 	r = must(t, 1, "validate-node", "--cluster", image, "--plain-http", "--no-cache", "--pods", "--kubeconfig", kc, "--no-color")
 	if !strings.Contains(r.stdout, ns+"/gpu-0") || !strings.Contains(r.stdout, "incompatible: drifted") || !strings.Contains(r.stdout, "4 of 4 pods placed for this artifact drifted") {
 		t.Fatalf("table:\n%s", r.stdout)
+	}
+
+	// A pod that ended holds no node: not judged any more.
+	ended, err := cp.Client.CoreV1().Pods(ns).Get(ctx, "gpu-3", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ended.Status.Phase = corev1.PodSucceeded
+	if _, err := cp.Client.CoreV1().Pods(ns).UpdateStatus(ctx, ended, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if scan, err = wh.CheckDrift(ctx, cc, time.Minute); err != nil || len(scan.Drifted) != 3 || scan.Placed != placedBefore-1 {
+		t.Fatalf("after gpu-3 succeeded: %d of %d placed drifted (%v); want 3 of %d", len(scan.Drifted), scan.Placed, err, placedBefore-1)
 	}
 }

@@ -15,7 +15,7 @@
 //
 // Lifecycle: RunRuleGC deletes the rules no pod uses any more, and
 // RunDriftMonitor finds placed pods whose node no longer carries any set
-// label an image required (Decision.Drift; ScanDrift is shared with
+// label an image required (Decision.Drift; PlacedPods is shared with
 // `validate-node --cluster --pods`) for the /metrics gauges; such pods keep
 // running, as required node affinity is IgnoredDuringExecution.
 //
