@@ -129,7 +129,7 @@ bench-fleet:
 BENCH_NODES ?= 5000
 bench-cluster: control-plane
 	NFD_COMPAT_BIN_DIR=$(BIN) NFD_COMPAT_BENCH_NODES=$(BENCH_NODES) $(GO) test -run='^$$' \
-		-bench='BenchmarkValidateNodeCluster|BenchmarkClusterList|BenchmarkScheduleCluster' -benchtime=1x -timeout 90m ./integration
+		-bench='BenchmarkValidateNodeCluster|BenchmarkClusterList|BenchmarkScheduleCluster|BenchmarkDriftScan' -benchtime=1x -timeout 90m ./integration
 
 vet:
 	$(GO) vet ./...
