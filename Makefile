@@ -124,12 +124,13 @@ bench-fleet:
 
 # The cluster path at scale on a real control plane (not in CI): validate-node
 # --cluster over 5,000 nodes' NodeFeatures, nfd-master labelling after
-# schedule's rule, pod create -> bound. BENCH_NODES sets the Node count of
-# BenchmarkScheduleCluster. Figures: docs/rules.md.
+# schedule's rule, pod create -> bound, the webhook's drift scan. BENCH_NODES
+# sets the Node count of BenchmarkScheduleCluster and BenchmarkDriftScan.
+# Figures: docs/rules.md, docs/webhook.md (drift).
 BENCH_NODES ?= 5000
 bench-cluster: control-plane
 	NFD_COMPAT_BIN_DIR=$(BIN) NFD_COMPAT_BENCH_NODES=$(BENCH_NODES) $(GO) test -run='^$$' \
-		-bench='BenchmarkValidateNodeCluster|BenchmarkClusterList|BenchmarkScheduleCluster' -benchtime=1x -timeout 90m ./integration
+		-bench='BenchmarkValidateNodeCluster|BenchmarkClusterList|BenchmarkScheduleCluster|BenchmarkDriftScan' -benchtime=1x -timeout 90m ./integration
 
 vet:
 	$(GO) vet ./...

@@ -283,6 +283,9 @@ func TestWebhookCluster(t *testing.T) {
 	if s := wh.Stats(); s.RegistryLookups-base.RegistryLookups != 4 || s.RuleApplies != 3 {
 		t.Errorf("stats %+v (before the pods %+v): want 4 registry lookups (one per image) and 3 rule applies (one per artifact) for 11 pods", s, base)
 	}
+	t.Run("drift", func(t *testing.T) {
+		testWebhookDrift(t, cp, wh, "https://"+ln.Addr().String()+"/metrics", &tls.Config{RootCAs: pool}, ns, gpuOnly)
+	})
 	// Last: it adds nodes the placements above do not expect.
 	t.Run("platforms", func(t *testing.T) { testWebhookPlatforms(t, cp, reg, hosts, ns) })
 }

@@ -70,6 +70,7 @@ func run(ctx context.Context, args []string) error {
 		pullSecrets                        = fs.Bool("pull-secrets", false, "use pods' imagePullSecrets for their registries (needs get on secrets: see docs/webhook.md)")
 		gcGrace                            = fs.Duration("rule-gc-grace", webhook.DefaultRuleGCGrace, "delete a NodeFeatureRule of the webhook no pod references once this long past its creation and last use (0: never; at least -cache-ttl)")
 		gcInterval                         = fs.Duration("rule-gc-interval", 0, "interval between garbage collection passes (0: grace/4; within 1m..1h)")
+		driftInterval                      = fs.Duration("drift-interval", webhook.DefaultDriftInterval, "interval between drift scans of placed pods for /metrics (0: off; at least 10s; needs list on pods and nodes)")
 		include, exclude, tags, registries list
 		namespaces                         = list{"kube-system"}
 	)
@@ -83,6 +84,9 @@ func run(ctx context.Context, args []string) error {
 	}
 	if *gcGrace < 0 || (*gcGrace > 0 && *gcGrace < *ttl) {
 		return fmt.Errorf("-rule-gc-grace %v: give 0 (no garbage collection) or at least -cache-ttl (%v): another replica reuses an applied rule for a TTL without applying it again", *gcGrace, *ttl)
+	}
+	if *driftInterval < 0 || (*driftInterval > 0 && *driftInterval < webhook.MinDriftInterval) {
+		return fmt.Errorf("-drift-interval %v: give 0 (no drift scans) or at least %v: a scan lists every bound pod and every node's metadata", *driftInterval, webhook.MinDriftInterval)
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q: nfd-compat-webhook takes flags only", fs.Arg(0))
@@ -139,6 +143,18 @@ func run(ctx context.Context, args []string) error {
 			}
 		}()
 		log.WithFields(logrus.Fields{"grace": gcGrace.String(), "interval": webhook.RuleGCInterval(*gcGrace, *gcInterval).String()}).Info("NodeFeatureRule garbage collection on")
+	}
+	if *driftInterval > 0 {
+		cc, err := cluster.NewForConfig(cfg, cluster.Options{})
+		if err != nil {
+			return err
+		}
+		go func() {
+			if err := wh.RunDriftMonitor(gcCtx, cc, *driftInterval); err != nil {
+				log.WithError(err).Error("drift monitor stopped")
+			}
+		}()
+		log.WithField("interval", driftInterval.String()).Info("drift monitor on")
 	}
 	log.WithField("listen", *addr).Info("nfd-compat-webhook serving")
 	select {

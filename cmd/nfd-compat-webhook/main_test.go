@@ -19,12 +19,14 @@ import (
 
 func TestBadFlags(t *testing.T) {
 	for args, want := range map[string]string{
-		"-mode=bogus":        `mode = "bogus": valid values are "enforce", "warn", "off"`,
-		"-on-error=maybe":    `on_error = "maybe": valid values are "allow", "deny"`,
-		"-platform=a/b/c/d":  "-platform",
-		"stray":              `unexpected argument "stray"`,
-		"-rule-gc-grace=30s": "-rule-gc-grace 30s: give 0 (no garbage collection) or at least -cache-ttl (1m0s)",
-		"-rule-gc-grace=-1h": "-rule-gc-grace -1h0m0s",
+		"-mode=bogus":         `mode = "bogus": valid values are "enforce", "warn", "off"`,
+		"-on-error=maybe":     `on_error = "maybe": valid values are "allow", "deny"`,
+		"-platform=a/b/c/d":   "-platform",
+		"stray":               `unexpected argument "stray"`,
+		"-rule-gc-grace=30s":  "-rule-gc-grace 30s: give 0 (no garbage collection) or at least -cache-ttl (1m0s)",
+		"-rule-gc-grace=-1h":  "-rule-gc-grace -1h0m0s",
+		"-drift-interval=5s":  "-drift-interval 5s: give 0 (no drift scans) or at least 10s",
+		"-drift-interval=-1m": "-drift-interval -1m0s",
 	} {
 		err := run(context.Background(), strings.Fields(args))
 		if err == nil || !strings.Contains(err.Error(), want) {

@@ -49,6 +49,9 @@ func TestUsageExitCodes(t *testing.T) {
 		{[]string{"list-specs", "reg.invalid/app:v1", "--timeout", "-1s"}, "--timeout -1s: give a positive duration"},
 		{[]string{"validate-node", "--spec", spec, "--timeout", "-1s"}, "--timeout -1s"},
 		{[]string{"validate-node", "--spec", spec, "--cache-dir", file}, "is a file, not a directory"},
+		{[]string{"validate-node", "--spec", spec, "--pods"}, "--pods lists the cluster's pods: add --cluster"},
+		{[]string{"validate-node", "--spec", spec, "--pods", "--cluster", "--kubeconfig", file}, "--pods matches pods by the artifact the webhook placed them for: give IMAGE, not --spec"},
+		{[]string{"validate-node", "reg.invalid/app:v1", "--pods", "--cluster", "--output-json", "--kubeconfig", file}, "--pods has no place in upstream's --output-json schema"},
 		{[]string{"validate-node", "--spec", spec, "--cache-dir", filepath.Join(file, "sub")}, "--cache-dir " + filepath.Join(file, "sub")},
 	} {
 		_, stderr, code := run(t, tc.args...)

@@ -29,6 +29,7 @@ func validateNodeCommand() *cobra.Command {
 		inCluster    bool
 		kube         option.Kube
 		selector     string
+		pods         bool
 		cacheDir     string
 		noCache      bool
 	)
@@ -44,7 +45,13 @@ With --features-file (repeatable; files or directories of exported features or
 NodeFeature objects) nodes are checked offline, one row per node. With
 --cluster, every node's NodeFeature objects are read from the cluster NFD runs
 in (--kubeconfig, else $KUBECONFIG, ~/.kube/config, in-cluster; --selector
-limits to nodes with those labels), one verdict per node.
+limits to nodes with those labels), one verdict per node. --pods (with
+--cluster and IMAGE) also lists the pods nfd-compat-webhook placed for the
+artifact (by the artifact digest of their compat.nfd-compat.io/placement
+annotation; --digest for an older artifact) on the checked nodes, marking
+drifted those whose node no longer passes the spec: they keep running
+(required node affinity is IgnoredDuringExecution). The exit code stays the
+nodes' verdict; -o json has the count in placedPods.drifted.
 
 Exit codes: 0 compatible (fleet, --cluster: at least one node), 1 incompatible, 2 error,
 3 no compatibility artifact or no set left after --tags.`,
@@ -53,7 +60,8 @@ Exit codes: 0 compatible (fleet, --cluster: at least one node), 1 incompatible, 
   nfd-compat validate-node --spec spec.yaml
   nfd-compat validate-node registry.example.com/app:v1 --host-root /host
   nfd-compat validate-node registry.example.com/app:v1 --features-file ./nodes/ -o json
-  nfd-compat validate-node --cluster registry.example.com/app:v1 --selector node-role.kubernetes.io/worker= -o json`,
+  nfd-compat validate-node --cluster registry.example.com/app:v1 --selector node-role.kubernetes.io/worker= -o json
+  nfd-compat validate-node --cluster registry.example.com/app:v1 --pods`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			format, err := out.Parse()
@@ -96,6 +104,7 @@ Exit codes: 0 compatible (fleet, --cluster: at least one node), 1 incompatible, 
 			} else if selector != "" {
 				return errors.New("--selector selects cluster nodes: add --cluster")
 			}
+			opts.Pods = pods
 			ref := imageFlag
 			switch {
 			case len(args) == 1 && imageFlag != "" && args[0] != imageFlag:
@@ -126,6 +135,7 @@ Exit codes: 0 compatible (fleet, --cluster: at least one node), 1 incompatible, 
 	timeout.AddFlags(fs, time.Minute)
 	fs.BoolVar(&inCluster, "cluster", false, "check every node of the Kubernetes cluster (its NFD NodeFeature objects)")
 	fs.StringVar(&selector, "selector", "", "with --cluster: only nodes with these labels (a label selector, e.g. kubernetes.io/arch=amd64)")
+	fs.BoolVar(&pods, "pods", false, "with --cluster and IMAGE: also list the pods nfd-compat-webhook placed for the artifact and which drifted (needs list on pods)")
 	fs.StringVar(&cacheDir, "cache-dir", "", "cache artifact manifests, specs and indexes by digest here (default: $XDG_CACHE_HOME/nfd-compat or ~/.cache/nfd-compat); referrer lists are never cached")
 	fs.BoolVar(&noCache, "no-cache", false, "neither read nor write the cache")
 	kube.AddFlags(fs)

@@ -16,6 +16,12 @@
 // one image coalesced), so many replicas of an image cost one registry
 // lookup and one rule apply.
 //
+// Lifecycle: RunRuleGC deletes the rules no pod uses any more, and
+// RunDriftMonitor finds placed pods whose node no longer carries any set
+// label an image required (Decision.Drift; PlacedPods is shared with
+// `validate-node --cluster --pods`) for the /metrics gauges; such pods keep
+// running, as required node affinity is IgnoredDuringExecution.
+//
 // The package knows no command line: cmd/nfd-compat-webhook reads flags,
 // serves TLS (CertReloader) and the health endpoints.
 package webhook

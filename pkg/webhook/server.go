@@ -14,7 +14,8 @@ const RulesDeletedMetric = "nfd_compat_webhook_rules_deleted_total"
 // NewServer is the webhook's HTTPS server: POST /mutate (the webhook),
 // GET /healthz (the process is up), /readyz (a serving certificate is
 // loaded) and, with a metrics Set, /metrics (Prometheus text format: the
-// Set's counters and RulesDeletedMetric).
+// Set's counters, RulesDeletedMetric and, with RunDriftMonitor, the
+// drift gauges).
 // Start it with ListenAndServeTLS("", "").
 func NewServer(addr string, w *Webhook, certs *CertReloader, set *metrics.Set) *http.Server {
 	mux := http.NewServeMux()
@@ -26,6 +27,7 @@ func NewServer(addr string, w *Webhook, certs *CertReloader, set *metrics.Set) *
 			}
 			_, _ = fmt.Fprintf(rw, "# HELP %[1]s NodeFeatureRules deleted by the webhook's garbage collector.\n# TYPE %[1]s counter\n%[1]s %d\n",
 				RulesDeletedMetric, w.Stats().RulesDeleted)
+			_ = w.drift.writeText(rw)
 		})
 	}
 	mux.Handle("/mutate", w)

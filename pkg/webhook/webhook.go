@@ -13,6 +13,8 @@ type Webhook struct {
 	registryLookups atomic.Int64
 	ruleApplies     atomic.Int64
 	rulesDeleted    atomic.Int64
+
+	drift driftState // RunDriftMonitor's last scan, for /metrics
 }
 
 // New returns a webhook for a configuration (validated, defaults filled).

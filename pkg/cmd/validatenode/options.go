@@ -32,6 +32,10 @@ type Options struct {
 	// Cluster, set, reads every node's NodeFeature objects from a cluster
 	// instead (fleet mode); see cluster.go.
 	Cluster *cluster.Options
+	// Pods, with Cluster and Image, also lists the pods nfd-compat-webhook
+	// placed for the artifact on the checked nodes and which of them
+	// drifted (their node fails the spec now); see pods.go.
+	Pods bool
 	// Discover tunes discovery on this host. With no Sources, only the
 	// sources the spec's rules name are run; its Keep is always the
 	// features they name.

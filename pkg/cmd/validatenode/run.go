@@ -33,6 +33,9 @@ func Run(ctx context.Context, opts Options) error {
 }
 
 func run(ctx context.Context, opts Options) error {
+	if err := checkPodsOption(opts); err != nil {
+		return err
+	}
 	src, err := loadSpec(ctx, opts)
 	if err != nil {
 		return err
@@ -50,7 +53,13 @@ func run(ctx context.Context, opts Options) error {
 		// No verdict from a cut-short evaluation.
 		return fmt.Errorf("evaluating the spec stopped: %w", context.Cause(ctx))
 	}
-	if err := render(opts, src, reports, fleet); err != nil {
+	var pods *PodsResult
+	if opts.Pods {
+		if pods, err = placedPods(ctx, *opts.Cluster, src.artifact, reports); err != nil {
+			return err
+		}
+	}
+	if err := render(opts, src, reports, fleet, pods); err != nil {
 		return err
 	}
 	for _, r := range reports {
@@ -155,15 +164,17 @@ type FleetResult struct {
 	Artifact   string       `json:"artifact,omitempty"`
 	Compatible int          `json:"compatibleNodes"`
 	Nodes      []NodeReport `json:"nodes"`
+	// PlacedPods, with --pods: the pods placed for the artifact.
+	PlacedPods *PodsResult `json:"placedPods,omitempty"`
 }
 
-func render(opts Options, src *specSource, reports []NodeReport, fleet bool) error {
+func render(opts Options, src *specSource, reports []NodeReport, fleet bool, pods *PodsResult) error {
 	switch {
 	case opts.UpstreamJSON:
 		return writeUpstreamJSON(opts.Stdout, reports)
 	case opts.Output == output.JSON || opts.Output == output.YAML:
 		if fleet {
-			fr := FleetResult{Image: src.image, Artifact: src.artifact, Nodes: reports}
+			fr := FleetResult{Image: src.image, Artifact: src.artifact, Nodes: reports, PlacedPods: pods}
 			for _, r := range reports {
 				if r.Report != nil && r.Compatible {
 					fr.Compatible++
@@ -173,7 +184,10 @@ func render(opts Options, src *specSource, reports []NodeReport, fleet bool) err
 		}
 		return output.Encode(opts.Stdout, opts.Output, Result{Image: src.image, Artifact: src.artifact, NodeReport: reports[0]})
 	case fleet:
-		return fleetTable(opts.Stdout, src, reports, opts.Color)
+		if err := fleetTable(opts.Stdout, src, reports, opts.Color); err != nil || pods == nil {
+			return err
+		}
+		return podsTable(opts.Stdout, pods, opts.Color)
 	}
 	return hostTable(opts.Stdout, src, reports[0], opts.Color)
 }
