@@ -133,3 +133,42 @@ func TestDriftMetrics(t *testing.T) {
 		t.Errorf("%d drift log lines, want %d and a count of the rest:\n%s", n, MaxDriftLogsPerScan, buf)
 	}
 }
+
+// An index is judged by the platforms of the node's os/arch: an arm64
+// node by the arm64 spec's sets only, and a platform placed without a
+// spec never drifts.
+func TestDecisionDriftPlatforms(t *testing.T) {
+	const armSet = "compat.nfd-compat.io/sha256-cccc.neon"
+	multi := ImageDecision{Image: "reg/multi:v1", Platforms: []PlatformDecision{
+		{Platform: "linux/amd64", Artifact: "sha256:aaaa", Sets: []string{gpuSet}},
+		{Platform: "linux/arm64", Artifact: "sha256:cccc", Sets: []string{armSet}},
+		{Platform: "linux/s390x"}, // no spec: admitted by on_missing=allow
+	}}
+	node := func(arch string, sets ...string) map[string]string {
+		l := map[string]string{"kubernetes.io/os": "linux", "kubernetes.io/arch": arch}
+		for _, s := range sets {
+			l[s] = "true"
+		}
+		return l
+	}
+	for _, c := range []struct {
+		name    string
+		labels  map[string]string
+		drifted bool
+	}{
+		{"amd64 node with the amd64 set", node("amd64", gpuSet), false},
+		{"amd64 node with only the arm64 set", node("amd64", armSet), true},
+		{"arm64 node with the arm64 set", node("arm64", armSet), false},
+		{"arm64 node that lost the arm64 set", node("arm64", gpuSet), true},
+		{"s390x node: no spec, nothing to lose", node("s390x"), false},
+		{"a node without os/arch labels is not judged", map[string]string{}, false},
+	} {
+		got := (Decision{Mode: policy.ModeEnforce, Images: []ImageDecision{multi}}).Drift(c.labels)
+		if (len(got) == 1) != c.drifted {
+			t.Errorf("%s: drifted %v, want %v", c.name, got, c.drifted)
+		}
+	}
+	if k, ok := placedImage(multi); !ok || len(k.Platforms) != 2 {
+		t.Errorf("placedImage kept %+v (%v), want the two platforms placed with sets", k, ok)
+	}
+}
