@@ -25,6 +25,9 @@ func TestBadFlags(t *testing.T) {
 		"stray":              `unexpected argument "stray"`,
 		"-rule-gc-grace=30s": "-rule-gc-grace 30s: give 0 (no garbage collection) or at least -cache-ttl (1m0s)",
 		"-rule-gc-grace=-1h": "-rule-gc-grace -1h0m0s",
+		"-namespace-selector={\"matchExpressions\":[{\"key\":\"team\",\"operator\":\"Within\"}]}": `-namespace-selector: label selector`,
+		"-pod-selector=a=b=c":  "-pod-selector: label selector",
+		"-cache-error-ttl=-1s": "-cache-error-ttl -1s: give 0",
 	} {
 		err := run(context.Background(), strings.Fields(args))
 		if err == nil || !strings.Contains(err.Error(), want) {
