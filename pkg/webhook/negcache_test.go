@@ -58,6 +58,8 @@ func TestAdmitRegistryDownCached(t *testing.T) {
 		c.ErrorTTL = DefaultErrorTTL
 		c.Now = clock
 	})
+	// admit admits n pods of image at once and counts those answered
+	// with the error (allowed by on_error, warned, annotated).
 	admit := func(image string, n int) (errors int) {
 		t.Helper()
 		var wg sync.WaitGroup
@@ -65,11 +67,13 @@ func TestAdmitRegistryDownCached(t *testing.T) {
 		for range n {
 			wg.Go(func() {
 				r := w.Admit(ctx, review(t, "default", podOf(image)))
-				if !r.Allowed || r.Patch == nil && len(r.Warnings) > 0 && !strings.Contains(r.Warnings[0], "allowed by on_error=allow") {
-					t.Errorf("%s: allowed %v, warnings %q", image, r.Allowed, r.Warnings)
-				}
-				if r.Patch != nil {
-					errs.Add(1) // an error is patched with the annotation
+				switch {
+				case !r.Allowed:
+					t.Errorf("%s: refused: %v", image, r.Result)
+				case r.Patch != nil && len(r.Warnings) == 1 && strings.Contains(r.Warnings[0], "allowed by on_error=allow"):
+					errs.Add(1)
+				case r.Patch != nil || len(r.Warnings) > 0:
+					t.Errorf("%s: patch %s, warnings %q", image, r.Patch, r.Warnings)
 				}
 			})
 		}
@@ -88,7 +92,8 @@ func TestAdmitRegistryDownCached(t *testing.T) {
 		}
 		gotLookups, gotRequests := w.Stats().RegistryLookups-lookups, reg.Requests()-requests
 		t.Logf("registry %s: 1000 pods, %d lookup, %d registry requests", c.name, gotLookups, gotRequests)
-		if gotLookups != 1 || gotRequests == 0 || gotRequests > 5 {
+		// One attempt: oras-go retries a 5xx, at most 5 times.
+		if gotLookups != 1 || gotRequests == 0 || gotRequests > 6 {
 			t.Fatalf("registry %s: 1000 pods cost %d lookups and %d registry requests, want 1 and one attempt's few", c.name, gotLookups, gotRequests)
 		}
 	}
