@@ -25,25 +25,33 @@ import (
 // TestWebhookRuleGC: on the real API server, a garbage collection pass
 // (clock an hour ahead, grace 30 minutes) deletes only the webhook's rule
 // no pod references; the rule a pod's placement annotation names, the one
-// last used within the grace and a NodeFeatureRule without the webhook's
-// label stay.
+// a pod without the annotation names in its node affinity, the one last
+// used within the grace, a NodeFeatureRule without the webhook's label and
+// one with its label applied by another field manager stay.
 func TestWebhookRuleGC(t *testing.T) {
 	cp := tcp.Start(t, tcp.Options{})
 	ctx := context.Background()
-	rule := func(name string, labels, annotations map[string]string) {
+	applyBy := func(manager, name string, labels, annotations map[string]string) {
 		t.Helper()
 		nfr := &nfdv1alpha1.NodeFeatureRule{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels, Annotations: annotations},
-			Spec: nfdv1alpha1.NodeFeatureRuleSpec{Rules: []nfdv1alpha1.Rule{{Name: "r", Labels: map[string]string{"example.com/x": "y"}}}}}
-		if _, err := schedule.ApplyRule(ctx, cp.Dynamic, "test", nfr); err != nil {
+			Spec: nfdv1alpha1.NodeFeatureRuleSpec{Rules: []nfdv1alpha1.Rule{{Name: "r", Labels: map[string]string{
+				"compat.nfd-compat.io/" + strings.TrimPrefix(name, "nfd-compat-") + ".gpu": "true"}}}}}
+		if _, err := schedule.ApplyRule(ctx, cp.Dynamic, manager, nfr); err != nil {
 			t.Fatal(err)
 		}
+	}
+	rule := func(name string, labels, annotations map[string]string) {
+		t.Helper()
+		applyBy(webhook.DefaultFieldManager, name, labels, annotations)
 	}
 	now := time.Now().Add(time.Hour)
 	rule("nfd-compat-sha256-aaaaaaaaaaaaaaaaaaaaaaaa", map[string]string{webhook.ArtifactLabel: "aaaaaaaaaaaaaaaaaaaaaaaa"}, nil)
 	rule("nfd-compat-sha256-bbbbbbbbbbbbbbbbbbbbbbbb", map[string]string{webhook.ArtifactLabel: "bbbbbbbbbbbbbbbbbbbbbbbb"}, nil)
 	rule("nfd-compat-sha256-cccccccccccccccccccccccc", map[string]string{webhook.ArtifactLabel: "cccccccccccccccccccccccc"},
 		map[string]string{webhook.LastUsedAnnotation: now.Add(-time.Minute).UTC().Format(time.RFC3339)})
+	rule("nfd-compat-sha256-dddddddddddddddddddddddd", map[string]string{webhook.ArtifactLabel: "dddddddddddddddddddddddd"}, nil)
 	rule("someone-elses", map[string]string{"team": "gpu"}, nil)
+	applyBy("nfd-compat", "applied-by-schedule", map[string]string{webhook.ArtifactLabel: "eeeeeeeeeeeeeeeeeeeeeeee"}, nil)
 
 	cp.CreateNamespace(t, "gc")
 	ann, err := json.Marshal(webhook.Decision{Mode: "enforce", Images: []webhook.ImageDecision{{Image: "example.invalid/a:v1",
@@ -54,6 +62,16 @@ func TestWebhookRuleGC(t *testing.T) {
 	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "uses-a", Namespace: "gc", Annotations: map[string]string{webhook.DecisionAnnotation: string(ann)}},
 		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "example.invalid/a:v1"}}}}
 	if _, err := cp.Client.CoreV1().Pods("gc").Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// A pod without the annotation (admitted while it was stripped, or
+	// copied from an admitted pod) whose affinity names d's label.
+	copied := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "affinity-d", Namespace: "gc"},
+		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "example.invalid/d:v1"}},
+			Affinity: &corev1.Affinity{NodeAffinity: &corev1.NodeAffinity{RequiredDuringSchedulingIgnoredDuringExecution: &corev1.NodeSelector{
+				NodeSelectorTerms: []corev1.NodeSelectorTerm{{MatchExpressions: []corev1.NodeSelectorRequirement{{
+					Key: "compat.nfd-compat.io/sha256-dddddddddddddddddddddddd.gpu", Operator: corev1.NodeSelectorOpIn, Values: []string{"true"}}}}}}}}}}
+	if _, err := cp.Client.CoreV1().Pods("gc").Create(ctx, copied, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -79,7 +97,8 @@ func TestWebhookRuleGC(t *testing.T) {
 		left = append(left, r.GetName())
 	}
 	slices.Sort(left)
-	if want := []string{"nfd-compat-sha256-aaaaaaaaaaaaaaaaaaaaaaaa", "nfd-compat-sha256-cccccccccccccccccccccccc", "someone-elses"}; !slices.Equal(left, want) {
+	if want := []string{"applied-by-schedule", "nfd-compat-sha256-aaaaaaaaaaaaaaaaaaaaaaaa", "nfd-compat-sha256-cccccccccccccccccccccccc",
+		"nfd-compat-sha256-dddddddddddddddddddddddd", "someone-elses"}; !slices.Equal(left, want) {
 		t.Fatalf("rules left %v, want %v", left, want)
 	}
 	if got := wh.Stats().RulesDeleted; got != 1 {
@@ -91,7 +110,8 @@ func TestWebhookRuleGC(t *testing.T) {
 		t.Fatalf("/metrics has no %q:\n%s", want, rec.Body)
 	}
 
-	// The pod gone, its rule goes at the next pass; the foreign one never.
+	// The pod gone, its rule goes at the next pass; the one the other
+	// pod's affinity names and the foreign ones never.
 	if err := cp.Client.CoreV1().Pods("gc").Delete(ctx, "uses-a", metav1.DeleteOptions{GracePeriodSeconds: new(int64)}); err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +129,9 @@ func TestWebhookRuleGC(t *testing.T) {
 	if want := []string{"nfd-compat-sha256-aaaaaaaaaaaaaaaaaaaaaaaa"}; !slices.Equal(deleted, want) {
 		t.Fatalf("second pass deleted %v, want %v", deleted, want)
 	}
-	if _, err := cp.Dynamic.Resource(tcp.NodeFeatureRules).Get(ctx, "someone-elses", metav1.GetOptions{}); err != nil {
-		t.Fatalf("the foreign rule: %v", err)
+	for _, name := range []string{"someone-elses", "applied-by-schedule", "nfd-compat-sha256-dddddddddddddddddddddddd"} {
+		if _, err := cp.Dynamic.Resource(tcp.NodeFeatureRules).Get(ctx, name, metav1.GetOptions{}); err != nil {
+			t.Fatalf("rule %s: %v", name, err)
+		}
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/sirupsen/logrus"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/dynamic"
 
 	"github.com/nfd-compat/nfd-compat/pkg/cluster"
@@ -60,7 +61,10 @@ func run(ctx context.Context, args []string) error {
 		timeout                            = fs.Duration("timeout", pol.Timeout.Std(), "bound of one decision; keep it under the webhook's timeoutSeconds")
 		prefix                             = fs.String("label-prefix", "", "set label prefix (nfd-master needs it in -extra-label-ns); empty: compat.nfd-compat.io")
 		ttl                                = fs.Duration("cache-ttl", webhook.DefaultCacheTTL, "how long an image's answer and an applied rule are reused")
+		errTTL                             = fs.Duration("cache-error-ttl", webhook.DefaultErrorTTL, "how long an image's registry error (down, 5xx, timeout) is reused before the registry is asked again (0: every pod asks)")
 		entries                            = fs.Int("cache-entries", webhook.DefaultCacheEntries, "bound of each in-memory cache")
+		nsSelector                         = fs.String("namespace-selector", "", "place only pods of namespaces whose labels match: a LabelSelector as JSON/YAML ({\"matchLabels\":{...},\"matchExpressions\":[...]}) or kubectl -l syntax (needs get on namespaces; empty: all)")
+		podSelector                        = fs.String("pod-selector", "", "place only pods whose labels match, same syntax as -namespace-selector (empty: all)")
 		dockerCfg                          = fs.String("docker-config", "", "docker config.json with registry credentials")
 		caFile                             = fs.String("registry-ca-file", "", "PEM bundle trusted for registries besides the system roots")
 		plainHTTP                          = fs.Bool("registry-plain-http", false, "talk plain HTTP to registries")
@@ -81,6 +85,20 @@ func run(ctx context.Context, args []string) error {
 	fs.Var(&namespaces, "exclude-namespace", "namespace whose pods are never touched (repeatable; kube-system and $POD_NAMESPACE always)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	var selectors [2]*metav1.LabelSelector
+	for i, f := range []struct{ name, value string }{{"-namespace-selector", *nsSelector}, {"-pod-selector", *podSelector}} {
+		if strings.TrimSpace(f.value) == "" {
+			continue
+		}
+		sel, err := webhook.ParseLabelSelector(f.value)
+		if err != nil {
+			return fmt.Errorf("%s: %w", f.name, err)
+		}
+		selectors[i] = sel
+	}
+	if *errTTL < 0 {
+		return fmt.Errorf("-cache-error-ttl %v: give 0 (registry errors not reused) or a short positive duration such as 10s", *errTTL)
 	}
 	if *gcGrace < 0 || (*gcGrace > 0 && *gcGrace < *ttl) {
 		return fmt.Errorf("-rule-gc-grace %v: give 0 (no garbage collection) or at least -cache-ttl (%v): another replica reuses an applied rule for a TTL without applying it again", *gcGrace, *ttl)
@@ -119,7 +137,8 @@ func run(ctx context.Context, args []string) error {
 	}
 	set := metrics.NewSet()
 	wh, err := webhook.New(webhook.Config{Policy: pol, AllowedRegistries: registries, ExcludeNamespaces: namespaces,
-		PlaceDaemonSetPods: *daemonSet, PullSecrets: *pullSecrets, LabelPrefix: *prefix, Platform: p, CacheTTL: *ttl, CacheEntries: *entries, Dynamic: dc, Log: log, Observer: set,
+		PlaceDaemonSetPods: *daemonSet, PullSecrets: *pullSecrets, LabelPrefix: *prefix, Platform: p, CacheTTL: *ttl, ErrorTTL: *errTTL, CacheEntries: *entries,
+		NamespaceSelector: selectors[0], PodSelector: selectors[1], Dynamic: dc, Log: log, Observer: set,
 		Target: target.Options{DockerConfig: *dockerCfg, CAFile: *caFile, PlainHTTP: *plainHTTP, Log: log}})
 	if err != nil {
 		return err

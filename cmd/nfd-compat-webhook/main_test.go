@@ -27,6 +27,9 @@ func TestBadFlags(t *testing.T) {
 		"-rule-gc-grace=-1h":  "-rule-gc-grace -1h0m0s",
 		"-drift-interval=5s":  "-drift-interval 5s: give 0 (no drift scans) or at least 10s",
 		"-drift-interval=-1m": "-drift-interval -1m0s",
+		"-namespace-selector={\"matchExpressions\":[{\"key\":\"team\",\"operator\":\"Within\"}]}": `-namespace-selector: label selector`,
+		"-pod-selector=a=b=c":  "-pod-selector: label selector",
+		"-cache-error-ttl=-1s": "-cache-error-ttl -1s: give 0",
 	} {
 		err := run(context.Background(), strings.Fields(args))
 		if err == nil || !strings.Contains(err.Error(), want) {

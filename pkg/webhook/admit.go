@@ -95,6 +95,9 @@ func (w *Webhook) Admit(ctx context.Context, req *admissionv1.AdmissionRequest) 
 	}
 	ctx, cancel := context.WithTimeout(ctx, pol.Timeout.Std())
 	defer cancel()
+	if r, done := w.admitSelected(ctx, ns, &pod, resp); done {
+		return r
+	}
 	// A dry run must have no side effects (sideEffects: NoneOnDryRun):
 	// its images are looked up, but no rule is applied.
 	dryRun := req.DryRun != nil && *req.DryRun

@@ -13,10 +13,16 @@ import (
 // cancellation (bounded by the fill's own timeout), so a caller that gives
 // up does not fail the others; each caller waits only as long as its own
 // context allows.
+//
+// A value, or an error its Get's keepErr accepts (a negative answer such as
+// "no artifact"), is kept for ttl; any other error for errTTL (zero: not
+// kept, the next Get fills again), so a registry that is down costs one
+// attempt per key per errTTL, not one per caller. Both count against max.
 type memo[V any] struct {
-	ttl time.Duration
-	max int
-	now func() time.Time
+	ttl    time.Duration
+	errTTL time.Duration
+	max    int
+	now    func() time.Time
 
 	mu      sync.Mutex
 	entries map[string]*memoEntry[V]
@@ -31,15 +37,17 @@ type memoEntry[V any] struct {
 	elem    *list.Element
 }
 
-func newMemo[V any](ttl time.Duration, max int, now func() time.Time) *memo[V] {
+func newMemo[V any](ttl, errTTL time.Duration, max int, now func() time.Time) *memo[V] {
 	if max < 1 {
 		max = 1
 	}
-	return &memo[V]{ttl: ttl, max: max, now: now, entries: map[string]*memoEntry[V]{}, lru: list.New()}
+	return &memo[V]{ttl: ttl, errTTL: errTTL, max: max, now: now, entries: map[string]*memoEntry[V]{}, lru: list.New()}
 }
 
 // Get returns the cached value of key or fills it with fill. keepErr says
-// whether an error is cached too (a negative answer) or forgotten at once.
+// whether an error is a negative answer, cached for the TTL like a value;
+// other errors are cached for the error TTL (or forgotten at once if it
+// is zero).
 // hit reports whether no fill was started for this call.
 func (m *memo[V]) Get(ctx context.Context, key string, fill func(context.Context) (V, error), keepErr func(error) bool) (v V, hit bool, err error) {
 	m.mu.Lock()
@@ -70,12 +78,16 @@ func (m *memo[V]) fill(ctx context.Context, key string, e *memoEntry[V], fill fu
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	e.val, e.err = v, err
+	ttl := m.ttl
 	if err != nil && (keepErr == nil || !keepErr(err)) {
+		ttl = m.errTTL
+	}
+	if ttl <= 0 && err != nil {
 		if m.entries[key] == e {
 			delete(m.entries, key)
 		}
 	} else {
-		e.expires = m.now().Add(m.ttl)
+		e.expires = m.now().Add(ttl)
 		e.elem = m.lru.PushBack(key)
 		for m.lru.Len() > m.max {
 			oldest := m.lru.Front().Value.(string)

@@ -9,6 +9,8 @@ import (
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/sirupsen/logrus"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/dynamic"
 
 	"github.com/nfd-compat/nfd-compat/pkg/metrics"
@@ -18,7 +20,13 @@ import (
 
 // Defaults of Config.
 const (
-	DefaultCacheTTL     = time.Minute
+	DefaultCacheTTL = time.Minute
+	// DefaultErrorTTL is how long a registry error (down, 5xx, timeout)
+	// is remembered for an image: short, so a registry back up is used
+	// again within seconds, and long enough that a burst of replicas
+	// against a registry that is down costs one attempt, not one timeout
+	// each.
+	DefaultErrorTTL     = 10 * time.Second
 	DefaultCacheEntries = 4096
 	DefaultFieldManager = "nfd-compat-webhook"
 	// DefaultTimeout is under the manifests' timeoutSeconds (10): the
@@ -46,6 +54,15 @@ type Config struct {
 	AllowedRegistries []string
 	// ExcludeNamespaces are namespaces whose pods are never touched.
 	ExcludeNamespaces []string
+	// NamespaceSelector and PodSelector, set, limit the pods placed to
+	// those of namespaces whose labels match it and to those whose own
+	// labels match it, as a MutatingWebhookConfiguration's
+	// namespaceSelector and objectSelector do (nil or empty: every
+	// namespace, every pod). A namespace's labels are read from the API
+	// server (get on namespaces) and cached for CacheTTL; a failed read
+	// is decided by on_error.
+	NamespaceSelector *metav1.LabelSelector
+	PodSelector       *metav1.LabelSelector
 	// PlaceDaemonSetPods, set, places DaemonSet pods too. Off, they are
 	// never touched: the DaemonSet controller already pins each to its
 	// node, and an affinity no label satisfies would leave it Pending
@@ -67,8 +84,12 @@ type Config struct {
 	// is judged by its spec either way.
 	Platform *ocispec.Platform
 	// CacheTTL is how long an image's answer (spec, or none) and an
-	// applied rule are reused; CacheEntries bounds each cache.
+	// applied rule are reused; CacheEntries bounds each cache. ErrorTTL is
+	// how long an image's error (registry down, 5xx, timeout, bad spec)
+	// is reused (zero: not at all, every pod tries again); an error
+	// applying a rule or reading a namespace is never reused.
 	CacheTTL     time.Duration
+	ErrorTTL     time.Duration
 	CacheEntries int
 	// Dynamic applies NodeFeatureRules; FieldManager names the webhook in
 	// their managed fields.
@@ -80,6 +101,8 @@ type Config struct {
 	Observer metrics.Observer
 	// Now is the clock; nil: time.Now.
 	Now func() time.Time
+
+	nsSelector, podSelector labels.Selector // compiled by Validate; nil: all
 }
 
 // Validate checks the configuration and fills defaults.
@@ -102,6 +125,16 @@ func (c *Config) Validate() error {
 	}
 	if c.CacheTTL < 0 {
 		problems = append(problems, fmt.Sprintf("cache TTL %v: must be zero (no caching) or positive", c.CacheTTL))
+	}
+	if c.ErrorTTL < 0 {
+		problems = append(problems, fmt.Sprintf("error TTL %v: must be zero (errors not cached) or positive", c.ErrorTTL))
+	}
+	var err error
+	if c.nsSelector, err = compileSelector("namespace selector", c.NamespaceSelector); err != nil {
+		problems = append(problems, err.Error())
+	}
+	if c.podSelector, err = compileSelector("pod selector", c.PodSelector); err != nil {
+		problems = append(problems, err.Error())
 	}
 	if len(problems) > 0 {
 		return fmt.Errorf("%w: %s", ErrConfig, strings.Join(problems, "; "))

@@ -11,10 +11,14 @@
 // pod's own (schedule.MergeTerms), the preferred terms of the sets' weights,
 // and an annotation saying what was decided. The policy speaks the node's
 // words (pkg/policy: mode, on_missing, on_error, include/exclude) plus the
-// webhook's own: excluded namespaces and the registries it may contact.
-// Answers are cached in memory (bounded, with a TTL, concurrent lookups of
-// one image coalesced), so many replicas of an image cost one registry
-// lookup and one rule apply.
+// webhook's own: excluded namespaces, namespace and pod label selectors
+// (selectors.go) and the registries it may contact. Answers are cached in
+// memory (bounded, with a TTL, concurrent lookups of one image coalesced;
+// registry errors for a shorter error TTL), so many replicas of an image
+// cost one registry lookup and one rule apply, even while its registry is
+// down. The rule garbage collector (gc.go) deletes only the webhook's own
+// rules (its label and field manager) that no pod references by
+// annotation, node affinity or nodeSelector.
 //
 // Lifecycle: RunRuleGC deletes the rules no pod uses any more, and
 // RunDriftMonitor finds placed pods whose node no longer carries any set

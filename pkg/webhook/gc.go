@@ -9,9 +9,11 @@ import (
 	"time"
 
 	"github.com/sirupsen/logrus"
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/nfd-compat/nfd-compat/pkg/schedule"
@@ -77,12 +79,14 @@ func (w *Webhook) RunRuleGC(ctx context.Context, grace, interval time.Duration) 
 }
 
 // CollectRules runs one garbage collection pass: it deletes the
-// NodeFeatureRules carrying ArtifactLabel that no existing pod's
-// DecisionAnnotation references (by rule name or artifact) and that were
-// neither created nor last used (LastUsedAnnotation) within grace, at
-// most MaxRuleDeletesPerPass of them. A rule changed since it was listed
-// is left for the next pass. Rules without ArtifactLabel are never
-// touched. It returns the names deleted.
+// NodeFeatureRules of the webhook (ArtifactLabel set and applied by its
+// FieldManager) that no existing pod references, by its
+// DecisionAnnotation (rule name or artifact) or by a label of the rule in
+// its node affinity (required or preferred) or nodeSelector, and that
+// were neither created nor last used (LastUsedAnnotation) within grace,
+// at most MaxRuleDeletesPerPass of them. A rule changed since it was
+// listed is left for the next pass. Other rules are never touched. It
+// returns the names deleted.
 func (w *Webhook) CollectRules(ctx context.Context, grace time.Duration) ([]string, error) {
 	rules, err := w.listAll(ctx, schedule.NodeFeatureRules, ArtifactLabel)
 	if err != nil || len(rules) == 0 {
@@ -93,7 +97,7 @@ func (w *Webhook) CollectRules(ctx context.Context, grace time.Duration) ([]stri
 		return nil, err
 	}
 	var deleted []string
-	for _, r := range staleRules(rules, podList, w.cfg.Now(), grace, w.cfg.Log) {
+	for _, r := range staleRules(rules, podList, w.cfg.Now(), grace, w.cfg.FieldManager, w.cfg.Log) {
 		if len(deleted) == MaxRuleDeletesPerPass {
 			break
 		}
@@ -139,40 +143,14 @@ func forbiddenHint(err error) string {
 	return ""
 }
 
-// staleRules is the collector's decision: the rules of ours (ArtifactLabel
-// set) that no pod references and whose creation and last use are both
-// more than grace before now.
-func staleRules(rules, pods []unstructured.Unstructured, now time.Time, grace time.Duration, log logrus.FieldLogger) []unstructured.Unstructured {
-	names, artifacts := map[string]bool{}, map[string]bool{}
-	for _, p := range pods {
-		a, ok := p.GetAnnotations()[DecisionAnnotation]
-		if !ok {
-			continue
-		}
-		var d Decision
-		if err := json.Unmarshal([]byte(a), &d); err != nil {
-			log.WithError(err).Warnf("pod %s/%s: annotation %s is not the webhook's JSON; it keeps no rule", p.GetNamespace(), p.GetName(), DecisionAnnotation)
-			continue
-		}
-		keep := func(rule, artifact string) {
-			if rule != "" {
-				names[rule] = true
-			}
-			if _, hex, ok := strings.Cut(artifact, ":"); ok && hex != "" {
-				artifacts[labelValue(hex)] = true
-			}
-		}
-		for _, img := range d.Images {
-			keep(img.Rule, img.Artifact)
-			for _, pl := range img.Platforms {
-				keep(pl.Rule, pl.Artifact)
-			}
-		}
-	}
+// staleRules is the collector's decision: the rules of ours (ownRule)
+// that no pod references (podRefs) and whose creation and last use are
+// both more than grace before now.
+func staleRules(rules, pods []unstructured.Unstructured, now time.Time, grace time.Duration, fieldManager string, log logrus.FieldLogger) []unstructured.Unstructured {
+	refs := podRefs(pods, log)
 	var out []unstructured.Unstructured
 	for _, r := range rules {
-		label, ours := r.GetLabels()[ArtifactLabel]
-		if !ours || names[r.GetName()] || artifacts[label] {
+		if !ownRule(&r, fieldManager) || refs.keep(&r, log) {
 			continue
 		}
 		last := r.GetCreationTimestamp().Time
@@ -186,4 +164,136 @@ func staleRules(rules, pods []unstructured.Unstructured, now time.Time, grace ti
 		}
 	}
 	return out
+}
+
+// ownRule reports whether the webhook made a rule: it carries
+// ArtifactLabel and its managed fields name the webhook's field manager
+// (server-side apply records it). A rule of `schedule --apply`, of
+// another tool, or labelled by hand is never collected.
+func ownRule(r *unstructured.Unstructured, fieldManager string) bool {
+	if _, ok := r.GetLabels()[ArtifactLabel]; !ok {
+		return false
+	}
+	for _, m := range r.GetManagedFields() {
+		if m.Manager == fieldManager {
+			return true
+		}
+	}
+	return false
+}
+
+// ruleRefs is what existing pods reference: rule names and artifact
+// labels (DecisionAnnotation), and node label keys (node affinity and
+// nodeSelector) with the "<repo>." part of their names.
+type ruleRefs struct {
+	names, artifacts, keys, repos map[string]bool
+}
+
+func podRefs(pods []unstructured.Unstructured, log logrus.FieldLogger) ruleRefs {
+	refs := ruleRefs{names: map[string]bool{}, artifacts: map[string]bool{}, keys: map[string]bool{}, repos: map[string]bool{}}
+	for _, p := range pods {
+		for _, k := range podLabelKeys(&p, log) {
+			refs.keys[k] = true
+			if repo := labelRepo(k); repo != "" {
+				refs.repos[repo] = true
+			}
+		}
+		a, ok := p.GetAnnotations()[DecisionAnnotation]
+		if !ok {
+			continue
+		}
+		var d Decision
+		if err := json.Unmarshal([]byte(a), &d); err != nil {
+			log.WithError(err).Warnf("pod %s/%s: annotation %s is not the webhook's JSON; it keeps no rule by it", p.GetNamespace(), p.GetName(), DecisionAnnotation)
+			continue
+		}
+		for _, img := range d.Images {
+			refs.add(img.Rule, img.Artifact)
+			for _, pl := range img.Platforms {
+				refs.add(pl.Rule, pl.Artifact)
+			}
+		}
+	}
+	return refs
+}
+
+// add keeps a rule named in a pod's annotation, by name and by artifact.
+func (refs ruleRefs) add(rule, artifact string) {
+	if rule != "" {
+		refs.names[rule] = true
+	}
+	if _, hex, ok := strings.Cut(artifact, ":"); ok && hex != "" {
+		refs.artifacts[labelValue(hex)] = true
+	}
+}
+
+// keep reports whether a pod references the rule: by name, by artifact,
+// or by one of the node labels it sets (exactly, or a label of the same
+// "<repo>." with another prefix or set, as an older spec of the artifact
+// or another -label-prefix would have written).
+func (refs ruleRefs) keep(r *unstructured.Unstructured, log logrus.FieldLogger) bool {
+	if refs.names[r.GetName()] || refs.artifacts[r.GetLabels()[ArtifactLabel]] {
+		return true
+	}
+	rs, _, err := unstructured.NestedSlice(r.Object, "spec", "rules")
+	if err != nil {
+		log.WithError(err).Warnf("nodefeaturerule %s: spec.rules unreadable; kept", r.GetName())
+		return true
+	}
+	for _, item := range rs {
+		m, _ := item.(map[string]any)
+		l, _ := m["labels"].(map[string]any)
+		for k := range l {
+			if refs.keys[k] || (labelRepo(k) != "" && refs.repos[labelRepo(k)]) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// podLabelKeys are the node label keys a pod's node affinity (required
+// and preferred terms) and nodeSelector name.
+func podLabelKeys(p *unstructured.Unstructured, log logrus.FieldLogger) []string {
+	var keys []string
+	sel, _, _ := unstructured.NestedStringMap(p.Object, "spec", "nodeSelector")
+	for k := range sel {
+		keys = append(keys, k)
+	}
+	raw, ok, err := unstructured.NestedMap(p.Object, "spec", "affinity", "nodeAffinity")
+	if err != nil || !ok {
+		return keys
+	}
+	var na corev1.NodeAffinity
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(raw, &na); err != nil {
+		log.WithError(err).Warnf("pod %s/%s: node affinity unreadable; it keeps no rule by it", p.GetNamespace(), p.GetName())
+		return keys
+	}
+	var terms []corev1.NodeSelectorTerm
+	if na.RequiredDuringSchedulingIgnoredDuringExecution != nil {
+		terms = append(terms, na.RequiredDuringSchedulingIgnoredDuringExecution.NodeSelectorTerms...)
+	}
+	for _, pt := range na.PreferredDuringSchedulingIgnoredDuringExecution {
+		terms = append(terms, pt.Preference)
+	}
+	for _, t := range terms {
+		for _, e := range t.MatchExpressions {
+			keys = append(keys, e.Key)
+		}
+	}
+	return keys
+}
+
+// labelRepo is the "<repo>." of a set label key "<prefix>/<repo>.<set>"
+// (schedule's names), or "" for a key of another shape.
+func labelRepo(key string) string {
+	_, name, ok := strings.Cut(key, "/")
+	if !ok {
+		return ""
+	}
+	repo, _, ok := strings.Cut(name, ".")
+	if !ok || repo == "" {
+		return ""
+	}
+	return repo + "."
 }

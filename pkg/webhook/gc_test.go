@@ -3,20 +3,34 @@ package webhook
 import (
 	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/sirupsen/logrus"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 )
 
-func gcRule(name, label string, created time.Time, lastUsed string) unstructured.Unstructured {
+// gcRule is a rule applied by the webhook's field manager (another one if
+// manager is set) with the set label sha256-<label>.gpu.
+func gcRule(name, label string, created time.Time, lastUsed string, manager ...string) unstructured.Unstructured {
 	var u unstructured.Unstructured
 	u.SetName(name)
 	u.SetCreationTimestamp(metav1.NewTime(created))
+	m := DefaultFieldManager
+	if len(manager) > 0 {
+		m = manager[0]
+	}
+	u.SetManagedFields([]metav1.ManagedFieldsEntry{{Manager: "kubectl"}, {Manager: m, Operation: metav1.ManagedFieldsOperationApply}})
 	if label != "" {
 		u.SetLabels(map[string]string{ArtifactLabel: label})
+	}
+	if err := unstructured.SetNestedSlice(u.Object, []any{map[string]any{"name": "gpu",
+		"labels": map[string]any{"compat.nfd-compat.io/sha256-" + label + ".gpu": "true"}}}, "spec", "rules"); err != nil {
+		panic(err)
 	}
 	if lastUsed != "" {
 		u.SetAnnotations(map[string]string{LastUsedAnnotation: lastUsed})
@@ -68,7 +82,7 @@ func TestStaleRules(t *testing.T) {
 	log := logrus.New()
 	log.SetLevel(logrus.PanicLevel)
 	var got []string
-	for _, r := range staleRules(rules, pods, now, grace, log) {
+	for _, r := range staleRules(rules, pods, now, grace, DefaultFieldManager, log) {
 		got = append(got, r.GetName())
 	}
 	if want := []string{"used-long-ago", "bad-last-used", "unused"}; !slices.Equal(got, want) {
@@ -77,7 +91,7 @@ func TestStaleRules(t *testing.T) {
 	// The clock decides: 25 hours earlier, the unused rules were created
 	// 23 hours before, within the grace.
 	got = nil
-	for _, r := range staleRules(rules, pods, now.Add(-25*time.Hour), grace, log) {
+	for _, r := range staleRules(rules, pods, now.Add(-25*time.Hour), grace, DefaultFieldManager, log) {
 		got = append(got, r.GetName())
 	}
 	if len(got) != 0 {
@@ -85,7 +99,7 @@ func TestStaleRules(t *testing.T) {
 	}
 	// Grace zero: every unreferenced rule of ours, however young.
 	got = nil
-	for _, r := range staleRules(rules, pods, now, 0, log) {
+	for _, r := range staleRules(rules, pods, now, 0, DefaultFieldManager, log) {
 		got = append(got, r.GetName())
 	}
 	if want := []string{"young", "used-recently", "used-long-ago", "bad-last-used", "unused"}; !slices.Equal(got, want) {
@@ -124,10 +138,81 @@ func TestStaleRulesPlatforms(t *testing.T) {
 		{Platform: "linux/s390x", Verdict: "missing"},
 	}})}
 	var got []string
-	for _, r := range staleRules(rules, pods, now, time.Hour, logrus.New()) {
+	for _, r := range staleRules(rules, pods, now, time.Hour, DefaultFieldManager, logrus.New()) {
 		got = append(got, r.GetName())
 	}
 	if want := []string{"unused"}; !slices.Equal(got, want) {
 		t.Fatalf("stale rules %v, want %v", got, want)
+	}
+}
+
+// affinityPod is a pod without the webhook's annotation whose node
+// affinity (or nodeSelector) names node label keys.
+func affinityPod(t *testing.T, required, preferred []string, nodeSelector map[string]string) unstructured.Unstructured {
+	t.Helper()
+	pod := corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "copied"}, Spec: corev1.PodSpec{NodeSelector: nodeSelector}}
+	na := &corev1.NodeAffinity{}
+	if required != nil {
+		na.RequiredDuringSchedulingIgnoredDuringExecution = &corev1.NodeSelector{}
+		for _, k := range required {
+			na.RequiredDuringSchedulingIgnoredDuringExecution.NodeSelectorTerms = append(na.RequiredDuringSchedulingIgnoredDuringExecution.NodeSelectorTerms,
+				corev1.NodeSelectorTerm{MatchExpressions: []corev1.NodeSelectorRequirement{{Key: "zone", Operator: corev1.NodeSelectorOpExists}, {Key: k, Operator: corev1.NodeSelectorOpIn, Values: []string{"true"}}}})
+		}
+	}
+	for _, k := range preferred {
+		na.PreferredDuringSchedulingIgnoredDuringExecution = append(na.PreferredDuringSchedulingIgnoredDuringExecution,
+			corev1.PreferredSchedulingTerm{Weight: 10, Preference: corev1.NodeSelectorTerm{MatchExpressions: []corev1.NodeSelectorRequirement{{Key: k, Operator: corev1.NodeSelectorOpExists}}}})
+	}
+	pod.Spec.Affinity = &corev1.Affinity{NodeAffinity: na}
+	obj, err := runtime.DefaultUnstructuredConverter.ToUnstructured(&pod)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return unstructured.Unstructured{Object: obj}
+}
+
+// TestStaleRulesAffinity: a rule is kept for a pod without the webhook's
+// annotation whose node affinity (a required term, a preferred term) or
+// nodeSelector names one of its labels, or a label of the same artifact
+// under another prefix or set; a pod naming other labels keeps nothing.
+// Rules the webhook did not apply (another field manager, or without
+// ArtifactLabel) are never stale.
+func TestStaleRulesAffinity(t *testing.T) {
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	old := now.Add(-48 * time.Hour)
+	hex := func(c string) string { return strings.Repeat(c, 24) }
+	rules := []unstructured.Unstructured{
+		gcRule("required", hex("1"), old, ""),
+		gcRule("preferred", hex("2"), old, ""),
+		gcRule("node-selector", hex("3"), old, ""),
+		gcRule("other-prefix", hex("4"), old, ""),
+		gcRule("unused", hex("5"), old, ""),
+		gcRule("schedule-apply", hex("6"), old, "", "nfd-compat"),
+		gcRule("no-label", "", old, ""),
+	}
+	label := func(c, set string) string { return "compat.nfd-compat.io/sha256-" + hex(c) + "." + set }
+	pods := []unstructured.Unstructured{
+		affinityPod(t, []string{"kubernetes.io/arch", label("1", "gpu")}, nil, nil),
+		affinityPod(t, nil, []string{label("2", "gpu")}, nil),
+		affinityPod(t, nil, nil, map[string]string{label("3", "gpu"): "true"}),
+		affinityPod(t, []string{"example.com/sha256-" + hex("4") + ".cpu"}, nil, nil),
+		affinityPod(t, []string{"topology.kubernetes.io/zone", label("9", "gpu")}, []string{"example.com/ssd"}, map[string]string{"disk": "ssd"}),
+	}
+	log := logrus.New()
+	log.SetLevel(logrus.PanicLevel)
+	var got []string
+	for _, r := range staleRules(rules, pods, now, time.Hour, DefaultFieldManager, log) {
+		got = append(got, r.GetName())
+	}
+	if want := []string{"unused"}; !slices.Equal(got, want) {
+		t.Fatalf("stale rules %v, want %v", got, want)
+	}
+	// Without the pods, every rule of the webhook goes; the others never.
+	got = nil
+	for _, r := range staleRules(rules, nil, now, time.Hour, DefaultFieldManager, log) {
+		got = append(got, r.GetName())
+	}
+	if want := []string{"required", "preferred", "node-selector", "other-prefix", "unused"}; !slices.Equal(got, want) {
+		t.Fatalf("no pods: stale rules %v, want %v", got, want)
 	}
 }

@@ -7,12 +7,14 @@ import (
 // Webhook decides Pod admissions. It is safe for concurrent use.
 type Webhook struct {
 	cfg    Config
-	images *memo[*answer] // by image reference
-	rules  *memo[string]  // by NodeFeatureRule name: applied
+	images *memo[*answer]           // by image reference
+	rules  *memo[string]            // by NodeFeatureRule name: applied
+	nsMeta *memo[map[string]string] // namespace labels, by name (NamespaceSelector)
 
 	registryLookups atomic.Int64
 	ruleApplies     atomic.Int64
 	rulesDeleted    atomic.Int64
+	nsLookups       atomic.Int64
 
 	drift driftState // RunDriftMonitor's last scan, for /metrics
 }
@@ -23,8 +25,9 @@ func New(cfg Config) (*Webhook, error) {
 		return nil, err
 	}
 	return &Webhook{cfg: cfg,
-		images: newMemo[*answer](cfg.CacheTTL, cfg.CacheEntries, cfg.Now),
-		rules:  newMemo[string](cfg.CacheTTL, cfg.CacheEntries, cfg.Now),
+		images: newMemo[*answer](cfg.CacheTTL, cfg.ErrorTTL, cfg.CacheEntries, cfg.Now),
+		rules:  newMemo[string](cfg.CacheTTL, 0, cfg.CacheEntries, cfg.Now),
+		nsMeta: newMemo[map[string]string](cfg.CacheTTL, 0, cfg.CacheEntries, cfg.Now),
 	}, nil
 }
 
@@ -38,9 +41,12 @@ type Stats struct {
 	// RulesDeleted counts NodeFeatureRules the garbage collector
 	// deleted (CollectRules).
 	RulesDeleted int64
+	// NamespaceLookups counts namespace reads (NamespaceSelector) that
+	// missed the cache.
+	NamespaceLookups int64
 }
 
 // Stats returns the counters.
 func (w *Webhook) Stats() Stats {
-	return Stats{RegistryLookups: w.registryLookups.Load(), RuleApplies: w.ruleApplies.Load(), RulesDeleted: w.rulesDeleted.Load()}
+	return Stats{RegistryLookups: w.registryLookups.Load(), RuleApplies: w.ruleApplies.Load(), RulesDeleted: w.rulesDeleted.Load(), NamespaceLookups: w.nsLookups.Load()}
 }
