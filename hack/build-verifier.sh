@@ -72,13 +72,19 @@ if [ ! -d "$nfd" ]; then
 	rm "$tmp/pkg/utils/memory_resources.go" "$tmp/source/mock_LabelSource.go"
 	# Atomic: a concurrent build that got there first keeps its copy.
 	mv -T "$tmp" "$nfd" 2>/dev/null || rm -rf "$tmp"
+	# Copies of other versions or inputs of this script are stale.
+	for old in "$dst"/nfd-*; do
+		[ "$old" = "$nfd" ] || rm -rf "$old"
+	done
 fi
 
 # go.mod and go.sum change with every bump: copied on every build, each
 # process its own, so concurrent builds never see a half-written file.
 modfile="$(mktemp "$dst/.verifier.XXXXXX")"
 trap 'rm -f "$modfile" "$modfile.mod" "$modfile.sum"' EXIT
-{ cat go.mod; printf '\nreplace %s %s => %s\n' "$nfd_mod" "$version" "$nfd"; } >"$modfile.mod"
+# Relative to the module root, so the path recorded in the binary is the same
+# in every checkout.
+{ cat go.mod; printf '\nreplace %s %s => ./%s\n' "$nfd_mod" "$version" "${nfd#"$root/"}"; } >"$modfile.mod"
 cp go.sum "$modfile.sum"
 
 CGO_ENABLED=0 $go build -modfile="$modfile.mod" -trimpath "$@" -o "$out" ./cmd/nfd-compat-verifier
