@@ -8,6 +8,9 @@
 #
 #   make bench-pull                      # or: sudo ./hack/bench-pull.sh
 #   PULLS=50 ./hack/bench-pull.sh
+#   OTHER_VERIFIER=/abs/path ./hack/bench-pull.sh   # one more column: another
+#                                        # build of nfd-compat-verifier (e.g. a
+#                                        # plain `go build`), same run
 #
 # Upstream NFD is built in a scratch module outside this repository (its
 # go.mod replaces api/nfd locally, so that module is required explicitly);
@@ -39,7 +42,7 @@ fi
 
 mkdir -p _output
 out="$(pwd)/_output/bench-pull.md"
-NFD_COMPAT_BENCH_PULL=1 NFD_COMPAT_UPSTREAM_NFD="$nfd" NFD_COMPAT_BENCH_PULLS="${PULLS:-30}" NFD_COMPAT_BENCH_OUT="$out" \
+NFD_COMPAT_BENCH_PULL=1 NFD_COMPAT_UPSTREAM_NFD="$nfd" NFD_COMPAT_BENCH_OTHER_VERIFIER="${OTHER_VERIFIER:-}" NFD_COMPAT_BENCH_PULLS="${PULLS:-30}" NFD_COMPAT_BENCH_OUT="$out" \
 	go test -count=1 -timeout 20m -run '^TestContainerdBenchPull$' ./integration/ >"_output/bench-pull.log" 2>&1 || {
 	echo "bench-pull: the benchmark failed; see _output/bench-pull.log" >&2
 	tail -n 40 _output/bench-pull.log >&2

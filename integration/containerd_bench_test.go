@@ -20,7 +20,14 @@ const (
 	benchNFDEnv   = "NFD_COMPAT_UPSTREAM_NFD" // upstream `nfd` binary; empty skips that column
 	benchCountEnv = "NFD_COMPAT_BENCH_PULLS"  // pulls per column (default 30)
 	benchOutEnv   = "NFD_COMPAT_BENCH_OUT"    // file for the markdown table
+	// benchOtherEnv names another build of nfd-compat-verifier (e.g. a plain
+	// `go build`, not hack/build-verifier.sh's) for a column of its own;
+	// empty leaves it out.
+	benchOtherEnv = "NFD_COMPAT_BENCH_OTHER_VERIFIER"
 )
+
+// otherVerifierColumn is the column of $NFD_COMPAT_BENCH_OTHER_VERIFIER.
+const otherVerifierColumn = "nfd-compat-verifier, other build (bindir)"
 
 // upstreamWrapper is a bindir verifier that asks upstream NFD's
 // `nfd compat validate-node` (its exit code decides): the baseline.
@@ -80,6 +87,14 @@ func TestContainerdBenchPull(t *testing.T) {
 			return containerdtest.Options{Verifiers: []string{b.Verifier}, Policy: pol}
 		}},
 	}
+	if other := os.Getenv(benchOtherEnv); other != "" {
+		if fi, err := os.Stat(other); err != nil || !filepath.IsAbs(other) || fi.Mode()&0o111 == 0 {
+			t.Fatalf("%s=%q: want the absolute path of an executable nfd-compat-verifier", benchOtherEnv, other)
+		}
+		columns = append(columns, benchColumn{name: otherVerifierColumn, opts: func(containerdtest.Bins, string) containerdtest.Options {
+			return containerdtest.Options{Verifiers: []string{other}, Policy: pol}
+		}})
+	}
 	if why, missing := bins.Missing["containerd-nfd"]; !missing {
 		columns = append(columns, benchColumn{name: "containerd-nfd (built-in)", opts: func(b containerdtest.Bins, _ string) containerdtest.Options {
 			return containerdtest.Options{Binary: b.ContainerdNFD, Policy: pol}
@@ -118,6 +133,7 @@ func TestContainerdBenchPull(t *testing.T) {
 		pullOK(t, d, refs[0]) // warm: features cache, spec blob cache, connections
 		runs = append(runs, &run{col: c, d: d})
 	}
+	loadStart := loadAverage(t)
 	for _, ref := range refs[1:] {
 		for _, r := range runs {
 			if r.d == nil {
@@ -129,6 +145,8 @@ func TestContainerdBenchPull(t *testing.T) {
 			r.ms = append(r.ms, float64(res.Elapsed.Microseconds())/1000)
 		}
 	}
+
+	loadEnd := loadAverage(t)
 
 	var table strings.Builder
 	fmt.Fprintf(&table, "| check | median pull (ms) | p90 (ms) | overhead vs none (ms) | registry requests per pull | extra requests |\n|---|---|---|---|---|---|\n")
@@ -144,7 +162,7 @@ func TestContainerdBenchPull(t *testing.T) {
 			base, baseReq = med, perPull
 		}
 		fmt.Fprintf(&table, "| %s | %.1f | %.1f | %+.1f | %.1f | %+.1f |\n", r.col.name, med, p90, med-base, perPull, perPull-baseReq)
-		if r.col.name == "nfd-compat-verifier (bindir)" {
+		if r.col.name == "nfd-compat-verifier (bindir)" || r.col.name == otherVerifierColumn {
 			var dec []float64
 			for _, e := range audit(t, r.d) {
 				if e.Image != refs[0] {
@@ -154,13 +172,28 @@ func TestContainerdBenchPull(t *testing.T) {
 			fmt.Fprintf(&table, "| ↳ its decision alone (audit duration_ms) | %.1f | %.1f | | | |\n", percentile(dec, 50), percentile(dec, 90))
 		}
 	}
-	fmt.Fprintf(&table, "\n%d pulls per row (after one warm-up pull; columns interleaved), `ctr image pull` of a ~1 KiB single-layer image from a local registry (referrers API), %s.\n", n, time.Now().UTC().Format("2006-01-02"))
+	fmt.Fprintf(&table, "\n%d pulls per row (after one warm-up pull; columns interleaved), `ctr image pull` of a ~1 KiB single-layer image from a local registry (referrers API), %s, load average (1, 5, 15 min) %s at the first pull, %s at the last.\n",
+		n, time.Now().UTC().Format("2006-01-02"), loadStart, loadEnd)
 	t.Log("\n" + table.String())
 	if out := os.Getenv(benchOutEnv); out != "" {
 		if err := os.WriteFile(out, []byte(table.String()), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
+}
+
+// loadAverage is the machine's load average (1, 5 and 15 minutes), which
+// moves the figures more than anything measured.
+func loadAverage(t *testing.T) string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		t.Fatalf("/proc/loadavg: %q", b)
+	}
+	return strings.Join(f[:3], " ")
 }
 
 func percentile(xs []float64, p int) float64 {

@@ -30,7 +30,7 @@ type image struct {
 	desc ocispec.Descriptor
 }
 
-func push(t *testing.T, reg *testregistry.Registry, repo, specFile string) image {
+func push(t testing.TB, reg *testregistry.Registry, repo, specFile string) image {
 	t.Helper()
 	var spec []byte
 	if specFile != "" {
@@ -44,7 +44,7 @@ func push(t *testing.T, reg *testregistry.Registry, repo, specFile string) image
 }
 
 // config writes a containerd config.toml with the policy stanza.
-func config(t *testing.T, stanza string) (path, cacheDir string) {
+func config(t testing.TB, stanza string) (path, cacheDir string) {
 	t.Helper()
 	dir := t.TempDir()
 	cacheDir = filepath.Join(dir, "cache")
@@ -64,7 +64,7 @@ func config(t *testing.T, stanza string) (path, cacheDir string) {
 }
 
 // run calls the verifier exactly as containerd's bindir plugin does.
-func run(t *testing.T, bin, cfg string, img image) (int, string, string) {
+func run(t testing.TB, bin, cfg string, img image) (int, string, string) {
 	t.Helper()
 	cmd := exec.Command(bin, "-name", img.name, "-digest", img.desc.Digest.String(), "-stdin-media-type", ocispec.MediaTypeDescriptor)
 	in, _ := json.Marshal(img.desc)

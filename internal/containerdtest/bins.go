@@ -110,7 +110,7 @@ func build() (Bins, error) {
 		tags     string
 	}{
 		{&bins.NFDCompat, "nfd-compat", false, ""},
-		{&bins.Verifier, "nfd-compat-verifier", true, ""},
+		{&bins.Verifier, verifierName, true, ""},
 		{&bins.ContainerdNFD, "containerd-nfd", true, containerdTags},
 	} {
 		if *c.dst = have(c.name); *c.dst != "" {
@@ -211,10 +211,23 @@ func prebuiltBins() (func(name string) string, error) {
 	}, nil
 }
 
-// buildOurs builds ./cmd/name of the module at root into out.
+// buildOurs builds ./cmd/name of the module at root into out; the
+// verifier as `make build` builds it, by hack/build-verifier.sh (the one
+// definition of its build: no client-go linked).
 func buildOurs(root, out, name, tags string) error {
+	if name == verifierName {
+		cmd := exec.Command(filepath.Join(root, "hack", "build-verifier.sh"), out)
+		cmd.Dir = root
+		if b, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("hack/build-verifier.sh %s: %v\n%s", out, err, b)
+		}
+		return nil
+	}
 	return goBuild(root, out, []string{"CGO_ENABLED=1"}, tags, "./cmd/"+name)
 }
+
+// verifierName is the bindir verifier's command.
+const verifierName = "nfd-compat-verifier"
 
 // removeStale removes what matches pattern in dir and is older than age:
 // the per-process builds of earlier runs.
