@@ -48,6 +48,8 @@ import (
 // untouched; a spec no node passes leaves the pod unschedulable; warn mode
 // adds no affinity; many pods of one image cost one registry lookup. The
 // shipped manifests are installed as pasted, the webhook's address aside.
+// A registry that is down follows on_error within the decision timeout
+// (testWebhookRegistryDown: webhooks with on_error allow and deny).
 // Then arm64 nodes join: a multi-arch image's pods land only on nodes
 // passing their own architecture's spec (testWebhookPlatforms).
 func TestWebhookCluster(t *testing.T) {
