@@ -48,6 +48,8 @@ import (
 // untouched; a spec no node passes leaves the pod unschedulable; warn mode
 // adds no affinity; many pods of one image cost one registry lookup. The
 // shipped manifests are installed as pasted, the webhook's address aside.
+// A registry that is down follows on_error within the decision timeout
+// (testWebhookRegistryDown: webhooks with on_error allow and deny).
 // Then arm64 nodes join: a multi-arch image's pods land only on nodes
 // passing their own architecture's spec (testWebhookPlatforms).
 func TestWebhookCluster(t *testing.T) {
@@ -86,7 +88,7 @@ func TestWebhookCluster(t *testing.T) {
 	log.SetOutput(testWriter{t})
 	set := metrics.NewSet()
 	wh, err := webhook.New(webhook.Config{Observer: set, Policy: pol, AllowedRegistries: []string{reg.Host},
-		ExcludeNamespaces: []string{"kube-system", "excluded"}, Target: target.Options{PlainHTTP: true},
+		ExcludeNamespaces: []string{"kube-system", "excluded", regDownAllowNS, regDownDenyNS}, Target: target.Options{PlainHTTP: true},
 		CacheTTL: time.Minute, Dynamic: cp.Dynamic, Log: log})
 	if err != nil {
 		t.Fatal(err)
@@ -96,19 +98,9 @@ func TestWebhookCluster(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := webhook.NewServer(ln.Addr().String(), wh, certs, set)
-	go func() {
-		if err := srv.ServeTLS(ln, "", ""); !errors.Is(err, http.ErrServerClosed) {
-			t.Errorf("webhook server: %v", err)
-		}
-	}()
-	t.Cleanup(func() { _ = srv.Close() })
+	addr := serveWebhook(t, wh, certs, set)
 
-	installWebhookManifests(t, cp, "https://"+ln.Addr().String()+"/mutate", caPEM)
+	installWebhookManifests(t, cp, "https://"+addr+"/mutate", caPEM)
 
 	ns := "webhook-app"
 	cp.CreateNamespace(t, ns)
@@ -248,7 +240,7 @@ func TestWebhookCluster(t *testing.T) {
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(caPEM)
 	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
-	resp, err := hc.Get("https://" + ln.Addr().String() + "/metrics")
+	resp, err := hc.Get("https://" + addr + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -284,8 +276,11 @@ func TestWebhookCluster(t *testing.T) {
 		t.Errorf("stats %+v (before the pods %+v): want 4 registry lookups (one per image) and 3 rule applies (one per artifact) for 11 pods", s, base)
 	}
 	t.Run("drift", func(t *testing.T) {
-		testWebhookDrift(t, cp, wh, "https://"+ln.Addr().String()+"/metrics", &tls.Config{RootCAs: pool}, ns, gpuOnly)
+		testWebhookDrift(t, cp, wh, "https://"+addr+"/metrics", &tls.Config{RootCAs: pool}, ns, gpuOnly)
 	})
+	// Webhooks of their own (on_error allow and deny), the shipped
+	// configuration's other namespaces: the one above excludes theirs.
+	t.Run("registry down", func(t *testing.T) { testWebhookRegistryDown(t, cp, caPEM, certs, log) })
 	// Last: it adds nodes the placements above do not expect.
 	t.Run("platforms", func(t *testing.T) { testWebhookPlatforms(t, cp, reg, hosts, ns) })
 }
@@ -343,6 +338,24 @@ func testWebhookPullSecrets(t *testing.T, cp *tcp.ControlPlane, log *logrus.Logg
 			t.Fatalf("secrets %v: want no-credentials refused by on_error, got allowed %v, %+v", secrets, r.Allowed, r.Result)
 		}
 	}
+}
+
+// serveWebhook serves wh (and, with set, /metrics) over TLS on a port of
+// 127.0.0.1 until the test ends; it returns host:port.
+func serveWebhook(t *testing.T, wh *webhook.Webhook, certs *webhook.CertReloader, set *metrics.Set) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := webhook.NewServer(ln.Addr().String(), wh, certs, set)
+	go func() {
+		if err := srv.ServeTLS(ln, "", ""); !errors.Is(err, http.ErrServerClosed) {
+			t.Errorf("webhook server: %v", err)
+		}
+	}()
+	t.Cleanup(func() { _ = srv.Close() })
+	return ln.Addr().String()
 }
 
 type testWriter struct{ t *testing.T }
@@ -409,14 +422,7 @@ func installWebhookManifests(t *testing.T, cp *tcp.ControlPlane, url string, caP
 		}
 		kinds[u.GetKind()] = true
 		if u.GetKind() == "MutatingWebhookConfiguration" {
-			hooks, _, _ := unstructured.NestedSlice(u.Object, "webhooks")
-			for i := range hooks {
-				h := hooks[i].(map[string]any)
-				h["clientConfig"] = map[string]any{"url": url, "caBundle": base64.StdEncoding.EncodeToString(caPEM)}
-			}
-			if err := unstructured.SetNestedSlice(u.Object, hooks, "webhooks"); err != nil {
-				t.Fatal(err)
-			}
+			callByURL(t, &u, url, caPEM)
 		}
 		var r dynamic.ResourceInterface = cp.Dynamic.Resource(gvr)
 		if ns := u.GetNamespace(); ns != "" {
@@ -428,5 +434,22 @@ func installWebhookManifests(t *testing.T, cp *tcp.ControlPlane, url string, caP
 	}
 	if len(kinds) != len(manifestResources) {
 		t.Fatalf("%s holds %v, want every kind of %v", webhookManifests, kinds, manifestResources)
+	}
+}
+
+// callByURL makes every webhook of a MutatingWebhookConfiguration call url,
+// trusting caPEM, instead of the in-cluster Service.
+func callByURL(t *testing.T, u *unstructured.Unstructured, url string, caPEM []byte) {
+	t.Helper()
+	hooks, _, err := unstructured.NestedSlice(u.Object, "webhooks")
+	if err != nil || len(hooks) == 0 {
+		t.Fatalf("%s: MutatingWebhookConfiguration %s has no webhooks (%v)", webhookManifests, u.GetName(), err)
+	}
+	for i := range hooks {
+		h := hooks[i].(map[string]any)
+		h["clientConfig"] = map[string]any{"url": url, "caBundle": base64.StdEncoding.EncodeToString(caPEM)}
+	}
+	if err := unstructured.SetNestedSlice(u.Object, hooks, "webhooks"); err != nil {
+		t.Fatal(err)
 	}
 }

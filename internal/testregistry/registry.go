@@ -38,6 +38,7 @@ type Registry struct {
 	Host string // 127.0.0.1:PORT
 
 	requests atomic.Int64
+	srv      *httptest.Server
 }
 
 // Middleware wraps a registry's handler, e.g. to require authentication or
@@ -72,9 +73,14 @@ func Start(t testing.TB, kind Kind, mws ...Middleware) *Registry {
 		h.ServeHTTP(w, req)
 	}))
 	t.Cleanup(srv.Close)
+	r.srv = srv
 	r.Host = strings.TrimPrefix(srv.URL, "http://")
 	return r
 }
+
+// Close stops the registry before the test ends: its port refuses
+// connections from then on (a registry that is down).
+func (r *Registry) Close() { r.srv.Close() }
 
 // Requests returns how many HTTP requests the registry has served so far.
 func (r *Registry) Requests() int64 { return r.requests.Load() }
