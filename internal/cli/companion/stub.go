@@ -1,0 +1,39 @@
+package companion
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+)
+
+// Exec replaces the process with the executable at path, as syscall.Exec
+// does; tests pass one that records its arguments.
+type Exec func(path string, argv, env []string) error
+
+// Stub returns the nfd-compat command standing for the companion's
+// command of the same description (desc: one of the description
+// constructors, as the companion's constructor starts from it). It parses
+// no flags: every argument after the command's name, --help included, is
+// the companion's, so `nfd-compat pull --help` prints the real command's
+// flags. The command found, the process becomes the companion; found not,
+// the error (ErrMissing, exit code 2) names it and says how to install it.
+func Stub(bin Binary, desc func() *cobra.Command, exec Exec) *cobra.Command {
+	cmd := desc()
+	name := cmd.Name()
+	cmd.Long += fmt.Sprintf("\n\nRun by %s (installed next to nfd-compat); its flags: nfd-compat %s --help.", bin.Name, name)
+	cmd.DisableFlagParsing = true
+	cmd.RunE = func(_ *cobra.Command, args []string) error {
+		self, _ := os.Executable() // empty when unknown: $PATH alone is searched
+		path, err := Find(self, bin.Name)
+		if err != nil {
+			return fmt.Errorf("nfd-compat %s: %w; %s", name, err, bin.Install)
+		}
+		argv := append([]string{path, name}, args...)
+		if err := exec(path, argv, os.Environ()); err != nil {
+			return fmt.Errorf("nfd-compat %s: run %s: %w", name, path, err)
+		}
+		return nil
+	}
+	return cmd
+}
