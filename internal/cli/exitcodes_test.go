@@ -112,3 +112,24 @@ func tree(t *testing.T, dir string) string {
 	}
 	return b.String()
 }
+
+// TestCompanionCommandsListed: the commands nfd-compat-containerd runs are
+// in nfd-compat's help as any other, and run through the companion: with
+// none installed, exit 2 and an error naming it.
+func TestCompanionCommandsListed(t *testing.T) {
+	stdout, _, code := run(t, "--help")
+	if code != ExitOK {
+		t.Fatalf("--help: exit %d", code)
+	}
+	for _, want := range []string{"pull ", "doctor ", "check-images ", "audit "} {
+		if !strings.Contains(stdout, "\n  "+want) {
+			t.Errorf("--help does not list %q:\n%s", want, stdout)
+		}
+	}
+	t.Setenv("PATH", t.TempDir())
+	// The test binary's directory holds no nfd-compat-containerd.
+	_, stderr, code := run(t, "check-images", "--all-namespaces")
+	if code != ExitError || !strings.Contains(stderr, "nfd-compat-containerd, found neither") {
+		t.Errorf("check-images without the companion: exit %d, stderr %q; want %d naming nfd-compat-containerd", code, stderr, ExitError)
+	}
+}

@@ -21,7 +21,7 @@ type Exec func(path string, argv, env []string) error
 func Stub(bin Binary, desc func() *cobra.Command, exec Exec) *cobra.Command {
 	cmd := desc()
 	name := cmd.Name()
-	cmd.Long += fmt.Sprintf("\n\nRun by %s (installed next to nfd-compat); its flags: nfd-compat %s --help.", bin.Name, name)
+	cmd.Long += fmt.Sprintf("\n\nRun by %s, installed next to nfd-compat; for its flags:\nnfd-compat %s --help", bin.Name, name)
 	cmd.DisableFlagParsing = true
 	cmd.RunE = func(_ *cobra.Command, args []string) error {
 		self, _ := os.Executable() // empty when unknown: $PATH alone is searched
