@@ -80,7 +80,7 @@ func TestCompanionMissing(t *testing.T) {
 	for _, c := range []string{"pull", "doctor", "check-images"} {
 		_, _, stderr, code := nfdCompat(t, dir, "", c, "--help")
 		if code != 2 || !strings.Contains(stderr, "nfd-compat "+c+": companion executable not found: nfd-compat-containerd, found neither at "+filepath.Join(dir, "nfd-compat-containerd")) ||
-			!strings.Contains(stderr, "install nfd-compat-containerd next to nfd-compat") {
+			!strings.Contains(stderr, "install nfd-compat-containerd in the same directory as nfd-compat") {
 			t.Errorf("%s without the companion: exit %d, stderr %q", c, code, stderr)
 		}
 	}

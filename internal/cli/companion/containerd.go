@@ -7,7 +7,7 @@ import "github.com/spf13/cobra"
 func Containerd() Binary {
 	return Binary{
 		Name:     "nfd-compat-containerd",
-		Install:  "install nfd-compat-containerd next to nfd-compat (make build builds both into bin/; the release image holds both)",
+		Install:  "install nfd-compat-containerd in the same directory as nfd-compat (`make build` builds both into bin/)",
 		Commands: []func() *cobra.Command{Pull, Doctor, CheckImages},
 	}
 }
