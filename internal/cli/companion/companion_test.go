@@ -154,3 +154,29 @@ func TestStubHelp(t *testing.T) {
 		}
 	}
 }
+
+// TestStubCompletes: shell completion of a stub's arguments and flags is
+// the companion's (cobra's __complete request, handed on as it came).
+func TestStubCompletes(t *testing.T) {
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := Binary{Name: filepath.Base(self), Install: "install it", Commands: Containerd().Commands}
+	for _, args := range [][]string{{"pull", "--plat"}, {"check-images", "-A", ""}} {
+		var gotArgv []string
+		r := root(bin, func(_ string, argv, _ []string) error {
+			gotArgv = argv
+			return nil
+		})
+		r.SetArgs(append([]string{cobra.ShellCompRequestCmd}, args...))
+		r.SetOut(new(bytes.Buffer))
+		if err := r.Execute(); err != nil {
+			t.Fatal(err)
+		}
+		want := append([]string{self, cobra.ShellCompRequestCmd}, args...)
+		if !slices.Equal(gotArgv, want) {
+			t.Errorf("__complete %q: exec %q, want %q", args, gotArgv, want)
+		}
+	}
+}
