@@ -9,12 +9,3 @@ type Binary struct {
 	Install  string
 	Commands []func() *cobra.Command
 }
-
-// Stubs returns the stubs of every command of bin.
-func (bin Binary) Stubs(exec Exec) []*cobra.Command {
-	cmds := make([]*cobra.Command, 0, len(bin.Commands))
-	for _, desc := range bin.Commands {
-		cmds = append(cmds, Stub(bin, desc, exec))
-	}
-	return cmds
-}

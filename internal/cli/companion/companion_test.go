@@ -66,7 +66,9 @@ func TestFind(t *testing.T) {
 // root is a nfd-compat-like root with bin's stubs run by exec.
 func root(bin Binary, exec Exec) *cobra.Command {
 	r := &cobra.Command{Use: "nfd-compat", SilenceErrors: true, SilenceUsage: true}
-	r.AddCommand(bin.Stubs(exec)...)
+	for _, desc := range bin.Commands {
+		r.AddCommand(Stub(bin, desc, exec))
+	}
 	return r
 }
 
