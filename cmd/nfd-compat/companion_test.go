@@ -90,7 +90,8 @@ func TestCompanionMissing(t *testing.T) {
 }
 
 // TestCompanionReal: with the real companion, `nfd-compat CMD --help` is
-// the real command's help (its flags, usage under nfd-compat's name), shell
+// the real command's help (its flags, usage under nfd-compat's name), so is
+// `nfd-compat help CMD`, shell
 // completion offers its flags, and a usage error is the companion's, exit 2.
 func TestCompanionReal(t *testing.T) {
 	dir := buildCLI(t, true)
@@ -99,6 +100,9 @@ func TestCompanionReal(t *testing.T) {
 		if code != 0 || !strings.Contains(stdout, flag) || !strings.Contains(stdout, "Usage:\n  nfd-compat "+c) || !strings.Contains(stdout, "Exit codes:") {
 			t.Errorf("%s --help: exit %d, stderr %q, stdout:\n%s", c, code, stderr, stdout)
 		}
+	}
+	if _, stdout, stderr, code := nfdCompat(t, dir, "", "help", "doctor"); code != 0 || !strings.Contains(stdout, "--verifier-name") {
+		t.Errorf("help doctor: exit %d, stderr %q, stdout:\n%s", code, stderr, stdout)
 	}
 	if _, stdout, stderr, code := nfdCompat(t, dir, "", "__complete", "pull", "--plat"); code != 0 || !strings.Contains(stdout, "--platform") {
 		t.Errorf("completion of pull --plat: exit %d, stderr %q, stdout:\n%s", code, stderr, stdout)

@@ -137,11 +137,31 @@ func TestStubMissing(t *testing.T) {
 	}
 }
 
-// TestStubHelp: `help pull` describes the command as the companion's own
-// help does, and says where its flags are.
+// TestStubHelp: `help pull` is the companion's `pull --help`; without the
+// companion it describes the command as the companion's own help does, and
+// says where its flags are.
 func TestStubHelp(t *testing.T) {
-	r := root(Containerd(), func(string, []string, []string) error {
-		t.Error("help ran the companion")
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gotArgv []string
+	r := root(Binary{Name: filepath.Base(self), Commands: Containerd().Commands}, func(_ string, argv, _ []string) error {
+		gotArgv = argv
+		return nil
+	})
+	r.SetArgs([]string{"help", "pull"})
+	r.SetOut(new(bytes.Buffer))
+	if err := r.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{self, "pull", "--help"}; !slices.Equal(gotArgv, want) {
+		t.Errorf("help pull ran %q, want %q", gotArgv, want)
+	}
+
+	t.Setenv("PATH", t.TempDir())
+	r = root(Containerd(), func(string, []string, []string) error {
+		t.Error("help ran a missing companion")
 		return nil
 	})
 	r.SetArgs([]string{"help", "pull"})

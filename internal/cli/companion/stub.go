@@ -16,7 +16,8 @@ type Exec func(path string, argv, env []string) error
 // constructors, as the companion's constructor starts from it). It parses
 // no flags: every argument after the command's name, --help included, is
 // the companion's, so `nfd-compat pull --help` prints the real command's
-// flags; shell completion of its arguments is the companion's as well. The
+// flags; `nfd-compat help CMD` and shell completion of its arguments are
+// the companion's as well. The
 // command found, the process becomes the companion; found not,
 // the error (ErrMissing, exit code 2) names it and says how to install it.
 func Stub(bin Binary, desc func() *cobra.Command, exec Exec) *cobra.Command {
@@ -36,6 +37,14 @@ func Stub(bin Binary, desc func() *cobra.Command, exec Exec) *cobra.Command {
 		return nil
 	}
 	cmd.RunE = func(_ *cobra.Command, args []string) error { return run(append([]string{name}, args...)...) }
+	// `nfd-compat help pull` is the companion's `pull --help` (its flags);
+	// without the companion, the description above.
+	describe := cmd.HelpFunc()
+	cmd.SetHelpFunc(func(c *cobra.Command, args []string) {
+		if run(name, "--help") != nil {
+			describe(c, args)
+		}
+	})
 	// Shell completion (cobra's hidden __complete command) is the
 	// companion's too: it knows the flags. Found not, nothing is offered.
 	cmd.ValidArgsFunction = func(_ *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
