@@ -24,6 +24,10 @@ all: build
 # nfd-compat-verifier is built by hack/build-verifier.sh, the one definition
 # of its build (the tests that build it run the script too): it links only
 # what a decision needs, no client-go (see the script).
+# nfd-compat-containerd, also static, holds pull, doctor and check-images:
+# nfd-compat runs it from its own directory (internal/cli/companion), so
+# that its other commands start without containerd's client, grpc and
+# nerdctl (docs/validate-node.md, Performance).
 CGO_CMDS := ./cmd/containerd-nfd
 VERIFIER_CMD := ./cmd/nfd-compat-verifier
 STATIC_CMDS := $(filter-out $(CGO_CMDS) $(VERIFIER_CMD),$(wildcard ./cmd/*))

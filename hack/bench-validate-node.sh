@@ -20,6 +20,9 @@
 #                 "floor" (spec, NFD evaluation and sources, oras-go fetch
 #                 only), each as a ratio to upstream: what a validate-node
 #                 binary of its own would gain
+#   BASELINE      path of another nfd-compat binary (one built from an earlier
+#                 commit, say) to time as "baseline" with the same command
+#                 as nfd-compat: a before/after in one run
 #
 # Needs GNU time (/usr/bin/time -v; Debian/Ubuntu: apt-get install -y time),
 # curl and Go. The distribution registry is built once by internal/testregistry
@@ -56,6 +59,11 @@ if [[ $split == 1 ]]; then
 	go build "${build_flags[@]}" -o "$work/split" ./hack/benchsplit/validatenode
 	go build "${build_flags[@]}" -o "$work/floor" ./hack/benchsplit/floor
 	extra=(split floor)
+fi
+if [[ -n ${BASELINE:-} ]]; then
+	[[ -x $BASELINE ]] || die "BASELINE=$BASELINE is not an executable"
+	cp "$BASELINE" "$work/baseline"
+	extra+=(baseline)
 fi
 
 # Upstream, in a scratch module outside the repository (its go.mod has a
@@ -134,15 +142,17 @@ for kind in ${kinds//,/ }; do
 		theirs=("$nfd" compat validate-node --plain-http --output-json --image "$ref")
 		check nfd-compat "${ours[@]}"
 		[[ -n $nfd ]] && check upstream "${theirs[@]}"
+		# extra_cmd TOOL: the command line of an extra tool.
+		extra_cmd() { [[ $1 == baseline ]] && echo "$work/baseline validate-node --no-cache --plain-http --output-json $ref" || echo "$work/$1 $ref"; }
 		for tool in "${extra[@]}"; do
-			"$work/$tool" "$ref" >"$work/$tool.stdout" 2>"$work/$tool.stderr" ||
+			$(extra_cmd "$tool") >"$work/$tool.stdout" 2>"$work/$tool.stderr" ||
 				die "$tool: $ref failed: $(tail -3 "$work/$tool.stderr")"
 		done
 		for run in $(seq "$runs"); do
 			measure nfd-compat "$kind" "$image" "$run" "${ours[@]}"
 			[[ -n $nfd ]] && measure upstream "$kind" "$image" "$run" "${theirs[@]}"
 			for tool in "${extra[@]}"; do
-				measure "$tool" "$kind" "$image" "$run" "$work/$tool" "$ref"
+				measure "$tool" "$kind" "$image" "$run" $(extra_cmd "$tool")
 			done
 		done
 	done

@@ -24,15 +24,56 @@ func TestNoHeavyOrTestOnlyDeps(t *testing.T) {
 	}
 	// allowed are forbidden packages a binary links anyway, and why.
 	allowed := map[string]map[string]string{
-		".": {"testing": "github.com/containerd/go-cni's testutils.go is no _test file; nerdctl's pkg/api/types (the options of nerdctl's pull, run by nfd-compat pull) imports go-cni. testing registers its flags only in testing.Init; nfd-compat-verifier stays free of it"},
+		"../nfd-compat-containerd": {"testing": "github.com/containerd/go-cni's testutils.go is no _test file; nerdctl's pkg/api/types (the options of nerdctl's pull, run by nfd-compat pull) imports go-cni. testing registers its flags only in testing.Init; nfd-compat and nfd-compat-verifier stay free of it"},
 	}
-	for _, bin := range []string{".", "../nfd-compat-verifier", "../nfd-compat-webhook"} {
+	for _, bin := range []string{".", "../nfd-compat-containerd", "../nfd-compat-verifier", "../nfd-compat-webhook"} {
 		for _, dep := range testenv.Deps(t, bin) {
 			for _, f := range forbidden {
 				if _, ok := allowed[bin][f]; !ok && (dep == f || strings.HasPrefix(dep, f+"/")) {
 					t.Errorf("linked into %s: %s", bin, dep)
 				}
 			}
+		}
+	}
+}
+
+// TestNoContainerdClient keeps nfd-compat, the binary validate-node and the
+// spec commands run in, free of what only pull, doctor and check-images
+// need: nerdctl, containerd's client and its API, grpc's runtime (its
+// status codes and metadata, which containerd's registry resolver for
+// hosts.toml uses, are small and allowed). Those commands live in
+// nfd-compat-containerd, which nfd-compat's stubs run; about 300 packages
+// of package initialisation and page faults every nfd-compat process paid
+// for before (docs/validate-node.md, Performance).
+func TestNoContainerdClient(t *testing.T) {
+	forbidden := []string{
+		"github.com/containerd/nerdctl",
+		"github.com/containerd/containerd/v2/client",
+		"github.com/containerd/containerd/api",
+		"google.golang.org/grpc",
+		"google.golang.org/grpc/credentials",
+		"github.com/nfd-compat/nfd-compat/internal/cli/containerdcli",
+		"github.com/nfd-compat/nfd-compat/pkg/cmd/pull",
+		"github.com/nfd-compat/nfd-compat/pkg/cmd/doctor",
+		"github.com/nfd-compat/nfd-compat/pkg/cmd/checkimages",
+	}
+	deps := testenv.Deps(t, ".")
+	for _, dep := range deps {
+		for _, f := range forbidden {
+			if dep == f || (f != "google.golang.org/grpc" && strings.HasPrefix(dep, f+"/")) {
+				t.Errorf("linked into nfd-compat: %s", dep)
+			}
+		}
+	}
+	// The companion does link them: the test would pass vacuously if the
+	// names above were misspelt.
+	linked := map[string]bool{}
+	for _, dep := range testenv.Deps(t, "../nfd-compat-containerd") {
+		linked[dep] = true
+	}
+	for _, want := range []string{"github.com/containerd/containerd/v2/client", "google.golang.org/grpc", "github.com/nfd-compat/nfd-compat/pkg/cmd/pull"} {
+		if !linked[want] {
+			t.Errorf("nfd-compat-containerd does not link %s: is the name right?", want)
 		}
 	}
 }

@@ -13,7 +13,7 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := cli.New().ExecuteContext(ctx)
+	err := cli.NewFor(os.Args[1:]).ExecuteContext(ctx)
 	stop()
 	os.Exit(cli.Exit(os.Stderr, err))
 }

@@ -112,3 +112,61 @@ func tree(t *testing.T, dir string) string {
 	}
 	return b.String()
 }
+
+// TestCompanionCommandsListed: the commands nfd-compat-containerd runs are
+// in nfd-compat's help as any other, and run through the companion: with
+// none installed, exit 2 and an error naming it.
+func TestCompanionCommandsListed(t *testing.T) {
+	stdout, _, code := run(t, "--help")
+	if code != ExitOK {
+		t.Fatalf("--help: exit %d", code)
+	}
+	for _, want := range []string{"pull ", "doctor ", "check-images ", "audit "} {
+		if !strings.Contains(stdout, "\n  "+want) {
+			t.Errorf("--help does not list %q:\n%s", want, stdout)
+		}
+	}
+	t.Setenv("PATH", t.TempDir())
+	// The test binary's directory holds no nfd-compat-containerd.
+	_, stderr, code := run(t, "check-images", "--all-namespaces")
+	if code != ExitError || !strings.Contains(stderr, "nfd-compat-containerd, found neither") {
+		t.Errorf("check-images without the companion: exit %d, stderr %q; want %d naming nfd-compat-containerd", code, stderr, ExitError)
+	}
+}
+
+// TestTopLevelNames: NewFor builds only the command it is asked for, by a
+// name that is that command's, and runs it as New's tree would; anything
+// else (help, a flag, compat, a misspelt name) gets the whole tree.
+func TestTopLevelNames(t *testing.T) {
+	noExec := func(string, []string, []string) error { t.Error("exec called"); return nil }
+	all := newRoot(noExec, nil)
+	cmds := topLevel(noExec)
+	if got, want := len(all.Commands()), len(cmds)+1; got != want { // + compat
+		t.Errorf("the whole tree has %d commands, topLevel %d (+ compat)", got, len(cmds))
+	}
+	for _, c := range cmds {
+		if name := c.build().Name(); name != c.name {
+			t.Errorf("command %q is listed as %q", name, c.name)
+		}
+		one := newRoot(noExec, []string{c.name, "--help"})
+		if got := one.Commands(); len(got) != 1 || got[0].Name() != c.name {
+			t.Errorf("NewFor(%s): %d commands", c.name, len(got))
+		}
+	}
+	for _, args := range [][]string{nil, {"--help"}, {"help", "validate-node"}, {"compat", "get-spec"}, {"validate-nod"}, {"__complete", "val"}} {
+		if got := len(newRoot(noExec, args).Commands()); got != len(all.Commands()) {
+			t.Errorf("NewFor(%q): %d commands, want the whole tree's %d", args, got, len(all.Commands()))
+		}
+	}
+	// A command run alone behaves as in the whole tree.
+	spec := filepath.Join("..", "..", "examples", "gpu-spec.yaml")
+	args := []string{"validate-node", "--spec", spec, "--timeout", "-1s"}
+	r := newRoot(noExec, args)
+	r.SetArgs(args)
+	var out, errOut bytes.Buffer
+	r.SetOut(&out)
+	r.SetErr(&errOut)
+	if code := Exit(&errOut, r.Execute()); code != ExitError || !strings.Contains(errOut.String(), "--timeout -1s") {
+		t.Errorf("validate-node alone: exit %d, stderr %q", code, errOut.String())
+	}
+}

@@ -14,12 +14,6 @@ import (
 	"github.com/nfd-compat/nfd-compat/pkg/rules"
 )
 
-// ruleCommands are the NodeFeatureRule and cluster commands: validate, test,
-// dryrun, schedule.
-func ruleCommands() []*cobra.Command {
-	return []*cobra.Command{validateRulesCommand(), dryRunCommand(), testRulesCommand(), scheduleCommand()}
-}
-
 const rulesExitCodes = `
 Exit codes: 0 clean, 2 any error (invalid objects, unreadable files).`
 

@@ -2,8 +2,6 @@ package cli
 
 import (
 	"errors"
-	"io"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -144,14 +142,4 @@ Exit codes: 0 compatible (fleet, --cluster: at least one node), 1 incompatible, 
 
 // isTerminal reports whether the command writes to a terminal, the only
 // place where colours belong.
-func isTerminal(cmd *cobra.Command) bool { return isTerminalWriter(cmd.OutOrStdout()) }
-
-// isTerminalWriter reports whether w is a terminal.
-func isTerminalWriter(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
+func isTerminal(cmd *cobra.Command) bool { return option.IsTerminal(cmd.OutOrStdout()) }

@@ -34,7 +34,7 @@ const (
 type Bins struct {
 	Containerd    string
 	Ctr           string
-	NFDCompat     string
+	NFDCompat     string // its companion nfd-compat-containerd (pull, doctor, check-images) is next to it
 	Verifier      string // nfd-compat-verifier
 	ContainerdNFD string // containerd-nfd
 	Crictl        string
@@ -103,6 +103,11 @@ func build() (Bins, error) {
 	if err != nil {
 		return bins, err
 	}
+	// nfd-compat runs the companion next to it: both come from the same
+	// directory.
+	if (have("nfd-compat") == "") != (have(companionName) == "") {
+		return bins, fmt.Errorf("%s has one of nfd-compat and %s but not the other: run make build", os.Getenv(BinDirEnv), companionName)
+	}
 	for _, c := range []struct {
 		dst      *string
 		name     string
@@ -110,6 +115,7 @@ func build() (Bins, error) {
 		tags     string
 	}{
 		{&bins.NFDCompat, "nfd-compat", false, ""},
+		{new(string), companionName, false, ""},
 		{&bins.Verifier, verifierName, true, ""},
 		{&bins.ContainerdNFD, "containerd-nfd", true, containerdTags},
 	} {
@@ -225,6 +231,10 @@ func buildOurs(root, out, name, tags string) error {
 	}
 	return goBuild(root, out, []string{"CGO_ENABLED=1"}, tags, "./cmd/"+name)
 }
+
+// companionName is nfd-compat's companion for its containerd commands,
+// which nfd-compat runs from its own directory.
+const companionName = "nfd-compat-containerd"
 
 // verifierName is the bindir verifier's command.
 const verifierName = "nfd-compat-verifier"
