@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"runtime/metrics"
 	"strings"
 	"sync"
 	"testing"
@@ -17,7 +18,7 @@ import (
 
 	tcp "github.com/nfd-compat/nfd-compat/internal/testcontrolplane"
 	"github.com/nfd-compat/nfd-compat/internal/testregistry"
-	"github.com/nfd-compat/nfd-compat/pkg/metrics"
+	nfdmetrics "github.com/nfd-compat/nfd-compat/pkg/metrics"
 	"github.com/nfd-compat/nfd-compat/pkg/policy"
 	"github.com/nfd-compat/nfd-compat/pkg/target"
 	"github.com/nfd-compat/nfd-compat/pkg/webhook"
@@ -72,7 +73,7 @@ func BenchmarkWebhookCluster(b *testing.B) {
 	log := logrus.New() // JSON to nowhere: formatted as in production, not printed
 	log.SetFormatter(&logrus.JSONFormatter{})
 	log.SetOutput(io.Discard)
-	set := metrics.NewSet()
+	set := nfdmetrics.NewSet()
 	wh, err := webhook.New(webhook.Config{Observer: set, Policy: pol, AllowedRegistries: []string{reg.Host},
 		Target: target.Options{PlainHTTP: true}, CacheTTL: time.Minute, Dynamic: cp.Dynamic, Log: log})
 	if err != nil {
@@ -154,8 +155,9 @@ func BenchmarkWebhookCluster(b *testing.B) {
 		r.labelAll = time.Since(start)
 
 		// Warm: replicas of the image whose labels are in place.
-		calls, reqs := timer.len(), reg.Requests()
+		calls, reqs, sched := timer.len(), reg.Requests(), schedLatencies()
 		ts := createAndBind(b, cp, pods(ns, "warm", warmImage, benchWarmPods), 10*time.Minute)
+		r.warmSchedP50, r.warmSchedP99 = schedLatencies().since(sched, 50), schedLatencies().since(sched, 99)
 		r.warmAdmit = timer.since(calls)
 		r.warmRequests = reg.Requests() - reqs
 		for _, t := range ts {
@@ -194,6 +196,7 @@ type webhookBench struct {
 	pods, warmOnGPU                                                            int
 	requests, warmRequests                                                     int64
 	stats                                                                      webhook.Stats
+	warmSchedP50, warmSchedP99                                                 time.Duration
 }
 
 func (r *webhookBench) report(b *testing.B, nodes, gpu int) {
@@ -228,6 +231,9 @@ func (r *webhookBench) report(b *testing.B, nodes, gpu int) {
 	perK := func(reqs int64, pods int) float64 { return float64(reqs) * 1000 / float64(pods) }
 	fmt.Fprintf(&sb, "registry requests: %d for %d pods (%.1f per 1,000 pods); warm replicas: %d for %d (%.1f per 1,000)\n",
 		r.requests, r.pods, perK(r.requests, r.pods), r.warmRequests, benchWarmPods, perK(r.warmRequests, benchWarmPods))
+	fmt.Fprintf(&sb, "goroutine scheduling latency in the webhook's process during the warm replicas (runtime/metrics): P50 %v, P99 %v\n",
+		r.warmSchedP50, r.warmSchedP99)
+	b.ReportMetric(float64(r.warmSchedP99.Microseconds())/1000, "ms-goroutine-wait-p99")
 	fmt.Fprintf(&sb, "warm replicas on a GPU host (the preferred set): %d of %d\n", r.warmOnGPU, benchWarmPods)
 	fmt.Fprintf(&sb, "webhook: %d registry lookups, %d rule applies; first rule → every node labelled: %v\n",
 		r.stats.RegistryLookups, r.stats.RuleApplies, r.labelAll.Round(100*time.Millisecond))
@@ -344,4 +350,45 @@ func bindTimes(ts []podTimes) string {
 		s[i] = t.Bind.Round(time.Millisecond).String()
 	}
 	return strings.Join(s, " ")
+}
+
+// goroutineWaits is the Go runtime's histogram of how long goroutines
+// waited, runnable, for a CPU (/sched/latencies:seconds): the webhook's
+// handler time that is waiting for CPU, not work.
+type goroutineWaits struct {
+	counts  []uint64
+	buckets []float64
+}
+
+func schedLatencies() goroutineWaits {
+	s := []metrics.Sample{{Name: "/sched/latencies:seconds"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindFloat64Histogram {
+		return goroutineWaits{}
+	}
+	h := s[0].Value.Float64Histogram()
+	return goroutineWaits{counts: append([]uint64(nil), h.Counts...), buckets: h.Buckets}
+}
+
+// since is the p-th percentile of the waits after before (the upper bound
+// of its bucket).
+func (g goroutineWaits) since(before goroutineWaits, p int) time.Duration {
+	if len(g.counts) == 0 || len(before.counts) != len(g.counts) {
+		return 0
+	}
+	var total uint64
+	d := make([]uint64, len(g.counts))
+	for i := range g.counts {
+		d[i] = g.counts[i] - before.counts[i]
+		total += d[i]
+	}
+	want := (total*uint64(p) + 99) / 100
+	var n uint64
+	for i, c := range d {
+		n += c
+		if c > 0 && n >= want {
+			return time.Duration(g.buckets[i+1] * float64(time.Second))
+		}
+	}
+	return 0
 }
