@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"runtime/metrics"
 	"strings"
@@ -155,9 +156,12 @@ func BenchmarkWebhookCluster(b *testing.B) {
 		r.labelAll = time.Since(start)
 
 		// Warm: replicas of the image whose labels are in place.
-		calls, reqs, sched := timer.len(), reg.Requests(), schedLatencies()
+		calls, reqs := timer.len(), reg.Requests()
+		sched, gc := runtimeHistogram(schedLatencies), runtimeHistogram(gcPauses)
 		ts := createAndBind(b, cp, pods(ns, "warm", warmImage, benchWarmPods), 10*time.Minute)
-		r.warmSchedP50, r.warmSchedP99 = schedLatencies().since(sched, 50), schedLatencies().since(sched, 99)
+		r.warmSchedP99 = runtimeHistogram(schedLatencies).since(sched, 99)
+		afterGC := runtimeHistogram(gcPauses)
+		r.warmGCs, r.warmGCMax = afterGC.count(gc), afterGC.since(gc, 100)
 		r.warmAdmit = timer.since(calls)
 		r.warmRequests = reg.Requests() - reqs
 		for _, t := range ts {
@@ -196,7 +200,8 @@ type webhookBench struct {
 	pods, warmOnGPU                                                            int
 	requests, warmRequests                                                     int64
 	stats                                                                      webhook.Stats
-	warmSchedP50, warmSchedP99                                                 time.Duration
+	warmSchedP99, warmGCMax                                                    time.Duration
+	warmGCs                                                                    uint64
 }
 
 func (r *webhookBench) report(b *testing.B, nodes, gpu int) {
@@ -231,8 +236,8 @@ func (r *webhookBench) report(b *testing.B, nodes, gpu int) {
 	perK := func(reqs int64, pods int) float64 { return float64(reqs) * 1000 / float64(pods) }
 	fmt.Fprintf(&sb, "registry requests: %d for %d pods (%.1f per 1,000 pods); warm replicas: %d for %d (%.1f per 1,000)\n",
 		r.requests, r.pods, perK(r.requests, r.pods), r.warmRequests, benchWarmPods, perK(r.warmRequests, benchWarmPods))
-	fmt.Fprintf(&sb, "goroutine scheduling latency in the webhook's process during the warm replicas (runtime/metrics): P50 %v, P99 %v\n",
-		r.warmSchedP50, r.warmSchedP99)
+	fmt.Fprintf(&sb, "the webhook's process during the warm replicas (runtime/metrics): goroutine scheduling latency P99 %v; %d GC pauses, longest %v\n",
+		r.warmSchedP99, r.warmGCs, r.warmGCMax)
 	b.ReportMetric(float64(r.warmSchedP99.Microseconds())/1000, "ms-goroutine-wait-p99")
 	fmt.Fprintf(&sb, "warm replicas on a GPU host (the preferred set): %d of %d\n", r.warmOnGPU, benchWarmPods)
 	fmt.Fprintf(&sb, "webhook: %d registry lookups, %d rule applies; first rule → every node labelled: %v\n",
@@ -352,27 +357,45 @@ func bindTimes(ts []podTimes) string {
 	return strings.Join(s, " ")
 }
 
-// goroutineWaits is the Go runtime's histogram of how long goroutines
-// waited, runnable, for a CPU (/sched/latencies:seconds): the webhook's
-// handler time that is waiting for CPU, not work.
-type goroutineWaits struct {
+// The Go runtime's histograms of the process the webhook runs in (with the
+// benchmark's client): how long goroutines waited, runnable, for a CPU,
+// and the stop-the-world GC pauses.
+const (
+	schedLatencies = "/sched/latencies:seconds"
+	gcPauses       = "/sched/pauses/total/gc:seconds"
+)
+
+// runtimeSnapshot is one reading of a runtime/metrics histogram.
+type runtimeSnapshot struct {
 	counts  []uint64
 	buckets []float64
 }
 
-func schedLatencies() goroutineWaits {
-	s := []metrics.Sample{{Name: "/sched/latencies:seconds"}}
+func runtimeHistogram(name string) runtimeSnapshot {
+	s := []metrics.Sample{{Name: name}}
 	metrics.Read(s)
 	if s[0].Value.Kind() != metrics.KindFloat64Histogram {
-		return goroutineWaits{}
+		return runtimeSnapshot{}
 	}
 	h := s[0].Value.Float64Histogram()
-	return goroutineWaits{counts: append([]uint64(nil), h.Counts...), buckets: h.Buckets}
+	return runtimeSnapshot{counts: append([]uint64(nil), h.Counts...), buckets: h.Buckets}
 }
 
-// since is the p-th percentile of the waits after before (the upper bound
+// count is the number of events after before.
+func (g runtimeSnapshot) count(before runtimeSnapshot) uint64 {
+	if len(g.counts) == 0 || len(before.counts) != len(g.counts) {
+		return 0
+	}
+	var n uint64
+	for i := range g.counts {
+		n += g.counts[i] - before.counts[i]
+	}
+	return n
+}
+
+// since is the p-th percentile of the events after before (the upper bound
 // of its bucket).
-func (g goroutineWaits) since(before goroutineWaits, p int) time.Duration {
+func (g runtimeSnapshot) since(before runtimeSnapshot, p int) time.Duration {
 	if len(g.counts) == 0 || len(before.counts) != len(g.counts) {
 		return 0
 	}
@@ -387,7 +410,11 @@ func (g goroutineWaits) since(before goroutineWaits, p int) time.Duration {
 	for i, c := range d {
 		n += c
 		if c > 0 && n >= want {
-			return time.Duration(g.buckets[i+1] * float64(time.Second))
+			upper := g.buckets[i+1]
+			if math.IsInf(upper, 1) { // the last bucket: its lower bound
+				upper = g.buckets[i]
+			}
+			return time.Duration(upper * float64(time.Second))
 		}
 	}
 	return 0
