@@ -132,7 +132,7 @@ bench-cluster: control-plane
 		-bench='BenchmarkValidateNodeCluster|BenchmarkClusterList|BenchmarkScheduleCluster' -benchtime=1x -timeout 90m ./integration
 
 # The admission webhook at scale on the same control plane (not in CI):
-# BENCH_NODES Nodes (a tenth GPU hosts), kube-apiserver calling the webhook
+# BENCH_NODES Nodes (at least 110; a tenth GPU hosts), kube-apiserver calling the webhook
 # over TLS; admission latency, pod create -> bound warm and cold, registry
 # requests per 1,000 pods. Several minutes (nfd-master labels about 25 nodes
 # a second). Figures: docs/webhook.md.

@@ -57,6 +57,11 @@ func BenchmarkWebhookCluster(b *testing.B) {
 	n := benchNodeCount(b)
 	const gpuEvery = 10
 	gpu := (n + gpuEvery - 1) / gpuEvery
+	// Every pod through the webhook may land on a GPU host (preferred or
+	// required), 110 pods each (tcp.NewNode).
+	if through := 1 + benchWarmPods + benchPacedPods + benchColdImages*benchColdPods; gpu*110 < through {
+		b.Fatalf("NFD_COMPAT_BENCH_NODES=%d: %d GPU hosts cannot hold %d pods; want at least %d nodes", n, gpu, through, (through+109)/110*gpuEvery)
+	}
 	cp, objs := benchCluster(b, n, gpuEvery)
 	reg := testregistry.Start(b, testregistry.GGCRReferrers)
 	warmImage, plain := pushImage(b, reg, "warm", twoSetsSpec), pushImage(b, reg, "plain", "")
