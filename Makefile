@@ -11,7 +11,7 @@ CONTAINERD_MODULE := github.com/containerd/containerd/v2
 # cri-tools for the CRI (kubelet path) tests.
 CRICTL_VERSION ?= v1.37.0
 
-.PHONY: all build containerd-bins control-plane demo test test-short fuzz bench bench-pull bench-validate-node bench-fleet bench-cluster vet fmt clean
+.PHONY: all build containerd-bins control-plane demo test test-short fuzz bench bench-pull bench-validate-node bench-fleet bench-cluster bench-webhook vet fmt clean
 
 all: build
 
@@ -140,6 +140,15 @@ BENCH_NODES ?= 5000
 bench-cluster: control-plane
 	NFD_COMPAT_BIN_DIR=$(BIN) NFD_COMPAT_BENCH_NODES=$(BENCH_NODES) $(GO) test -run='^$$' \
 		-bench='BenchmarkValidateNodeCluster|BenchmarkClusterList|BenchmarkScheduleCluster|BenchmarkDriftScan' -benchtime=1x -timeout 90m ./integration
+
+# The admission webhook at scale on the same control plane (not in CI):
+# BENCH_NODES Nodes (at least 110; a tenth GPU hosts), kube-apiserver calling the webhook
+# over TLS; admission latency, pod create -> bound warm and cold, registry
+# requests per 1,000 pods. Several minutes (nfd-master labels about 25 nodes
+# a second). Figures: docs/webhook.md.
+bench-webhook: control-plane
+	NFD_COMPAT_BIN_DIR=$(BIN) NFD_COMPAT_BENCH_NODES=$(BENCH_NODES) $(GO) test -run='^$$' \
+		-bench='BenchmarkWebhookCluster' -benchtime=1x -timeout 90m ./integration
 
 vet:
 	$(GO) vet ./...

@@ -333,7 +333,7 @@ func setUnschedulable(t *testing.T, cp *tcp.ControlPlane, node string, on bool) 
 
 // poll calls f every 100 ms until it returns nil; after timeout the test
 // fails with f's last error.
-func poll(t *testing.T, timeout time.Duration, what string, f func() error) {
+func poll(t testing.TB, timeout time.Duration, what string, f func() error) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {

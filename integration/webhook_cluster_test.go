@@ -7,7 +7,6 @@ import (
 	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math/big"
@@ -63,22 +62,7 @@ func TestWebhookCluster(t *testing.T) {
 	ctx := context.Background()
 
 	reg := testregistry.Start(t, testregistry.GGCRReferrers)
-	push := func(repo, specFile string) string {
-		desc, err := testimage.Push(ctx, reg.Repo(t, repo), "v1", testimage.WithContent([]byte(repo)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if specFile != "" {
-			data, err := os.ReadFile(specFile)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := artifact.Attach(ctx, reg.Repo(t, repo), desc, data, artifact.AttachOptions{}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		return reg.Ref(repo, "v1")
-	}
+	push := func(repo, specFile string) string { return pushImage(t, reg, repo, specFile) }
 	gpuOnly, fallback, plain := push("gpuonly", "testdata/gpu-only-spec.yaml"), push("fallback", twoSetsSpec), push("plain", "")
 	nowhere := push("nowhere", noneSpec)
 
@@ -93,36 +77,12 @@ func TestWebhookCluster(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	caPEM, certFile, keyFile := webhookPKI(t)
-	certs, err := webhook.NewCertReloader(certFile, keyFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := serveWebhook(t, wh, certs, set)
-
-	installWebhookManifests(t, cp, "https://"+addr+"/mutate", caPEM)
-
 	ns := "webhook-app"
-	cp.CreateNamespace(t, ns)
+	addr, caPEM := serveWebhook(t, cp, wh, set, ns, plain+"-nosuchtag", nil)
 	cp.CreateNamespace(t, "excluded")
 	tmpl := func(image string) corev1.PodTemplateSpec {
 		return corev1.PodTemplateSpec{Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: image}}}}
 	}
-	// The API server picks the configuration up asynchronously: until a
-	// probe pod comes back annotated.
-	i := 0
-	poll(t, 30*time.Second, "the API server to call the webhook", func() error {
-		i++
-		name := fmt.Sprintf("probe-%d", i)
-		p, err := cp.Client.CoreV1().Pods(ns).Create(ctx, podFrom(ns, name, tmpl(plain+"-nosuchtag")), metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
-		if err != nil {
-			return err
-		}
-		if p.Annotations[webhook.DecisionAnnotation] == "" {
-			return fmt.Errorf("probe pod not annotated")
-		}
-		return nil
-	})
 
 	base := wh.Stats()
 	start := time.Now()
@@ -280,7 +240,7 @@ func TestWebhookCluster(t *testing.T) {
 	})
 	// Webhooks of their own (on_error allow and deny), the shipped
 	// configuration's other namespaces: the one above excludes theirs.
-	t.Run("registry down", func(t *testing.T) { testWebhookRegistryDown(t, cp, caPEM, certs, log) })
+	t.Run("registry down", func(t *testing.T) { testWebhookRegistryDown(t, cp, log) })
 	// Last: it adds nodes the placements above do not expect.
 	t.Run("platforms", func(t *testing.T) { testWebhookPlatforms(t, cp, reg, hosts, ns) })
 }
@@ -340,24 +300,6 @@ func testWebhookPullSecrets(t *testing.T, cp *tcp.ControlPlane, log *logrus.Logg
 	}
 }
 
-// serveWebhook serves wh (and, with set, /metrics) over TLS on a port of
-// 127.0.0.1 until the test ends; it returns host:port.
-func serveWebhook(t *testing.T, wh *webhook.Webhook, certs *webhook.CertReloader, set *metrics.Set) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := webhook.NewServer(ln.Addr().String(), wh, certs, set)
-	go func() {
-		if err := srv.ServeTLS(ln, "", ""); !errors.Is(err, http.ErrServerClosed) {
-			t.Errorf("webhook server: %v", err)
-		}
-	}()
-	t.Cleanup(func() { _ = srv.Close() })
-	return ln.Addr().String()
-}
-
 type testWriter struct{ t *testing.T }
 
 func (w testWriter) Write(p []byte) (int, error) {
@@ -367,7 +309,7 @@ func (w testWriter) Write(p []byte) (int, error) {
 
 // webhookPKI writes a CA and a serving certificate for 127.0.0.1 signed by
 // it; it returns the CA's PEM and the pair's files.
-func webhookPKI(t *testing.T) ([]byte, string, string) {
+func webhookPKI(t testing.TB) ([]byte, string, string) {
 	t.Helper()
 	now := time.Now()
 	ca, err := testpki.Issue(&x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "webhook test CA"},
@@ -407,7 +349,7 @@ var manifestResources = map[string]schema.GroupVersionResource{
 // pasted (the API server validates each), except that the
 // MutatingWebhookConfiguration calls the test's webhook by URL with the
 // test's CA instead of the in-cluster Service.
-func installWebhookManifests(t *testing.T, cp *tcp.ControlPlane, url string, caPEM []byte) {
+func installWebhookManifests(t testing.TB, cp *tcp.ControlPlane, url string, caPEM []byte) {
 	t.Helper()
 	ctx := context.Background()
 	objs, err := tcp.ReadObjects(webhookManifests)
@@ -439,7 +381,7 @@ func installWebhookManifests(t *testing.T, cp *tcp.ControlPlane, url string, caP
 
 // callByURL makes every webhook of a MutatingWebhookConfiguration call url,
 // trusting caPEM, instead of the in-cluster Service.
-func callByURL(t *testing.T, u *unstructured.Unstructured, url string, caPEM []byte) {
+func callByURL(t testing.TB, u *unstructured.Unstructured, url string, caPEM []byte) {
 	t.Helper()
 	hooks, _, err := unstructured.NestedSlice(u.Object, "webhooks")
 	if err != nil || len(hooks) == 0 {

@@ -55,8 +55,13 @@ const regDownMargin = 3 * time.Second
 // create returns within the timeout plus regDownMargin, under
 // timeoutSeconds: a webhook that waited for the API server to give up
 // would fail it (and, failurePolicy Ignore, leave the pod unannotated).
-func testWebhookRegistryDown(t *testing.T, cp *tcp.ControlPlane, caPEM []byte, certs *webhook.CertReloader, log *logrus.Logger) {
+func testWebhookRegistryDown(t *testing.T, cp *tcp.ControlPlane, log *logrus.Logger) {
 	ctx := context.Background()
+	caPEM, certFile, keyFile := webhookPKI(t)
+	certs, err := webhook.NewCertReloader(certFile, keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
 	decision, apiTimeout := shippedTimeouts(t)
 	bound := decision + regDownMargin
 	if decision >= apiTimeout || bound >= apiTimeout {
@@ -92,7 +97,7 @@ func testWebhookRegistryDown(t *testing.T, cp *tcp.ControlPlane, caPEM []byte, c
 		}
 		webhooks[ns] = wh
 		cp.CreateNamespace(t, ns)
-		installWebhookConfiguration(t, cp, "nfd-compat-"+ns, ns, "https://"+serveWebhook(t, wh, certs, nil)+"/mutate", caPEM)
+		installWebhookConfiguration(t, cp, "nfd-compat-"+ns, ns, "https://"+listenWebhook(t, wh, certs, nil, nil)+"/mutate", caPEM)
 	}
 	tmpl := func(image string) corev1.PodTemplateSpec {
 		return corev1.PodTemplateSpec{Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: image}}}}
