@@ -126,7 +126,7 @@ func testWebhookRegistryDown(t *testing.T, cp *tcp.ControlPlane, log *logrus.Log
 		blackHole           bool
 	}{
 		{"stopped", refusedImage, "connection refused", false},
-		{"black hole", holeImage, "no answer within the policy's timeout " + policy.Duration(decision).String(), true},
+		{"black hole", holeImage, "no answer from " + hole + " within the policy's timeout " + policy.Duration(decision).String(), true},
 	}
 	t.Run("cases", func(t *testing.T) {
 		for _, c := range cases {

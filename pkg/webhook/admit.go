@@ -234,7 +234,7 @@ func (w *Webhook) decideImage(ctx context.Context, image string, dryRun bool, ns
 			verdict = policy.Missing
 		}
 		if errors.Is(err, context.DeadlineExceeded) {
-			reason = "no answer within the policy's timeout " + pol.Timeout.String() + ": " + reason
+			reason = "no answer from " + ref.Registry + " within the policy's timeout " + pol.Timeout.String() + ": " + reason
 		}
 		a = nil
 	} else if dryRun {

@@ -303,7 +303,7 @@ func TestAdmitRegistryHangs(t *testing.T) {
 	if took := time.Since(start); took > 2*time.Second {
 		t.Fatalf("took %v with a 500ms timeout", took)
 	}
-	if r.Allowed || !strings.Contains(r.Result.Message, "refused by on_error=deny") || !strings.Contains(r.Result.Message, "within the policy's timeout 500ms") {
+	if r.Allowed || !strings.Contains(r.Result.Message, "refused by on_error=deny") || !strings.Contains(r.Result.Message, "no answer from "+ln.Addr().String()+" within the policy's timeout 500ms") {
 		t.Fatalf("hanging registry: %+v", r.Result)
 	}
 }
