@@ -51,7 +51,7 @@ func BenchmarkDriftScan(b *testing.B) {
 	}
 	cp.CreateNodes(b, nodes...)
 	ann, err := json.Marshal(webhook.Decision{Mode: policy.ModeEnforce, Images: []webhook.ImageDecision{{Image: "registry.example.com/app:v1",
-		Artifact: "sha256:aaaaaaaaaaaaaaaaaaaaaaaa", Rule: "nfd-compat-sha256-aaaaaaaaaaaaaaaaaaaaaaaa", Sets: []string{set}, Verdict: policy.Compatible}}})
+		Outcome: webhook.Outcome{Artifact: "sha256:aaaaaaaaaaaaaaaaaaaaaaaa", Rule: "nfd-compat-sha256-aaaaaaaaaaaaaaaaaaaaaaaa", Sets: []string{set}, Verdict: policy.Compatible}}}})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -55,7 +55,7 @@ func TestWebhookRuleGC(t *testing.T) {
 
 	cp.CreateNamespace(t, "gc")
 	ann, err := json.Marshal(webhook.Decision{Mode: "enforce", Images: []webhook.ImageDecision{{Image: "example.invalid/a:v1",
-		Artifact: "sha256:aaaaaaaaaaaaaaaaaaaaaaaa", Rule: "nfd-compat-sha256-aaaaaaaaaaaaaaaaaaaaaaaa"}}})
+		Outcome: webhook.Outcome{Artifact: "sha256:aaaaaaaaaaaaaaaaaaaaaaaa", Rule: "nfd-compat-sha256-aaaaaaaaaaaaaaaaaaaaaaaa"}}}})
 	if err != nil {
 		t.Fatal(err)
 	}

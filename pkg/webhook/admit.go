@@ -23,16 +23,9 @@ import (
 // ImageDecision is what was decided for one image of a pod.
 type ImageDecision struct {
 	Image string `json:"image"`
-	// Artifact is the compatibility artifact's digest and Rule the
-	// NodeFeatureRule applied for it; Sets are the set labels the pod
-	// requires one of. For an index they are in Platforms instead.
-	Artifact string         `json:"artifact,omitempty"`
-	Rule     string         `json:"rule,omitempty"`
-	Sets     []string       `json:"sets,omitempty"`
-	Verdict  policy.Verdict `json:"verdict"`
-	// Decision is policy.Decision's "allowed by X" / "refused by X".
-	Decision string `json:"decision"`
-	Reason   string `json:"reason,omitempty"`
+	// Outcome is the image's; for an index, its Artifact, Rule and Sets
+	// are in Platforms instead.
+	Outcome
 	// Platforms, for an index, is what was decided for each of its linux
 	// platforms.
 	Platforms []PlatformDecision `json:"platforms,omitempty"`
@@ -47,13 +40,29 @@ type ImageDecision struct {
 // by on_missing=allow") or not admitted there ("refused by
 // on_missing=deny").
 type PlatformDecision struct {
-	Platform string         `json:"platform"`
+	Platform string `json:"platform"`
+	Outcome
+}
+
+// Outcome is what was decided for an image or a platform of an index, as
+// the annotation records it (its fields inline in the JSON).
+type Outcome struct {
+	// Artifact is the compatibility artifact's digest and Rule the
+	// NodeFeatureRule applied for it; Sets are the set labels the pod
+	// requires one of.
 	Artifact string         `json:"artifact,omitempty"`
 	Rule     string         `json:"rule,omitempty"`
 	Sets     []string       `json:"sets,omitempty"`
 	Verdict  policy.Verdict `json:"verdict"`
-	Decision string         `json:"decision"`
-	Reason   string         `json:"reason,omitempty"`
+	// Decision is policy.Decision's "allowed by X" / "refused by X".
+	Decision string `json:"decision"`
+	Reason   string `json:"reason,omitempty"`
+}
+
+// placeBy records an artifact's placement: its digest, rule and set
+// labels.
+func (o *Outcome) placeBy(p *placement) {
+	o.Artifact, o.Rule, o.Sets = p.Artifact, p.Result.NodeFeatureRule.Name, setLabels(p)
 }
 
 // setLabels are the set labels of every placement of the image.
@@ -255,20 +264,20 @@ func (w *Webhook) decideImage(ctx context.Context, image string, dryRun bool, ns
 		w.cfg.Observer.ObserveDecision(metrics.Decision{Mode: string(pol.Mode), Verdict: string(verdict),
 			Allow: dec.Allow, Warn: dec.Warn, Duration: w.cfg.Now().Sub(start), Err: cause})
 	}
-	d.Verdict, d.Decision, d.Reason, d.allow, d.warn = verdict, dec.String(), safetext.Line(reason), dec.Allow, dec.Warn
-	d.answer = a
+	d.Outcome = Outcome{Verdict: verdict, Decision: dec.String(), Reason: safetext.Line(reason)}
+	d.allow, d.warn, d.answer = dec.Allow, dec.Warn, a
 	switch {
 	case a == nil:
 	case a.Single != nil:
-		d.Artifact, d.Rule, d.Sets = a.Single.Artifact, a.Single.Result.NodeFeatureRule.Name, setLabels(a.Single)
+		d.placeBy(a.Single)
 	default:
 		missingDec := pol.Decide(policy.Missing)
 		for _, p := range a.Platforms {
-			pd := PlatformDecision{Platform: target.FormatPlatform(&p.Platform), Verdict: policy.Compatible, Decision: dec.String()}
+			pd := PlatformDecision{Platform: target.FormatPlatform(&p.Platform), Outcome: Outcome{Verdict: policy.Compatible, Decision: dec.String()}}
 			if p.Placement != nil {
-				pd.Artifact, pd.Rule, pd.Sets = p.Placement.Artifact, p.Placement.Result.NodeFeatureRule.Name, setLabels(p.Placement)
+				pd.placeBy(p.Placement)
 			} else {
-				pd.Verdict, pd.Decision, pd.Reason = policy.Missing, missingDec.String(), safetext.Line(p.Missing)
+				pd.Outcome = Outcome{Verdict: policy.Missing, Decision: missingDec.String(), Reason: safetext.Line(p.Missing)}
 			}
 			d.Platforms = append(d.Platforms, pd)
 		}

@@ -165,23 +165,24 @@ func ScanDrift(ctx context.Context, c *cluster.Client, log logrus.FieldLogger) (
 // placed with sets (itself or one of its platforms); ok is false for an
 // image placed without any.
 func placedImage(img ImageDecision) (ImageDecision, bool) {
-	lines := func(in []string) []string {
-		out := make([]string, len(in))
-		for i, s := range in {
-			out[i] = safetext.Line(s)
-		}
-		return out
-	}
-	k := ImageDecision{Image: safetext.Line(img.Image), Artifact: safetext.Line(img.Artifact),
-		Rule: safetext.Line(img.Rule), Sets: lines(img.Sets), Verdict: img.Verdict, Decision: img.Decision}
+	k := ImageDecision{Image: safetext.Line(img.Image), Outcome: img.driftKept()}
 	placed := len(img.Sets) > 0
 	for _, p := range img.Platforms {
 		if len(p.Sets) == 0 {
 			continue
 		}
 		placed = true
-		k.Platforms = append(k.Platforms, PlatformDecision{Platform: safetext.Line(p.Platform), Artifact: safetext.Line(p.Artifact),
-			Rule: safetext.Line(p.Rule), Sets: lines(p.Sets), Verdict: p.Verdict, Decision: p.Decision})
+		k.Platforms = append(k.Platforms, PlatformDecision{Platform: safetext.Line(p.Platform), Outcome: p.driftKept()})
 	}
 	return k, placed
+}
+
+// driftKept is the outcome as a drift check keeps it, its text made safe
+// (the reason is not kept: nothing reports it).
+func (o Outcome) driftKept() Outcome {
+	sets := make([]string, len(o.Sets))
+	for i, s := range o.Sets {
+		sets[i] = safetext.Line(s)
+	}
+	return Outcome{Artifact: safetext.Line(o.Artifact), Rule: safetext.Line(o.Rule), Sets: sets, Verdict: o.Verdict, Decision: o.Decision}
 }

@@ -23,8 +23,8 @@ func placedPod(ns, name, node string, mode policy.Mode, images ...ImageDecision)
 }
 
 func TestDecisionDrift(t *testing.T) {
-	app := ImageDecision{Image: "reg/app:v1", Artifact: "sha256:aaaa", Sets: []string{gpuSet, cpuSet}}
-	db := ImageDecision{Image: "reg/db:v1", Artifact: "sha256:bbbb", Sets: []string{dbSet}}
+	app := ImageDecision{Image: "reg/app:v1", Outcome: Outcome{Artifact: "sha256:aaaa", Sets: []string{gpuSet, cpuSet}}}
+	db := ImageDecision{Image: "reg/db:v1", Outcome: Outcome{Artifact: "sha256:bbbb", Sets: []string{dbSet}}}
 	plain := ImageDecision{Image: "reg/plain:v1"} // no spec: placed nowhere
 	for _, c := range []struct {
 		name   string
@@ -49,7 +49,7 @@ func TestDecisionDrift(t *testing.T) {
 }
 
 func TestFindDrift(t *testing.T) {
-	app := ImageDecision{Image: "reg/app:v1", Artifact: "sha256:aaaa", Sets: []string{gpuSet}}
+	app := ImageDecision{Image: "reg/app:v1", Outcome: Outcome{Artifact: "sha256:aaaa", Sets: []string{gpuSet}}}
 	pods := []PlacedPod{
 		placedPod("a", "ok", "gpu-node", policy.ModeEnforce, app),
 		placedPod("a", "drifted", "old-gpu", policy.ModeEnforce, app),
@@ -76,8 +76,8 @@ func TestDriftMetrics(t *testing.T) {
 		t.Fatalf("before a scan: %q, %v", b.String(), err)
 	}
 	log, buf := testlog.Buffer(logrus.InfoLevel)
-	app := ImageDecision{Image: "reg/app:v1", Artifact: "sha256:aaaa", Sets: []string{gpuSet}}
-	db := ImageDecision{Image: "reg/db:v1", Artifact: "sha256:bbbb", Sets: []string{dbSet}}
+	app := ImageDecision{Image: "reg/app:v1", Outcome: Outcome{Artifact: "sha256:aaaa", Sets: []string{gpuSet}}}
+	db := ImageDecision{Image: "reg/db:v1", Outcome: Outcome{Artifact: "sha256:bbbb", Sets: []string{dbSet}}}
 	scan := DriftScan{Placed: 5, Drifted: []DriftedPod{
 		{PlacedPod: placedPod("a", "p1", "n", policy.ModeEnforce, app), Images: []ImageDecision{app}},
 		{PlacedPod: placedPod("a", "p2", "n", policy.ModeEnforce, app, db), Images: []ImageDecision{app, db}},
@@ -140,8 +140,8 @@ func TestDriftMetrics(t *testing.T) {
 func TestDecisionDriftPlatforms(t *testing.T) {
 	const armSet = "compat.nfd-compat.io/sha256-cccc.neon"
 	multi := ImageDecision{Image: "reg/multi:v1", Platforms: []PlatformDecision{
-		{Platform: "linux/amd64", Artifact: "sha256:aaaa", Sets: []string{gpuSet}},
-		{Platform: "linux/arm64", Artifact: "sha256:cccc", Sets: []string{armSet}},
+		{Platform: "linux/amd64", Outcome: Outcome{Artifact: "sha256:aaaa", Sets: []string{gpuSet}}},
+		{Platform: "linux/arm64", Outcome: Outcome{Artifact: "sha256:cccc", Sets: []string{armSet}}},
 		{Platform: "linux/s390x"}, // no spec: admitted by on_missing=allow
 	}}
 	node := func(arch string, sets ...string) map[string]string {

@@ -74,8 +74,8 @@ func TestStaleRules(t *testing.T) {
 		gcRule("unused", hexB, old, ""),
 	}
 	pods := []unstructured.Unstructured{
-		gcPod(t, "", ImageDecision{Image: "a", Rule: "by-name"}),
-		gcPod(t, "", ImageDecision{Image: "b", Artifact: "sha256:" + hexA + "cccc"}),
+		gcPod(t, "", ImageDecision{Image: "a", Outcome: Outcome{Rule: "by-name"}}),
+		gcPod(t, "", ImageDecision{Image: "b", Outcome: Outcome{Artifact: "sha256:" + hexA + "cccc"}}),
 		gcPod(t, "not json"),
 		gcPod(t, ""),
 	}
@@ -133,9 +133,9 @@ func TestStaleRulesPlatforms(t *testing.T) {
 		gcRule("unused", "2222", old, ""),
 	}
 	pods := []unstructured.Unstructured{gcPod(t, "", ImageDecision{Image: "multi", Platforms: []PlatformDecision{
-		{Platform: "linux/amd64", Artifact: "sha256:" + hexA},
-		{Platform: "linux/arm64", Rule: "arm64-rule"},
-		{Platform: "linux/s390x", Verdict: "missing"},
+		{Platform: "linux/amd64", Outcome: Outcome{Artifact: "sha256:" + hexA}},
+		{Platform: "linux/arm64", Outcome: Outcome{Rule: "arm64-rule"}},
+		{Platform: "linux/s390x", Outcome: Outcome{Verdict: "missing"}},
 	}})}
 	var got []string
 	for _, r := range staleRules(rules, pods, now, time.Hour, DefaultFieldManager, logrus.New()) {

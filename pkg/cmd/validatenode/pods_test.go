@@ -18,7 +18,7 @@ func TestMatchPods(t *testing.T) {
 	pod := func(name, node string, artifacts ...string) webhook.PlacedPod {
 		d := webhook.Decision{Mode: policy.ModeEnforce}
 		for _, a := range artifacts {
-			d.Images = append(d.Images, webhook.ImageDecision{Image: "reg/" + a, Artifact: a, Sets: []string{"compat.nfd-compat.io/x.gpu"}})
+			d.Images = append(d.Images, webhook.ImageDecision{Image: "reg/" + a, Outcome: webhook.Outcome{Artifact: a, Sets: []string{"compat.nfd-compat.io/x.gpu"}}})
 		}
 		return webhook.PlacedPod{Namespace: "app", Name: name, Node: node, Decision: d}
 	}
