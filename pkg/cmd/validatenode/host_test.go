@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/nfd-compat/nfd-compat/pkg/cmd/validatenode"
@@ -15,9 +17,20 @@ import (
 // spec names (features.DiscoverOptions.Keep), and kernel.config is among
 // them when a rule names it: a spec on one of this host's kconfig options
 // with its value is compatible, one with another value is not.
+//
+// A host without a kconfig of its own (no /proc/config.gz) reads the one
+// under the host root: NFD looks for usr/src/linux/.config there.
 func TestHostKernelConfig(t *testing.T) {
 	ctx := context.Background()
-	f, err := features.Discover(ctx, features.DiscoverOptions{Sources: []string{"kernel"}})
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "usr", "src", "linux"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "usr", "src", "linux", ".config"), []byte("CONFIG_NFD_COMPAT_TEST=y\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	disc := features.DiscoverOptions{Sources: []string{"kernel"}, HostRoot: root}
+	f, err := features.Discover(ctx, disc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,7 +41,7 @@ func TestHostKernelConfig(t *testing.T) {
 		}
 	}
 	if opt == "" {
-		t.Skip("this host has no kconfig (/proc/config.gz, /boot/config-*) to check against")
+		t.Fatalf("no kernel.config option discovered, neither this host's /proc/config.gz nor %s/usr/src/linux/.config", root)
 	}
 	for _, c := range []struct {
 		value      string
@@ -44,7 +57,7 @@ compatibilities:
         %q: {op: In, value: [%q]}
 `, opt, c.value)
 		var out bytes.Buffer
-		err := validatenode.Run(ctx, validatenode.Options{Spec: []byte(spec), SpecName: "spec.yaml", Output: output.JSON, Stdout: &out})
+		err := validatenode.Run(ctx, validatenode.Options{Spec: []byte(spec), SpecName: "spec.yaml", Discover: disc, Output: output.JSON, Stdout: &out})
 		if got := err == nil; got != c.compatible {
 			t.Errorf("%s = %q: compatible %v (%v), want %v\n%s", opt, c.value, got, err, c.compatible, out.String())
 		}
