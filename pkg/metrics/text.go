@@ -15,7 +15,7 @@ import (
 func (s *Set) WriteText(w io.Writer) error {
 	snap := s.Snapshot()
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s counter\n", DecisionsName, DecisionsHelp, DecisionsName)
+	Header(&b, DecisionsName, "counter", DecisionsHelp)
 	keys := make([]DecisionKey, 0, len(snap.Decisions))
 	for k := range snap.Decisions {
 		keys = append(keys, k)
@@ -33,7 +33,7 @@ func (s *Set) WriteText(w io.Writer) error {
 	for _, k := range keys {
 		fmt.Fprintf(&b, "%s{decision=%q,mode=%q,verdict=%q} %d\n", DecisionsName, k.Decision, k.Mode, k.Verdict, snap.Decisions[k])
 	}
-	fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s histogram\n", DurationName, DurationHelp, DurationName)
+	Header(&b, DurationName, "histogram", DurationHelp)
 	modes := make([]string, 0, len(snap.Durations))
 	for m := range snap.Durations {
 		modes = append(modes, m)
@@ -50,7 +50,7 @@ func (s *Set) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, "%s_sum{mode=%q} %s\n", DurationName, m, formatFloat(h.Sum))
 		fmt.Fprintf(&b, "%s_count{mode=%q} %d\n", DurationName, m, h.Count)
 	}
-	fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s counter\n", RegistryErrorsName, RegistryErrorsHelp, RegistryErrorsName)
+	Header(&b, RegistryErrorsName, "counter", RegistryErrorsHelp)
 	for _, k := range RegistryErrorKinds {
 		fmt.Fprintf(&b, "%s{kind=%q} %d\n", RegistryErrorsName, k, snap.RegistryErrors[k])
 	}

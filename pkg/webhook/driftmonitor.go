@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/nfd-compat/nfd-compat/pkg/cluster"
+	"github.com/nfd-compat/nfd-compat/pkg/metrics"
 )
 
 // Metric names of the drift monitor (RunDriftMonitor), on /metrics.
@@ -155,19 +157,19 @@ func (s *driftState) writeText(w io.Writer) error {
 	if !s.on {
 		return nil
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "# HELP %[1]s Failed drift scans of the webhook.\n# TYPE %[1]s counter\n%[1]s %d\n", DriftScanErrorsMetric, s.errors)
+	var b bytes.Buffer
+	metrics.Value(&b, DriftScanErrorsMetric, "counter", "Failed drift scans of the webhook.", s.errors)
 	if s.scanned {
-		fmt.Fprintf(&b, "# HELP %[1]s Unix time of the last successful drift scan.\n# TYPE %[1]s gauge\n%[1]s %d\n", DriftScanTimeMetric, s.at.Unix())
-		fmt.Fprintf(&b, "# HELP %[1]s Pods bound to nodes that the webhook placed (enforce mode), at the last drift scan.\n# TYPE %[1]s gauge\n%[1]s %d\n", PlacedPodsMetric, s.placed)
-		fmt.Fprintf(&b, "# HELP %[1]s Placed pods whose node no longer carries the label of any compatibility set one of their images required, by namespace (at most %[2]d namespaces, the rest under %[3]q).\n# TYPE %[1]s gauge\n",
-			DriftedPodsMetric, MaxDriftNamespaces, DriftOtherNamespace)
+		metrics.Value(&b, DriftScanTimeMetric, "gauge", "Unix time of the last successful drift scan.", s.at.Unix())
+		metrics.Value(&b, PlacedPodsMetric, "gauge", "Pods bound to nodes that the webhook placed (enforce mode), at the last drift scan.", int64(s.placed))
+		metrics.Header(&b, DriftedPodsMetric, "gauge", fmt.Sprintf("Placed pods whose node no longer carries the label of any compatibility set one of their images required, by namespace (at most %d namespaces, the rest under %q).",
+			MaxDriftNamespaces, DriftOtherNamespace))
 		for _, e := range namespaceSeries(s.byNS) {
 			fmt.Fprintf(&b, "%s{namespace=%q} %d\n", DriftedPodsMetric, e.ns, e.n)
 		}
-		fmt.Fprintf(&b, "# HELP %[1]s Compatibility artifacts with at least one drifted pod.\n# TYPE %[1]s gauge\n%[1]s %d\n", DriftedArtifactsMetric, s.artifacts)
+		metrics.Value(&b, DriftedArtifactsMetric, "gauge", "Compatibility artifacts with at least one drifted pod.", int64(s.artifacts))
 	}
-	_, err := io.WriteString(w, b.String())
+	_, err := w.Write(b.Bytes())
 	return err
 }
 

@@ -1,7 +1,7 @@
 package webhook
 
 import (
-	"fmt"
+	"bytes"
 	"net/http"
 	"time"
 
@@ -25,8 +25,11 @@ func NewServer(addr string, w *Webhook, certs *CertReloader, set *metrics.Set) *
 			if err := set.WriteText(rw); err != nil {
 				return
 			}
-			_, _ = fmt.Fprintf(rw, "# HELP %[1]s NodeFeatureRules deleted by the webhook's garbage collector.\n# TYPE %[1]s counter\n%[1]s %d\n",
-				RulesDeletedMetric, w.Stats().RulesDeleted)
+			var b bytes.Buffer
+			metrics.Value(&b, RulesDeletedMetric, "counter", "NodeFeatureRules deleted by the webhook's garbage collector.", w.Stats().RulesDeleted)
+			if _, err := rw.Write(b.Bytes()); err != nil {
+				return
+			}
 			_ = w.drift.writeText(rw)
 		})
 	}
