@@ -237,7 +237,7 @@ func (w *Webhook) decideImage(ctx context.Context, image string, dryRun bool, ns
 		verdict, reason = policy.Error, fmt.Sprintf("%v: %s (allow it with -allow-registry)", ErrRegistryNotAllowed, ref.Registry)
 	} else if creds, identity, err := w.pullCredentials(ctx, ns, pullSecrets, ref.Registry); err != nil {
 		verdict, reason, cause = policy.Error, err.Error(), err
-	} else if a, _, err = w.lookup(ctx, ref.String(), creds, identity); err != nil {
+	} else if a, _, err = w.lookup(ctx, ref.String(), ref.Registry, creds, identity); err != nil {
 		verdict, reason, cause = policy.Error, err.Error(), err
 		if missing(err) {
 			verdict = policy.Missing

@@ -3,6 +3,7 @@ package webhook
 import (
 	"container/list"
 	"context"
+	"errors"
 	"sync"
 	"time"
 )
@@ -18,6 +19,8 @@ import (
 // "no artifact"), is kept for ttl; any other error for errTTL (zero: not
 // kept, the next Get fills again), so a registry that is down costs one
 // attempt per key per errTTL, not one per caller. Both count against max.
+// An error that says it is already an answer from other state (an
+// uncachedError, such as the breaker's) is never kept.
 type memo[V any] struct {
 	ttl    time.Duration
 	errTTL time.Duration
@@ -35,6 +38,12 @@ type memoEntry[V any] struct {
 	err     error
 	expires time.Time
 	elem    *list.Element
+}
+
+// uncachedError is an error the memo does not keep.
+type uncachedError interface {
+	error
+	uncached()
 }
 
 func newMemo[V any](ttl, errTTL time.Duration, max int, now func() time.Time) *memo[V] {
@@ -81,6 +90,9 @@ func (m *memo[V]) fill(ctx context.Context, key string, e *memoEntry[V], fill fu
 	ttl := m.ttl
 	if err != nil && (keepErr == nil || !keepErr(err)) {
 		ttl = m.errTTL
+	}
+	if u := uncachedError(nil); errors.As(err, &u) {
+		ttl = 0
 	}
 	if ttl <= 0 && err != nil {
 		if m.entries[key] == e {

@@ -44,16 +44,25 @@ func missing(err error) bool {
 // With a pull secret's credentials (identity names the secret's version),
 // the answer is cached for that secret only: a pod without it never gets
 // an answer its credentials were needed for.
-func (w *Webhook) lookup(ctx context.Context, ref string, creds *target.Credentials, identity string) (*answer, bool, error) {
+//
+// A registry host that did not answer one image's lookup is not asked for
+// another's until the error TTL has passed (breaker).
+func (w *Webhook) lookup(ctx context.Context, ref, host string, creds *target.Credentials, identity string) (*answer, bool, error) {
 	key := ref
 	if identity != "" {
 		key += "\x00" + identity
 	}
 	return w.images.Get(ctx, key, func(ctx context.Context) (*answer, error) {
+		if err := w.down.allow(host); err != nil {
+			w.downAnswers.Add(1)
+			return nil, err
+		}
 		w.registryLookups.Add(1)
 		ctx, cancel := context.WithTimeout(ctx, w.cfg.Policy.Timeout.Std())
 		defer cancel()
-		return w.load(ctx, ref, creds)
+		a, err := w.load(ctx, ref, creds)
+		w.down.record(host, err)
+		return a, err
 	}, missing)
 }
 

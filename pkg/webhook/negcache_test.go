@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -13,21 +14,10 @@ import (
 	"github.com/nfd-compat/nfd-compat/internal/testregistry"
 )
 
-// Registry states of TestAdmitRegistryDownCached.
-const (
-	registryUp int32 = iota
-	registry503
-	registryDrops // accepts the connection and closes it unanswered
-)
-
-// TestAdmitRegistryDownCached: 1,000 pods of an image whose registry is
-// down (answering 503, or dropping connections) cost one lookup and the
-// requests of one attempt, not 1,000; once the error TTL has passed, the
-// registry (back up) is asked again and its "no artifact" answer is kept
-// for the whole TTL. Without an error TTL every pod tries again.
-func TestAdmitRegistryDownCached(t *testing.T) {
-	ctx := context.Background()
-	var state atomic.Int32
+// switchedRegistry is go-containerregistry's registry behind a switch of
+// its state (registryUp, registry503, registryDrops).
+func switchedRegistry(t *testing.T) (*testregistry.Registry, *atomic.Int32) {
+	state := new(atomic.Int32)
 	reg := testregistry.Start(t, testregistry.GGCRReferrers, func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 			switch state.Load() {
@@ -43,6 +33,24 @@ func TestAdmitRegistryDownCached(t *testing.T) {
 			}
 		})
 	})
+	return reg, state
+}
+
+// Registry states of switchedRegistry.
+const (
+	registryUp int32 = iota
+	registry503
+	registryDrops // accepts the connection and closes it unanswered
+)
+
+// TestAdmitRegistryDownCached: 1,000 pods of an image whose registry is
+// down (answering 503, or dropping connections) cost one lookup and the
+// requests of one attempt, not 1,000; once the error TTL has passed, the
+// registry (back up) is asked again and its "no artifact" answer is kept
+// for the whole TTL. Without an error TTL every pod tries again.
+func TestAdmitRegistryDownCached(t *testing.T) {
+	ctx := context.Background()
+	reg, state := switchedRegistry(t)
 	for _, repo := range []string{"plain", "other"} {
 		if _, err := testimage.Push(ctx, reg.Repo(t, repo), "v1"); err != nil {
 			t.Fatal(err)
@@ -85,6 +93,9 @@ func TestAdmitRegistryDownCached(t *testing.T) {
 		state int32
 		image string
 	}{{"503", registry503, reg.Ref("plain", "v1")}, {"dropped connections", registryDrops, reg.Ref("other", "v1")}} {
+		// Both images are of one registry: past the first case's error
+		// TTL, the second's lookup is the breaker's probe.
+		advance(DefaultErrorTTL)
 		state.Store(c.state)
 		lookups, requests := w.Stats().RegistryLookups, reg.Requests()
 		if n := admit(c.image, 1000); n != 1000 {
@@ -125,5 +136,112 @@ func TestAdmitRegistryDownCached(t *testing.T) {
 	}
 	if n := w0.Stats().RegistryLookups; n != 5 {
 		t.Fatalf("error TTL 0: 5 pods, %d lookups, want 5", n)
+	}
+}
+
+// TestAdmitRegistryDownPerHost: while a registry does not answer, pods of
+// 20 different images of it cost one lookup, not 20: the others are
+// answered at once (ErrRegistryDown, decided by on_error, the reason naming
+// the host and the first failure) and not cached as their own errors. A
+// registry that answers, even 404, is not marked down; another registry is
+// unaffected; past the error TTL one probe finds the registry back and
+// every image is looked up again.
+func TestAdmitRegistryDownPerHost(t *testing.T) {
+	ctx := context.Background()
+	reg, state := switchedRegistry(t)
+	other, _ := switchedRegistry(t)
+	const images = 20
+	for i := range images {
+		if _, err := testimage.Push(ctx, reg.Repo(t, fmt.Sprintf("app%d", i)), "v1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := testimage.Push(ctx, other.Repo(t, "app"), "v1"); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Unix(1_000_000, 0)
+	var mu sync.Mutex
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	w := newTestWebhook(t, func(c *Config) {
+		c.AllowedRegistries = []string{"127.0.0.1:*"}
+		c.Target.PlainHTTP = true
+		c.ErrorTTL = DefaultErrorTTL
+		c.Now = clock
+	})
+	// admit admits one pod of image and returns its decision's reason if
+	// it was the on_error one ("" if it was not).
+	admit := func(image string) string {
+		t.Helper()
+		r := w.Admit(ctx, review(t, "default", podOf(image)))
+		if !r.Allowed {
+			t.Fatalf("%s: refused: %v", image, r.Result)
+		}
+		if len(r.Warnings) == 1 && strings.Contains(r.Warnings[0], "allowed by on_error=allow") {
+			return r.Warnings[0]
+		}
+		return ""
+	}
+	stats := func() (lookups, down int64) { s := w.Stats(); return s.RegistryLookups, s.RegistryDownAnswers }
+
+	// A 404 is an answer: the next image is still looked up.
+	if got := admit(reg.Ref("absent", "v1")); got == "" {
+		t.Fatal("an absent image's lookup did not fail")
+	}
+	if admit(reg.Ref("app0", "v1")) != "" {
+		t.Fatal("app0 (no spec) was decided by on_error")
+	}
+	if l, d := stats(); l != 2 || d != 0 {
+		t.Fatalf("after a 404: %d lookups, %d down answers, want 2 and 0", l, d)
+	}
+
+	for _, c := range []struct {
+		name  string
+		state int32
+	}{{"503", registry503}, {"dropped connections", registryDrops}} {
+		advance(DefaultCacheTTL) // app0's answer and the last case's state expire
+		state.Store(c.state)
+		l0, d0 := stats()
+		requests := reg.Requests()
+		for i := range images {
+			reason := admit(reg.Ref(fmt.Sprintf("app%d", i), "v1"))
+			if reason == "" {
+				t.Fatalf("%s: app%d not decided by on_error", c.name, i)
+			}
+			if i > 0 && !strings.Contains(reason, ErrRegistryDown.Error()) {
+				t.Fatalf("%s: app%d's reason does not say the registry is down: %s", c.name, i, reason)
+			}
+		}
+		l, d := stats()
+		t.Logf("registry %s: %d images, %d lookups, %d answered as down, %d registry requests", c.name, images, l-l0, d-d0, reg.Requests()-requests)
+		if l-l0 != 1 || d-d0 != images-1 {
+			t.Fatalf("registry %s: %d images cost %d lookups (%d answered as down), want 1 (%d)", c.name, images, l-l0, d-d0, images-1)
+		}
+		// Another registry is asked as usual.
+		if admit(other.Ref("app", "v1")) != "" {
+			t.Fatalf("%s: the other registry's image was decided by on_error", c.name)
+		}
+		// The answers were not cached per image: still down, within the
+		// TTL, each pod is answered again at once, without a request.
+		advance(DefaultErrorTTL / 2)
+		requests = reg.Requests()
+		admit(reg.Ref("app3", "v1"))
+		if reg.Requests() != requests {
+			t.Fatalf("%s: within the error TTL the registry was asked", c.name)
+		}
+	}
+
+	// Back up: past the TTL one probe clears the host, then each image
+	// is looked up (and no longer decided by on_error).
+	state.Store(registryUp)
+	advance(DefaultErrorTTL)
+	l0, d0 := stats()
+	for i := range images {
+		if reason := admit(reg.Ref(fmt.Sprintf("app%d", i), "v1")); reason != "" {
+			t.Fatalf("registry up: app%d: %s", i, reason)
+		}
+	}
+	if l, d := stats(); l-l0 != images || d != d0 {
+		t.Fatalf("registry up: %d lookups, %d more down answers, want %d and 0", l-l0, d-d0, images)
 	}
 }

@@ -10,11 +10,13 @@ type Webhook struct {
 	images *memo[*answer]           // by image reference
 	rules  *memo[string]            // by NodeFeatureRule name: applied
 	nsMeta *memo[map[string]string] // namespace labels, by name (NamespaceSelector)
+	down   *breaker                 // registry hosts that did not answer, for the error TTL
 
 	registryLookups atomic.Int64
 	ruleApplies     atomic.Int64
 	rulesDeleted    atomic.Int64
 	nsLookups       atomic.Int64
+	downAnswers     atomic.Int64
 
 	drift driftState // RunDriftMonitor's last scan, for /metrics
 }
@@ -28,6 +30,7 @@ func New(cfg Config) (*Webhook, error) {
 		images: newMemo[*answer](cfg.CacheTTL, cfg.ErrorTTL, cfg.CacheEntries, cfg.Now),
 		rules:  newMemo[string](cfg.CacheTTL, 0, cfg.CacheEntries, cfg.Now),
 		nsMeta: newMemo[map[string]string](cfg.CacheTTL, 0, cfg.CacheEntries, cfg.Now),
+		down:   newBreaker(cfg.ErrorTTL, cfg.Policy.Timeout.Std(), cfg.CacheEntries, cfg.Now),
 	}, nil
 }
 
@@ -44,9 +47,14 @@ type Stats struct {
 	// NamespaceLookups counts namespace reads (NamespaceSelector) that
 	// missed the cache.
 	NamespaceLookups int64
+	// RegistryDownAnswers counts image lookups answered without a request
+	// because their registry did not answer another lookup within the
+	// error TTL (ErrRegistryDown).
+	RegistryDownAnswers int64
 }
 
 // Stats returns the counters.
 func (w *Webhook) Stats() Stats {
-	return Stats{RegistryLookups: w.registryLookups.Load(), RuleApplies: w.ruleApplies.Load(), RulesDeleted: w.rulesDeleted.Load(), NamespaceLookups: w.nsLookups.Load()}
+	return Stats{RegistryLookups: w.registryLookups.Load(), RuleApplies: w.ruleApplies.Load(), RulesDeleted: w.rulesDeleted.Load(), NamespaceLookups: w.nsLookups.Load(),
+		RegistryDownAnswers: w.downAnswers.Load()}
 }
