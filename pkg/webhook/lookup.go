@@ -52,7 +52,7 @@ func (w *Webhook) lookup(ctx context.Context, ref, host string, creds *target.Cr
 	if identity != "" {
 		key += "\x00" + identity
 	}
-	return w.images.Get(ctx, key, func(ctx context.Context) (*answer, error) {
+	a, hit, err := w.images.Get(ctx, key, func(ctx context.Context) (*answer, error) {
 		if err := w.down.allow(host); err != nil {
 			w.downAnswers.Add(1)
 			return nil, err
@@ -64,6 +64,13 @@ func (w *Webhook) lookup(ctx context.Context, ref, host string, creds *target.Cr
 		w.down.record(host, err)
 		return a, err
 	}, missing)
+	if err != nil && ctx.Err() != nil && errors.Is(err, context.DeadlineExceeded) {
+		// This pod's decision timed out before the lookup ended (a black
+		// hole): the next image of the host must not wait for the fill's
+		// own timeout to learn it.
+		w.down.record(host, err)
+	}
+	return a, hit, err
 }
 
 // load resolves the image once; a single manifest is placed by its spec,

@@ -15,7 +15,7 @@ import (
 )
 
 // switchedRegistry is go-containerregistry's registry behind a switch of
-// its state (registryUp, registry503, registryDrops).
+// its state (registryUp, registry503, registryDrops, registryHangs).
 func switchedRegistry(t *testing.T) (*testregistry.Registry, *atomic.Int32) {
 	state := new(atomic.Int32)
 	reg := testregistry.Start(t, testregistry.GGCRReferrers, func(next http.Handler) http.Handler {
@@ -28,6 +28,8 @@ func switchedRegistry(t *testing.T) (*testregistry.Registry, *atomic.Int32) {
 				if err == nil {
 					c.Close()
 				}
+			case registryHangs:
+				<-r.Context().Done()
 			default:
 				next.ServeHTTP(rw, r)
 			}
@@ -41,6 +43,7 @@ const (
 	registryUp int32 = iota
 	registry503
 	registryDrops // accepts the connection and closes it unanswered
+	registryHangs // never answers (a black hole, until the client gives up)
 )
 
 // TestAdmitRegistryDownCached: 1,000 pods of an image whose registry is
@@ -139,8 +142,9 @@ func TestAdmitRegistryDownCached(t *testing.T) {
 	}
 }
 
-// TestAdmitRegistryDownPerHost: while a registry does not answer, pods of
-// 20 different images of it cost one lookup, not 20: the others are
+// TestAdmitRegistryDownPerHost: while a registry does not answer (503,
+// dropped connections, a black hole), pods of 20 different images of it
+// cost one lookup, not 20 (for the black hole: one policy timeout): the others are
 // answered at once (ErrRegistryDown, decided by on_error, the reason naming
 // the host and the first failure) and not cached as their own errors. A
 // registry that answers, even 404, is not marked down; another registry is
@@ -198,7 +202,11 @@ func TestAdmitRegistryDownPerHost(t *testing.T) {
 	for _, c := range []struct {
 		name  string
 		state int32
-	}{{"503", registry503}, {"dropped connections", registryDrops}} {
+	}{{"503", registry503}, {"dropped connections", registryDrops}, {"black hole", registryHangs}} {
+		// A lookup's fill can outlive the pod that started it (the
+		// 503 case's retries reach the policy timeout): let it end
+		// before the clock moves.
+		waitFills(t, w.images)
 		advance(DefaultCacheTTL) // app0's answer and the last case's state expire
 		state.Store(c.state)
 		l0, d0 := stats()
@@ -233,6 +241,7 @@ func TestAdmitRegistryDownPerHost(t *testing.T) {
 
 	// Back up: past the TTL one probe clears the host, then each image
 	// is looked up (and no longer decided by on_error).
+	waitFills(t, w.images)
 	state.Store(registryUp)
 	advance(DefaultErrorTTL)
 	l0, d0 := stats()
@@ -243,5 +252,30 @@ func TestAdmitRegistryDownPerHost(t *testing.T) {
 	}
 	if l, d := stats(); l-l0 != images || d != d0 {
 		t.Fatalf("registry up: %d lookups, %d more down answers, want %d and 0", l-l0, d-d0, images)
+	}
+}
+
+// waitFills waits until no fill of m is running.
+func waitFills[V any](t *testing.T, m *memo[V]) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		m.mu.Lock()
+		running := 0
+		for _, e := range m.entries {
+			select {
+			case <-e.done:
+			default:
+				running++
+			}
+		}
+		m.mu.Unlock()
+		if running == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d cache fills still running after 10s", running)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
