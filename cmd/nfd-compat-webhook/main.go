@@ -61,7 +61,7 @@ func run(ctx context.Context, args []string) error {
 		timeout                            = fs.Duration("timeout", pol.Timeout.Std(), "bound of one decision; keep it under the webhook's timeoutSeconds")
 		prefix                             = fs.String("label-prefix", "", "set label prefix (nfd-master needs it in -extra-label-ns); empty: compat.nfd-compat.io")
 		ttl                                = fs.Duration("cache-ttl", webhook.DefaultCacheTTL, "how long an image's answer and an applied rule are reused")
-		errTTL                             = fs.Duration("cache-error-ttl", webhook.DefaultErrorTTL, "how long an image's registry error (down, 5xx, timeout) is reused before the registry is asked again (0: every pod asks)")
+		errTTL                             = fs.Duration("cache-error-ttl", webhook.DefaultErrorTTL, "how long a registry error (down, 5xx, timeout) is reused, for the image and, by host, for other images of that registry, before the registry is asked again (0: every pod asks)")
 		entries                            = fs.Int("cache-entries", webhook.DefaultCacheEntries, "bound of each in-memory cache")
 		nsSelector                         = fs.String("namespace-selector", "", "place only pods of namespaces whose labels match: a LabelSelector as JSON/YAML ({\"matchLabels\":{...},\"matchExpressions\":[...]}) or kubectl -l syntax (needs get on namespaces; empty: all)")
 		podSelector                        = fs.String("pod-selector", "", "place only pods whose labels match, same syntax as -namespace-selector (empty: all)")
