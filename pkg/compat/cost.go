@@ -35,6 +35,13 @@ var ErrTooCostly = errors.New("the spec is too costly to evaluate on this host")
 // opts selects would cost more than MaxCost steps on f. Its own work is
 // bounded by what it charges: it stops at MaxCost.
 func CheckCost(s *compatv1alpha1.Spec, f *nfdv1alpha1.Features, opts Options) error {
+	_, err := checkCost(s, f, opts)
+	return err
+}
+
+// checkCost is CheckCost returning, when within MaxCost, the regexp
+// programs the evaluation will compile (by pattern).
+func checkCost(s *compatv1alpha1.Spec, f *nfdv1alpha1.Features, opts Options) (map[string]program, error) {
 	c := costModel{f: f, insts: map[string]program{}, texts: map[string][]string{}}
 	for i := range s.Compatibilties {
 		set := &s.Compatibilties[i]
@@ -50,11 +57,11 @@ func CheckCost(s *compatv1alpha1.Spec, f *nfdv1alpha1.Features, opts Options) er
 			}
 			c.total += c.total - before // a failed rule is explained: twice
 			if c.total > MaxCost {
-				return fmt.Errorf("%w: matching compatibilities[%d].rules[%d] (%q) brings the cost to more than %d steps on this host's features (a step is a value compared, or a regexp instruction run over a byte of host text); use fewer or simpler regexps and values, anchored with ^ and a literal prefix, on features with many instances or names", ErrTooCostly, i, j, r.Name, MaxCost)
+				return nil, fmt.Errorf("%w: matching compatibilities[%d].rules[%d] (%q) brings the cost to more than %d steps on this host's features (a step is a value compared, or a regexp instruction run over a byte of host text); use fewer or simpler regexps and values, anchored with ^ and a literal prefix, on features with many instances or names", ErrTooCostly, i, j, r.Name, MaxCost)
 			}
 		}
 	}
-	return nil
+	return c.insts, nil
 }
 
 // costModel adds up the steps of matching; it memoizes programs by pattern
@@ -72,6 +79,9 @@ type program struct {
 	// anchored at the start: Go's regexp then rejects a text that does not
 	// start with it after comparing at most len(prefix) bytes.
 	prefix string
+	// compiles is false for a pattern NFD will fail to compile (and so
+	// not keep).
+	compiles bool
 }
 
 func (c *costModel) terms(m nfdv1alpha1.FeatureMatcher) {
@@ -129,7 +139,7 @@ func (c *costModel) program(pattern string) program {
 	p := program{insts: len(pattern)} // a pattern that does not compile fails at once
 	if re, err := syntax.Parse(pattern, syntax.Perl); err == nil {
 		if prog, err := syntax.Compile(re.Simplify()); err == nil {
-			p.insts = len(prog.Inst)
+			p.insts, p.compiles = len(prog.Inst), true
 			if prog.StartCond()&syntax.EmptyBeginText != 0 {
 				p.prefix, _ = prog.Prefix()
 			}

@@ -23,7 +23,9 @@ func Evaluate(s *compatv1alpha1.Spec, f *nfdv1alpha1.Features, opts Options) (*R
 // expressions: when ctx ends first it returns an error wrapping ctx.Err()
 // (naming the evaluation stage) and no report. Before matching anything
 // it refuses, with ErrTooCostly, a spec whose matching would cost more
-// than MaxCost steps on f.
+// than MaxCost steps on f, and with ErrRegexpBudget one whose new regexps
+// would make NFD keep more than MaxRetainedRegexpInstructions in this
+// process.
 func EvaluateContext(ctx context.Context, s *compatv1alpha1.Spec, f *nfdv1alpha1.Features, opts Options) (*Report, error) {
 	if s == nil {
 		return nil, errors.New("compatibility spec is nil")
@@ -31,7 +33,11 @@ func EvaluateContext(ctx context.Context, s *compatv1alpha1.Spec, f *nfdv1alpha1
 	if f == nil {
 		f = &nfdv1alpha1.Features{}
 	}
-	if err := CheckCost(s, f, opts); err != nil {
+	progs, err := checkCost(s, f, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := retained.reserve(progs, MaxRetainedRegexpInstructions); err != nil {
 		return nil, err
 	}
 	ev := newEvaluation(ctx, f)
