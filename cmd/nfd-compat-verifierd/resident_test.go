@@ -30,7 +30,9 @@ func clientBin(t *testing.T) string {
 // volatile are the fields of a log line that differ between two runs.
 var volatile = regexp.MustCompile(`time="[^"]*" |duration_ms=[0-9.]+`)
 
-func sameLines(a, b string) bool { return volatile.ReplaceAllString(a, "") == volatile.ReplaceAllString(b, "") }
+func sameLines(a, b string) bool {
+	return volatile.ReplaceAllString(a, "") == volatile.ReplaceAllString(b, "")
+}
 
 // residentEnv is containerd's environment for the client: the policy, a
 // docker config, the socket and the fallback.
