@@ -1,7 +1,6 @@
 package main
 
 import (
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,7 +12,6 @@ import (
 	"github.com/nfd-compat/nfd-compat/internal/containerdtest"
 	"github.com/nfd-compat/nfd-compat/internal/testregistry"
 	"github.com/nfd-compat/nfd-compat/pkg/policy"
-	"github.com/nfd-compat/nfd-compat/pkg/verifier/bindir/server"
 	"github.com/nfd-compat/nfd-compat/pkg/verifier/bindir/wire"
 )
 
@@ -126,37 +124,6 @@ func TestResidentFallback(t *testing.T) {
 	}
 }
 
-// fakeDaemon serves sock with a daemon that allows everything, unless
-// hang, when it accepts and never answers.
-func fakeDaemon(t *testing.T, sock string, hang bool) {
-	t.Helper()
-	ln, err := server.Listen(sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func(c net.Conn) {
-				defer c.Close()
-				if _, err := wire.ReadRequest(c); err != nil {
-					return
-				}
-				if hang {
-					time.Sleep(time.Minute)
-					return
-				}
-				_ = wire.WriteAck(c, time.Second)
-				_ = wire.WriteAnswer(c, wire.Answer{Code: 0, Stdout: []byte("fake: allowed\n")})
-			}(c)
-		}
-	}()
-}
-
 // TestResidentUntrustedSocket: a socket in a directory anyone may write is
 // not used, though the daemon there would answer (and is used once the
 // directory is private): the one-shot verifier decides.
@@ -166,7 +133,7 @@ func TestResidentUntrustedSocket(t *testing.T) {
 	gpu := push(t, reg, "gpu", "gpu-spec.yaml")
 	cfg, _ := config(t, "")
 	sock := filepath.Join(t.TempDir(), "run", "verifier.sock")
-	fakeDaemon(t, sock, false)
+	containerdtest.FakeVerifierd(t, sock, false)
 	env := residentEnv(t, cfg, sock, full)
 	if code, out, _ := runEnv(t, cl, env, gpu); code != 0 || out != "fake: allowed" {
 		t.Fatalf("a trusted socket's daemon should answer: exit %d %q", code, out)
@@ -197,7 +164,7 @@ func TestResidentHungDaemon(t *testing.T) {
 	gpu := push(t, reg, "gpu", "gpu-spec.yaml")
 	cfg, _ := config(t, "")
 	sock := filepath.Join(t.TempDir(), "run", "verifier.sock")
-	fakeDaemon(t, sock, true)
+	containerdtest.FakeVerifierd(t, sock, true)
 	start := time.Now()
 	code, out, stderr := runEnv(t, cl, residentEnv(t, cfg, sock, full), gpu)
 	took := time.Since(start)

@@ -2,6 +2,7 @@ package containerdtest
 
 import (
 	"errors"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/nfd-compat/nfd-compat/pkg/verifier/bindir/client"
+	"github.com/nfd-compat/nfd-compat/pkg/verifier/bindir/server"
 	"github.com/nfd-compat/nfd-compat/pkg/verifier/bindir/wire"
 )
 
@@ -91,4 +93,39 @@ func (v *Verifierd) Stop() error {
 	}
 	v.done = true
 	return v.err
+}
+
+// FakeVerifierd serves socket (created as Listen does: a private socket in a
+// 0755 directory) until the test ends with a daemon that is not ours: it
+// allows every image with the reason "fake: allowed", or, with hang,
+// accepts and reads requests and never answers. Tests use it to prove a
+// socket is not used (it would allow) or that a hung daemon is bounded.
+func FakeVerifierd(t testing.TB, socket string, hang bool) {
+	t.Helper()
+	ln, err := server.Listen(socket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release); ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func(c net.Conn) {
+				defer c.Close()
+				if _, err := wire.ReadRequest(c); err != nil {
+					return
+				}
+				if hang {
+					<-release
+					return
+				}
+				_ = wire.WriteAck(c, time.Second)
+				_ = wire.WriteAnswer(c, wire.Answer{Code: 0, Stdout: []byte("fake: allowed\n")})
+			}(c)
+		}
+	}()
 }
