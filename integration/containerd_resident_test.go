@@ -2,7 +2,9 @@ package integration
 
 import (
 	"context"
+	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -10,6 +12,7 @@ import (
 	"time"
 
 	"github.com/nfd-compat/nfd-compat/internal/containerdtest"
+	"github.com/nfd-compat/nfd-compat/pkg/cmd/doctor"
 	"github.com/nfd-compat/nfd-compat/pkg/verifier/bindir/wire"
 )
 
@@ -42,6 +45,26 @@ func TestContainerdResident(t *testing.T) {
 		}
 		return line
 	}
+	doctorSays := func(want doctor.Status, says string) {
+		t.Helper()
+		cmd := exec.Command(bins.NFDCompat, "doctor", "--config", d.ConfigFile, "--address", d.Address, "--skip-features", "-o", "json")
+		cmd.Env = append(os.Environ(), wire.SocketEnv+"="+d.VerifierSocket, wire.FallbackEnv+"="+bins.VerifierD)
+		out, _ := cmd.Output()
+		var results []doctor.Result
+		if err := json.Unmarshal(out, &results); err != nil {
+			t.Fatalf("doctor: %v\n%s", err, out)
+		}
+		for _, r := range results {
+			if r.Check == "resident" {
+				if r.Status != want || !strings.Contains(r.Message, says) {
+					t.Errorf("doctor's resident check: %+v, want %s saying %q", r, want, says)
+				}
+				return
+			}
+		}
+		t.Errorf("doctor has no resident check:\n%s", out)
+	}
+	doctorSays(doctor.OK, "nfd-compat-verifierd (devel) pid ")
 	byDaemon := refusal("resident")
 	pullOK(t, d, im.ok)
 	pullOK(t, d, im.none)
@@ -50,6 +73,7 @@ func TestContainerdResident(t *testing.T) {
 	}
 
 	d.Verifierd.Kill()
+	doctorSays(doctor.Warn, "each pull execs the one-shot verifier")
 	if got := refusal("daemon killed"); got != byDaemon {
 		t.Errorf("refusal by the fallback differs:\n%s\nby the daemon:\n%s", got, byDaemon)
 	}

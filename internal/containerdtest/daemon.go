@@ -41,6 +41,9 @@ type Daemon struct {
 	// bin_dir asks; Verifierd serves it with Options.Resident.
 	VerifierSocket string
 	Verifierd      *Verifierd
+	// verifierEnv names VerifierSocket and the fallback, as containerd's
+	// environment does.
+	verifierEnv []string
 }
 
 // RequireRoot skips the test unless it runs as root, which a containerd
@@ -92,7 +95,8 @@ func Start(t testing.TB, bins Bins, opts Options) *Daemon {
 		binary = bins.Containerd
 	}
 	d.VerifierSocket = filepath.Join(dir, "vd", "verifier.sock")
-	env := append([]string{wire.SocketEnv + "=" + d.VerifierSocket, wire.FallbackEnv + "=" + bins.VerifierD}, opts.Env...)
+	d.verifierEnv = []string{wire.SocketEnv + "=" + d.VerifierSocket, wire.FallbackEnv + "=" + bins.VerifierD}
+	env := append(append([]string{}, d.verifierEnv...), opts.Env...)
 	if opts.Resident {
 		if bins.VerifierD == "" {
 			t.Fatalf("containerdtest: no nfd-compat-verifierd to run: %s", bins.Missing[verifierdName])
