@@ -61,8 +61,11 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, environ []st
 	if fb == "" {
 		fb = DefaultFallback
 	}
-	fmt.Fprintln(stderr, safetext.Line(fmt.Sprintf("nfd-compat-verifier: the resident verifier at %s %v; deciding with the one-shot verifier %s", sock, why, fb)))
-	ferr := Exec(fb, args, q.Stdin, read, environ)
+	ferr := executable(fb)
+	if ferr == nil {
+		fmt.Fprintln(stderr, safetext.Line(fmt.Sprintf("nfd-compat-verifier: the resident verifier at %s %v; deciding with the one-shot verifier %s", sock, why, fb)))
+		ferr = Exec(fb, args, q.Stdin, read, environ)
+	}
 	// Exec returned: there is no fallback to run.
 	msg := fmt.Sprintf("nfd-compat: no verifier could decide, refusing: the resident verifier at %s %v, and the one-shot verifier %s: %v "+
 		"(fix: start nfd-compat-verifierd.service, or install the full verifier there: contrib/containerd/install-verifier.sh; "+
@@ -176,6 +179,20 @@ func trustedPeer(c *net.UnixConn) error {
 // when the client read stdin, what it read as stdin. It returns only when
 // that cannot be done.
 func Exec(path string, args []string, stdin []byte, read bool, environ []string) error {
+	if err := executable(path); err != nil {
+		return err
+	}
+	if read {
+		if err := replaceStdin(stdin); err != nil {
+			return fmt.Errorf("cannot hand stdin on: %w", err)
+		}
+	}
+	err := syscall.Exec(path, append([]string{path}, args...), environ)
+	return fmt.Errorf("exec: %w", err)
+}
+
+// executable says why path cannot be exec'd, nil if it can.
+func executable(path string) error {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return err
@@ -183,13 +200,7 @@ func Exec(path string, args []string, stdin []byte, read bool, environ []string)
 	if !fi.Mode().IsRegular() || fi.Mode()&0o111 == 0 {
 		return fmt.Errorf("is not an executable file (mode %v)", fi.Mode())
 	}
-	if read {
-		if err := replaceStdin(stdin); err != nil {
-			return fmt.Errorf("cannot hand stdin on: %w", err)
-		}
-	}
-	err = syscall.Exec(path, append([]string{path}, args...), environ)
-	return fmt.Errorf("exec: %w", err)
+	return nil
 }
 
 // replaceStdin makes fd 0 an unlinked private file holding b.
