@@ -119,6 +119,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzYAMLDocs -fuzztime=30s ./pkg/features
 	$(GO) test -run='^$$' -fuzz=FuzzBlockYAML -fuzztime=30s ./pkg/features
 	$(GO) test -run='^$$' -fuzz=FuzzReference -fuzztime=30s ./pkg/target
+	$(GO) test -run='^$$' -fuzz=FuzzDecode -fuzztime=30s ./pkg/verifier/bindir/wire
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
