@@ -35,6 +35,7 @@ const (
 	oneShotColumn       = "bindir, one-shot (nfd-compat-verifierd per pull)"
 	residentColumn      = "bindir + daemon (nfd-compat-verifier client)"
 	otherVerifierColumn = "nfd-compat-verifier, other build (bindir)"
+	builtInColumn       = "containerd-nfd (built-in)"
 )
 
 // upstreamWrapper is a bindir verifier that asks upstream NFD's
@@ -107,11 +108,11 @@ func TestContainerdBenchPull(t *testing.T) {
 		}})
 	}
 	if why, missing := bins.Missing["containerd-nfd"]; !missing {
-		columns = append(columns, benchColumn{name: "containerd-nfd (built-in)", opts: func(b containerdtest.Bins, _ string) containerdtest.Options {
+		columns = append(columns, benchColumn{name: builtInColumn, opts: func(b containerdtest.Bins, _ string) containerdtest.Options {
 			return containerdtest.Options{Binary: b.ContainerdNFD, Policy: pol}
 		}})
 	} else {
-		columns = append(columns, benchColumn{name: "containerd-nfd (built-in)", note: why})
+		columns = append(columns, benchColumn{name: builtInColumn, note: why})
 	}
 	if nfd := os.Getenv(benchNFDEnv); nfd != "" {
 		columns = append(columns, benchColumn{name: "upstream nfd validate-node (bindir)", opts: func(_ containerdtest.Bins, dir string) containerdtest.Options {
@@ -173,7 +174,7 @@ func TestContainerdBenchPull(t *testing.T) {
 			base, baseReq = med, perPull
 		}
 		fmt.Fprintf(&table, "| %s | %.1f | %.1f | %+.1f | %.1f | %+.1f |\n", r.col.name, med, p90, med-base, perPull, perPull-baseReq)
-		if r.col.name == oneShotColumn || r.col.name == residentColumn || r.col.name == otherVerifierColumn {
+		if r.col.name == oneShotColumn || r.col.name == residentColumn || r.col.name == otherVerifierColumn || r.col.name == builtInColumn {
 			var dec []float64
 			for _, e := range audit(t, r.d) {
 				if e.Image != refs[0] {

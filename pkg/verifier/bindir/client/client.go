@@ -104,6 +104,9 @@ func Ask(sock string, q wire.Request) (wire.Answer, error) {
 		if r.Kind == wire.KindError {
 			return wire.Answer{}, fmt.Errorf("refused to serve: %s", r.Message)
 		}
+		if r.Kind == wire.KindAnswer {
+			return r.Answer, nil // decided at once: no Ack
+		}
 		if r.Kind != wire.KindAck {
 			return wire.Answer{}, fmt.Errorf("answered a %q frame, not an acknowledgement", r.Kind)
 		}

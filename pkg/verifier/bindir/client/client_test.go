@@ -108,7 +108,10 @@ func TestAsk(t *testing.T) {
 		}, ""},
 		{"refuses to serve", func(c net.Conn) { wire.WriteError(c, "uid 65534 is not served") }, "refused to serve: uid 65534"},
 		{"garbage", func(c net.Conn) { io.WriteString(c, "HTTP/1.1 400 Bad Request\r\n\r\n") }, "did not acknowledge"},
-		{"answer without ack", func(c net.Conn) { wire.WriteAnswer(c, wire.Answer{}) }, "not an acknowledgement"},
+		{"answers at once, no ack", func(c net.Conn) {
+			wire.WriteAnswer(c, wire.Answer{Code: 1, Stdout: []byte("nfd-compat: refused\n")})
+		}, ""},
+		{"a request kind back", func(c net.Conn) { wire.WriteFrame(c, wire.KindPing, nil) }, "not a reply"},
 		{"closes", func(c net.Conn) {}, "did not acknowledge"},
 		{"acks then closes", func(c net.Conn) { wire.WriteAck(c, time.Second) }, "did not answer within 1s"},
 		{"acks, answers late", func(c net.Conn) {

@@ -114,10 +114,6 @@ func (s *Server) serveConn(c *net.UnixConn) {
 		return
 	}
 	within := s.Resident.AnswerWithin(getenv)
-	_ = c.SetWriteDeadline(time.Now().Add(time.Second))
-	if err := wire.WriteAck(c, within); err != nil {
-		return // the client gave up: it falls back
-	}
 	// The client waits within; a decision past it is thrown away.
 	ctx, cancel := context.WithTimeout(context.Background(), within)
 	defer cancel()
@@ -130,10 +126,28 @@ func (s *Server) serveConn(c *net.UnixConn) {
 			cancel()
 		}
 	}()
-	var stdout, stderr bytes.Buffer
-	code := s.Resident.Run(ctx, q.Args, bytes.NewReader(q.Stdin), &stdout, &stderr, getenv)
+	type result struct {
+		code           int
+		stdout, stderr bytes.Buffer
+	}
+	done := make(chan *result, 1)
+	go func() {
+		r := &result{}
+		r.code = s.Resident.Run(ctx, q.Args, bytes.NewReader(q.Stdin), &r.stdout, &r.stderr, getenv)
+		done <- r
+	}()
+	var res *result
+	select {
+	case res = <-done: // the answer is its own acknowledgement
+	case <-time.After(wire.QuickAnswer):
+		_ = c.SetWriteDeadline(time.Now().Add(time.Second))
+		if err := wire.WriteAck(c, within); err != nil {
+			return // the client gave up (it falls back); cancel stops the decision
+		}
+		res = <-done
+	}
 	_ = c.SetWriteDeadline(time.Now().Add(time.Second))
-	if err := wire.WriteAnswer(c, wire.Answer{Code: code, Stdout: stdout.Bytes(), Stderr: stderr.Bytes()}); err != nil {
+	if err := wire.WriteAnswer(c, wire.Answer{Code: res.code, Stdout: res.stdout.Bytes(), Stderr: res.stderr.Bytes()}); err != nil {
 		s.Log.WithError(err).Warn("nfd-compat-verifierd: could not send an answer (the client falls back)")
 	}
 }

@@ -80,10 +80,7 @@ func TestServeRequests(t *testing.T) {
 	if err := wire.WriteRequest(c, wire.Request{Kind: wire.KindVerify, Args: []string{"-bogus"}}); err != nil {
 		t.Fatal(err)
 	}
-	ack, err := wire.ReadReply(c)
-	if err != nil || ack.Kind != wire.KindAck || ack.Within < time.Second {
-		t.Fatalf("ack: %+v, %v", ack, err)
-	}
+	// Decided at once: the answer comes without an Ack.
 	r, err := wire.ReadReply(c)
 	if err != nil || r.Kind != wire.KindAnswer || r.Answer.Code != bindir.ExitRefuse || !strings.HasPrefix(string(r.Answer.Stdout), "nfd-compat: bad arguments") ||
 		!strings.Contains(string(r.Answer.Stderr), "level=error") {
@@ -236,5 +233,50 @@ func TestServeOtherUID(t *testing.T) {
 	}
 	if out := run(&syscall.Credential{Uid: 65534, Gid: 65534}); out != "E:uid 65534 is not served (only uid 0 and uid 0)" {
 		t.Errorf("as uid 65534: %q", out)
+	}
+}
+
+// TestServeSlowDecision: a decision that takes longer than
+// wire.QuickAnswer (here a registry that accepts and never answers, under a
+// 300ms policy timeout) is acknowledged first, with the time it takes at
+// most, then answered.
+func TestServeSlowDecision(t *testing.T) {
+	hang, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { hang.Close() })
+	go func() {
+		for {
+			c, err := hang.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { c.Close() })
+		}
+	}()
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config.toml")
+	if err := os.WriteFile(cfg, []byte("version = 3\n[plugins.\"io.containerd.image-verifier.v1.nfd-compat\"]\n  timeout = \"300ms\"\n  cache_dir = \""+filepath.Join(dir, "cache")+"\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sock, _ := serve(t, &Server{})
+	c := dial(t, sock)
+	q := wire.Request{Kind: wire.KindVerify, Env: []string{"NFD_COMPAT_CONFIG=" + cfg},
+		Args: []string{"-name", hang.Addr().String() + "/app:v1", "-digest", "sha256:" + strings.Repeat("a", 64)}}
+	if err := wire.WriteRequest(c, q); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	ack, err := wire.ReadReply(c)
+	if err != nil || ack.Kind != wire.KindAck || ack.Within != 300*time.Millisecond+2*time.Second || time.Since(start) > 250*time.Millisecond {
+		t.Fatalf("ack %+v, %v after %s", ack, err, time.Since(start))
+	}
+	r, err := wire.ReadReply(c)
+	if err != nil || r.Kind != wire.KindAnswer || r.Answer.Code != bindir.ExitAllow || !strings.Contains(string(r.Answer.Stdout), "allowed by on_error=allow") {
+		t.Errorf("answer %+v (%s), %v", r, r.Answer.Stdout, err)
+	}
+	if el := time.Since(start); el < 300*time.Millisecond || el > 2*time.Second {
+		t.Errorf("answered after %s, want the 300ms policy timeout", el)
 	}
 }

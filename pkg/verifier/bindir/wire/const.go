@@ -34,5 +34,10 @@ const MaxStdin = 1 << 20
 // fallback, so a pull costs at most this more than without a daemon.
 const AckTimeout = time.Second
 
+// QuickAnswer: a decision done within it is answered at once, without an
+// Ack first (a warm decision takes a millisecond or two); a slower one is
+// acknowledged at QuickAnswer, well within AckTimeout.
+const QuickAnswer = 50 * time.Millisecond
+
 // ReadTimeout is how long the daemon waits for a whole request.
 const ReadTimeout = 2 * time.Second

@@ -9,9 +9,9 @@
 // byte, the body's length as a big-endian uint32) and the body. Bodies are
 // fields: unsigned varints and length-prefixed byte strings. The client
 // sends a Request (KindVerify, or KindPing); the daemon answers a verify
-// with an Ack (KindAck: it has the request and answers within the given
-// time) and then an Answer (KindAnswer: exit code, stdout, stderr), a ping
-// with an Answer, and a request it will not serve with an Error
+// with an Answer (KindAnswer: exit code, stdout, stderr), preceded by an Ack
+// (KindAck: it has the request and answers within the given time) when the
+// decision takes longer than QuickAnswer; a ping with an Answer; and a request it will not serve with an Error
 // (KindError). Every decoder bounds what it reads (MaxRequest, MaxAnswer,
 // MaxFields) and returns an error wrapping ErrFrame for anything else,
 // never panics.
