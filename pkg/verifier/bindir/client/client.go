@@ -1,7 +1,6 @@
 package client
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -238,5 +237,3 @@ func lookupOK(environ []string, k string) (string, bool) {
 	}
 	return "", false
 }
-
-var errNoCred = errors.New("no peer credentials on this platform")

@@ -2,6 +2,12 @@
 
 package client
 
-import "net"
+import (
+	"errors"
+	"net"
+)
 
-func peerUID(*net.UnixConn) (int, error) { return 0, errNoCred }
+// peerUID: peer credentials are read on Linux only; elsewhere no daemon is trusted.
+func peerUID(*net.UnixConn) (int, error) {
+	return 0, errors.New("no peer credentials on this platform")
+}
