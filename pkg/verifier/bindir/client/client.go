@@ -221,7 +221,7 @@ func replaceStdin(b []byte) error {
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
-	return syscall.Dup3(int(f.Fd()), 0, 0)
+	return dupToStdin(int(f.Fd()))
 }
 
 func lookup(environ []string) func(string) string {
