@@ -21,21 +21,27 @@ all: build
 # side). Only containerd-nfd, containerd's daemon with our plugin, needs cgo
 # and containerd's tags. STATIC_LDFLAGS='-s -w' strips them as
 # contrib/Dockerfile does: 30% smaller files, but no faster to start.
-# nfd-compat-verifier is built by hack/build-verifier.sh, the one definition
-# of its build (the tests that build it run the script too): it links only
-# what a decision needs, no client-go (see the script).
+# nfd-compat-verifier (the bindir client) and nfd-compat-verifierd (the
+# resident and one-shot verifier it asks or falls back to) are built by
+# hack/build-verifier.sh, the one definition of their build (the tests that
+# build them run the script too): the client links only the standard
+# library, the full verifier only what a decision needs, no client-go (see
+# the script). VERIFIER_FALLBACK is the full verifier's path compiled into
+# the client (default /usr/local/sbin/nfd-compat-verifierd, where
+# contrib/containerd/install-verifier.sh installs it).
 # nfd-compat-containerd, also static, holds pull, doctor and check-images:
 # nfd-compat runs it from its own directory (internal/cli/companion), so
 # that its other commands start without containerd's client, grpc and
 # nerdctl (docs/validate-node.md, Performance).
 CGO_CMDS := ./cmd/containerd-nfd
-VERIFIER_CMD := ./cmd/nfd-compat-verifier
-STATIC_CMDS := $(filter-out $(CGO_CMDS) $(VERIFIER_CMD),$(wildcard ./cmd/*))
+VERIFIER_CMDS := ./cmd/nfd-compat-verifier ./cmd/nfd-compat-verifierd
+STATIC_CMDS := $(filter-out $(CGO_CMDS) $(VERIFIER_CMDS),$(wildcard ./cmd/*))
 STATIC_LDFLAGS ?=
+VERIFIER_FALLBACK ?= /usr/local/sbin/nfd-compat-verifierd
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(STATIC_LDFLAGS)" -o $(BIN)/ $(STATIC_CMDS)
-	GO=$(GO) ./hack/build-verifier.sh $(BIN)/nfd-compat-verifier -ldflags "$(STATIC_LDFLAGS)"
+	GO=$(GO) LDFLAGS="$(STATIC_LDFLAGS)" VERIFIER_FALLBACK="$(VERIFIER_FALLBACK)" ./hack/build-verifier.sh $(BIN)
 	CGO_ENABLED=1 $(GO) build -tags "$(CONTAINERD_TAGS)" -o $(BIN)/ $(CGO_CMDS)
 
 # containerd and ctr at the version go.mod pins, and crictl: the daemon and
@@ -100,7 +106,7 @@ test: $(BIN)/registry build containerd-bins control-plane
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	NFD_COMPAT_DISTRIBUTION_BIN=$(BIN)/registry NFD_COMPAT_BIN_DIR=$(BIN) \
-	NFD_COMPAT_CONTAINERD_NFD=$(BIN)/containerd-nfd NFD_COMPAT_CTR=$(BIN)/ctr NFD_COMPAT_VERIFIER=$(BIN)/nfd-compat-verifier \
+	NFD_COMPAT_CONTAINERD_NFD=$(BIN)/containerd-nfd NFD_COMPAT_CTR=$(BIN)/ctr NFD_COMPAT_VERIFIER=$(BIN)/nfd-compat-verifierd \
 	$(GO) test $(TEST_FLAGS) ./...
 
 test-short:
@@ -113,6 +119,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzYAMLDocs -fuzztime=30s ./pkg/features
 	$(GO) test -run='^$$' -fuzz=FuzzBlockYAML -fuzztime=30s ./pkg/features
 	$(GO) test -run='^$$' -fuzz=FuzzReference -fuzztime=30s ./pkg/target
+	$(GO) test -run='^$$' -fuzz=FuzzDecode -fuzztime=30s ./pkg/verifier/bindir/wire
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./...

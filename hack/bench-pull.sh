@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Per-pull overhead of pull-time checks through a real containerd (needs
-# root): no verifier, nfd-compat-verifier in bindir (warm caches),
-# containerd-nfd's built-in plugin, and a bindir verifier wrapping upstream
-# `nfd compat validate-node` -- the same images from one local registry, in
-# one run. Prints a markdown table (median and p90 ms per pull, overhead,
-# registry requests per pull) and writes it to _output/bench-pull.md.
+# root): no verifier, the one-shot verifier in bindir, the shipped layout
+# (the nfd-compat-verifier client in bindir asking the resident
+# nfd-compat-verifierd; warm caches both), containerd-nfd's built-in plugin,
+# and a bindir verifier wrapping upstream `nfd compat validate-node` -- the
+# same images from one local registry, in one run. Prints a markdown table
+# (median and p90 ms per pull, overhead, registry requests per pull), then
+# the start of the client and the one-shot verifier against a static
+# hello-world Go binary (interleaved execs), and writes both to
+# _output/bench-pull.md.
 #
 #   make bench-pull                      # or: sudo ./hack/bench-pull.sh
 #   PULLS=50 ./hack/bench-pull.sh

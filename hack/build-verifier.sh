@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
-# The one build of nfd-compat-verifier, the bindir verifier containerd execs
-# once per pull: `make build` (so bin/, install-verifier.sh and CI) and the
-# tests that build it themselves (internal/containerdtest) run this script.
+# The one build of the bindir verifier's two binaries: `make build` (so bin/,
+# install-verifier.sh and CI) and the tests that build them themselves
+# (internal/containerdtest) run this script.
 #
-#   hack/build-verifier.sh OUT [go build flags...]
+#   hack/build-verifier.sh OUTDIR [go build flags...]
 #
-# It links only what a decision needs. Every NFD source package and
+# writes OUTDIR/nfd-compat-verifier, the client containerd execs once per
+# pull (standard library only; cmd/nfd-compat-verifier's TestLinkedDeps),
+# with the fallback's path compiled in ($VERIFIER_FALLBACK, default
+# /usr/local/sbin/nfd-compat-verifierd, as install-verifier.sh installs
+# it), and OUTDIR/nfd-compat-verifierd, the full verifier (resident with
+# `serve`, else one-shot). $LDFLAGS are added to both links' -ldflags.
+#
+# The full verifier links only what a decision needs. Every NFD source package and
 # nodefeaturerule import NFD's pkg/utils, whose kubernetes.go imports
 # k8s.io/client-go/rest and tools/clientcmd for GetKubeconfig, and whose
 # memory_resources.go imports k8s.io/kubernetes/pkg/apis/core/helper; NFD's
@@ -24,13 +31,17 @@
 # NFD by that directory) and of go.sum at it, so every other module is at the
 # version go.mod selects. The build fails if anything linked needs what was
 # dropped, and cmd/nfd-compat-verifier's TestLinkedModules fails if the
-# binary links client-go, k8s.io/kubernetes or testify.
+# binary links client-go, k8s.io/kubernetes or testify (cmd/nfd-compat-verifierd's
+# TestLinkedModules).
 set -euo pipefail
 
-[ $# -ge 1 ] || { echo "usage: $0 OUT [go build flags...]" >&2; exit 2; }
-out="$1"
+[ $# -ge 1 ] || { echo "usage: $0 OUTDIR [go build flags...]" >&2; exit 2; }
+outdir="$1"
 shift
-case "$out" in /*) ;; *) out="$PWD/$out" ;; esac
+case "$outdir" in /*) ;; *) outdir="$PWD/$outdir" ;; esac
+mkdir -p "$outdir"
+fallback="${VERIFIER_FALLBACK:-/usr/local/sbin/nfd-compat-verifierd}"
+case "$fallback" in /*) ;; *) echo "build-verifier: VERIFIER_FALLBACK=$fallback must be an absolute path" >&2; exit 2 ;; esac
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
 cd "$root"
@@ -87,4 +98,7 @@ trap 'rm -f "$modfile" "$modfile.mod" "$modfile.sum"' EXIT
 { cat go.mod; printf '\nreplace %s %s => ./%s\n' "$nfd_mod" "$version" "${nfd#"$root/"}"; } >"$modfile.mod"
 cp go.sum "$modfile.sum"
 
-CGO_ENABLED=0 $go build -modfile="$modfile.mod" -trimpath "$@" -o "$out" ./cmd/nfd-compat-verifier
+CGO_ENABLED=0 $go build -modfile="$modfile.mod" -trimpath -ldflags "${LDFLAGS:-}" "$@" -o "$outdir/nfd-compat-verifierd" ./cmd/nfd-compat-verifierd
+# The client links no module at all: the ordinary go.mod is enough.
+CGO_ENABLED=0 $go build -trimpath -ldflags "${LDFLAGS:-} -X github.com/nfd-compat/nfd-compat/pkg/verifier/bindir/client.DefaultFallback=$fallback" "$@" \
+	-o "$outdir/nfd-compat-verifier" ./cmd/nfd-compat-verifier

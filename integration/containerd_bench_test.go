@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/nfd-compat/nfd-compat/internal/containerdtest"
 	"github.com/nfd-compat/nfd-compat/internal/testimage"
+	"github.com/nfd-compat/nfd-compat/pkg/verifier/bindir/wire"
 )
 
 // Environment of the pull benchmark (hack/bench-pull.sh sets them).
@@ -26,8 +28,15 @@ const (
 	benchOtherEnv = "NFD_COMPAT_BENCH_OTHER_VERIFIER"
 )
 
-// otherVerifierColumn is the column of $NFD_COMPAT_BENCH_OTHER_VERIFIER.
-const otherVerifierColumn = "nfd-compat-verifier, other build (bindir)"
+// Columns of the bindir verifier: the one-shot verifier in bin_dir (a
+// full verifier per pull), the shipped layout (the client in bin_dir asking
+// the resident verifier), and $NFD_COMPAT_BENCH_OTHER_VERIFIER's build.
+const (
+	oneShotColumn       = "bindir, one-shot (nfd-compat-verifierd per pull)"
+	residentColumn      = "bindir + daemon (nfd-compat-verifier client)"
+	otherVerifierColumn = "nfd-compat-verifier, other build (bindir)"
+	builtInColumn       = "containerd-nfd (built-in)"
+)
 
 // upstreamWrapper is a bindir verifier that asks upstream NFD's
 // `nfd compat validate-node` (its exit code decides): the baseline.
@@ -62,7 +71,7 @@ func TestContainerdBenchPull(t *testing.T) {
 	if os.Getenv(benchEnv) != "1" {
 		t.Skipf("skipped: the pull benchmark runs with %s=1 (make bench-pull)", benchEnv)
 	}
-	bins := needBins(t, "nfd-compat-verifier")
+	bins := needBins(t, "nfd-compat-verifierd")
 	n := 30
 	if v := os.Getenv(benchCountEnv); v != "" {
 		if _, err := fmt.Sscan(v, &n); err != nil || n < 3 {
@@ -83,8 +92,11 @@ func TestContainerdBenchPull(t *testing.T) {
 	pol := &containerdtest.Policy{Mode: "enforce", OnMissing: "allow", OnError: "allow", Timeout: 5 * time.Second}
 	columns := []benchColumn{
 		{name: "no verifier", opts: func(containerdtest.Bins, string) containerdtest.Options { return containerdtest.Options{} }},
-		{name: "nfd-compat-verifier (bindir)", opts: func(b containerdtest.Bins, _ string) containerdtest.Options {
-			return containerdtest.Options{Verifiers: []string{b.Verifier}, Policy: pol}
+		{name: oneShotColumn, opts: func(b containerdtest.Bins, _ string) containerdtest.Options {
+			return containerdtest.Options{Verifiers: []string{b.VerifierD}, Policy: pol}
+		}},
+		{name: residentColumn, opts: func(b containerdtest.Bins, _ string) containerdtest.Options {
+			return containerdtest.Options{Verifiers: []string{b.Verifier}, Policy: pol, Resident: true}
 		}},
 	}
 	if other := os.Getenv(benchOtherEnv); other != "" {
@@ -96,11 +108,11 @@ func TestContainerdBenchPull(t *testing.T) {
 		}})
 	}
 	if why, missing := bins.Missing["containerd-nfd"]; !missing {
-		columns = append(columns, benchColumn{name: "containerd-nfd (built-in)", opts: func(b containerdtest.Bins, _ string) containerdtest.Options {
+		columns = append(columns, benchColumn{name: builtInColumn, opts: func(b containerdtest.Bins, _ string) containerdtest.Options {
 			return containerdtest.Options{Binary: b.ContainerdNFD, Policy: pol}
 		}})
 	} else {
-		columns = append(columns, benchColumn{name: "containerd-nfd (built-in)", note: why})
+		columns = append(columns, benchColumn{name: builtInColumn, note: why})
 	}
 	if nfd := os.Getenv(benchNFDEnv); nfd != "" {
 		columns = append(columns, benchColumn{name: "upstream nfd validate-node (bindir)", opts: func(_ containerdtest.Bins, dir string) containerdtest.Options {
@@ -162,7 +174,7 @@ func TestContainerdBenchPull(t *testing.T) {
 			base, baseReq = med, perPull
 		}
 		fmt.Fprintf(&table, "| %s | %.1f | %.1f | %+.1f | %.1f | %+.1f |\n", r.col.name, med, p90, med-base, perPull, perPull-baseReq)
-		if r.col.name == "nfd-compat-verifier (bindir)" || r.col.name == otherVerifierColumn {
+		if r.col.name == oneShotColumn || r.col.name == residentColumn || r.col.name == otherVerifierColumn || r.col.name == builtInColumn {
 			var dec []float64
 			for _, e := range audit(t, r.d) {
 				if e.Image != refs[0] {
@@ -174,6 +186,13 @@ func TestContainerdBenchPull(t *testing.T) {
 	}
 	fmt.Fprintf(&table, "\n%d pulls per row (after one warm-up pull; columns interleaved), `ctr image pull` of a ~1 KiB single-layer image from a local registry (referrers API), %s, load average (1, 5, 15 min) %s at the first pull, %s at the last.\n",
 		n, time.Now().UTC().Format("2006-01-02"), loadStart, loadEnd)
+	var resident *containerdtest.Daemon
+	for _, r := range runs {
+		if r.col.name == residentColumn {
+			resident = r.d
+		}
+	}
+	table.WriteString("\n" + startTable(t, bins, resident, 10*n))
 	t.Log("\n" + table.String())
 	if out := os.Getenv(benchOutEnv); out != "" {
 		if err := os.WriteFile(out, []byte(table.String()), 0o644); err != nil {
@@ -204,4 +223,74 @@ func percentile(xs []float64, p int) float64 {
 	slices.Sort(s)
 	i := (len(s)*p + 99) / 100
 	return s[max(0, min(len(s)-1, i-1))]
+}
+
+// helloWorld is the static hello-world Go program the client's start is
+// measured against.
+const helloWorld = "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"hello, world\") }\n"
+
+// startTable times n interleaved execs each of a static hello-world Go
+// binary, the client (-h: its start and one round trip to the resident
+// verifier, which prints the usage) and the one-shot verifier (-h: its
+// start alone), as containerd execs them (os/exec, stdout and stderr to
+// pipes), and returns a markdown table of the medians.
+func startTable(t *testing.T, bins containerdtest.Bins, d *containerdtest.Daemon, n int) string {
+	t.Helper()
+	dir := t.TempDir()
+	src := filepath.Join(dir, "hello.go")
+	if err := os.WriteFile(src, []byte(helloWorld), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	hello := filepath.Join(dir, "hello")
+	cmd := exec.Command("go", "build", "-trimpath", "-o", hello, src)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=", "GOWORK=off")
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build hello-world: %v\n%s", err, out)
+	}
+	env := append(os.Environ(), wire.SocketEnv+"="+d.VerifierSocket, wire.FallbackEnv+"=/nonexistent")
+	type bin struct {
+		name, path string
+		args       []string
+		ms         []float64
+	}
+	bs := []*bin{
+		{name: "hello-world (static Go)", path: hello},
+		{name: "nfd-compat-verifier -h (the client: start + a round trip to the daemon)", path: bins.Verifier, args: []string{"-h"}},
+		{name: "nfd-compat-verifierd -h (the one-shot verifier's start)", path: bins.VerifierD, args: []string{"-h"}},
+	}
+	for i := range n + 5 {
+		for _, b := range bs {
+			c := exec.Command(b.path, b.args...)
+			c.Env = env
+			var out strings.Builder
+			c.Stdout, c.Stderr = &out, &out
+			start := time.Now()
+			err := c.Run()
+			el := time.Since(start)
+			if _, exit := err.(*exec.ExitError); err != nil && !exit {
+				t.Fatalf("%s: %v", b.path, err)
+			}
+			if b.path == bins.Verifier && !strings.Contains(out.String(), "Usage: nfd-compat-verifier") {
+				t.Fatalf("the client did not get the usage from the daemon: %q", out.String())
+			}
+			if i >= 5 { // the first are warm-up
+				b.ms = append(b.ms, float64(el.Microseconds())/1000)
+			}
+		}
+	}
+	var tb strings.Builder
+	fmt.Fprintf(&tb, "| exec (os/exec, %d interleaved runs each) | median (ms) | p90 (ms) | vs hello-world |\n|---|---|---|---|\n", n)
+	base := percentile(bs[0].ms, 50)
+	for _, b := range bs {
+		med := percentile(b.ms, 50)
+		fmt.Fprintf(&tb, "| %s | %.2f | %.2f | %.1fx |\n", b.name, med, percentile(b.ms, 90), med/base)
+	}
+	for _, b := range bs {
+		if fi, err := os.Stat(b.path); err == nil {
+			fmt.Fprintf(&tb, "\n%s: %.1f MB", filepath.Base(b.path), float64(fi.Size())/1e6)
+		}
+	}
+	tb.WriteString("; load average " + loadAverage(t) + " after.\n")
+	return tb.String()
 }

@@ -128,8 +128,11 @@ type entryPoint struct {
 
 func entryPoints() []entryPoint {
 	return []entryPoint{
+		// The shipped layout: the client in bin_dir. Here no resident
+		// verifier answers, so every decision is the one-shot verifier's
+		// (the fallback); bindir+daemon is the same with it running.
 		{
-			name: "bindir", need: "nfd-compat-verifier",
+			name: "bindir", need: "nfd-compat-verifierd",
 			blocked: "image verifier bindir blocked pull",
 			opts: func(b containerdtest.Bins, p *containerdtest.Policy) containerdtest.Options {
 				return containerdtest.Options{Verifiers: []string{b.Verifier}, Policy: p}
@@ -140,6 +143,13 @@ func entryPoints() []entryPoint {
 			blocked: "image verifier nfd-compat blocked pull",
 			opts: func(b containerdtest.Bins, p *containerdtest.Policy) containerdtest.Options {
 				return containerdtest.Options{Binary: b.ContainerdNFD, Policy: p}
+			},
+		},
+		{
+			name: "bindir+daemon", need: "nfd-compat-verifierd",
+			blocked: "image verifier bindir blocked pull",
+			opts: func(b containerdtest.Bins, p *containerdtest.Policy) containerdtest.Options {
+				return containerdtest.Options{Verifiers: []string{b.Verifier}, Policy: p, Resident: true}
 			},
 		},
 	}

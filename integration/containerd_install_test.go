@@ -13,19 +13,23 @@ import (
 
 	"github.com/nfd-compat/nfd-compat/internal/containerdtest"
 	"github.com/nfd-compat/nfd-compat/pkg/containerdpaths"
+	"github.com/nfd-compat/nfd-compat/pkg/verifier/bindir/wire"
 )
 
 // TestContainerdInstallScript: contrib/containerd/install-verifier.sh
-// installs the verifier and a drop-in that a real containerd imports; pulls
-// are then checked, and doctor finds nothing to fix.
+// installs the client, the full verifier and its unit, and a drop-in that a
+// real containerd imports; with the installed resident verifier running,
+// pulls are then checked, and doctor finds nothing to fix.
 func TestContainerdInstallScript(t *testing.T) {
-	bins := needBins(t, "nfd-compat-verifier")
+	bins := needBins(t, "nfd-compat-verifierd")
 	im := seedImages(t)
 	root := t.TempDir()
 	binDir, confDir, cacheDir, hostsDir := filepath.Join(root, "bin"), filepath.Join(root, "conf.d"), filepath.Join(root, "cache"), filepath.Join(root, "certs.d")
 	mainConfig := filepath.Join(root, "config.toml")
-	cmd := exec.Command("../contrib/containerd/install-verifier.sh", "--verifier", bins.Verifier, "--bin-dir", binDir,
-		"--conf-dir", confDir, "--config", mainConfig, "--cache-dir", cacheDir, "--hosts-dir", hostsDir, "--mode", "enforce")
+	fallback, unitDir := filepath.Join(root, "sbin", "nfd-compat-verifierd"), filepath.Join(root, "systemd")
+	resident := []string{"--fallback", fallback, "--unit-dir", unitDir}
+	cmd := exec.Command("../contrib/containerd/install-verifier.sh", append([]string{"--verifier", bins.Verifier, "--bin-dir", binDir,
+		"--conf-dir", confDir, "--config", mainConfig, "--cache-dir", cacheDir, "--hosts-dir", hostsDir, "--mode", "enforce"}, resident...)...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("install-verifier.sh: %v\n%s", err, out)
@@ -33,24 +37,41 @@ func TestContainerdInstallScript(t *testing.T) {
 	if !strings.Contains(string(out), "restart containerd") {
 		t.Fatalf("install-verifier.sh should tell the user to restart containerd:\n%s", out)
 	}
-	fi, err := os.Stat(filepath.Join(binDir, "nfd-compat-verifier"))
-	if err != nil || fi.Mode().Perm() != 0o755 {
-		t.Fatalf("verifier not installed with mode 0755: %v %v", fi, err)
+	for _, p := range []string{filepath.Join(binDir, "nfd-compat-verifier"), fallback} {
+		fi, err := os.Stat(p)
+		if err != nil || fi.Mode().Perm() != 0o755 {
+			t.Fatalf("%s not installed with mode 0755: %v %v", p, fi, err)
+		}
+	}
+	if entries, _ := os.ReadDir(binDir); len(entries) != 1 {
+		t.Fatalf("bin_dir should hold the client alone (containerd runs every file there): %v", entries)
+	}
+	unit, err := os.ReadFile(filepath.Join(unitDir, "nfd-compat-verifierd.service"))
+	if err != nil || !strings.Contains(string(unit), "\nExecStart="+fallback+" serve -socket /run/nfd-compat/verifier.sock\n") ||
+		!strings.Contains(string(unit), "RuntimeDirectory=nfd-compat") || !strings.Contains(string(unit), "Restart=on-failure") {
+		t.Fatalf("unit: %v\n%s", err, unit)
+	}
+	if !strings.Contains(string(out), "systemctl enable --now nfd-compat-verifierd") || !strings.Contains(string(out), "VERIFIER_FALLBACK") {
+		t.Fatalf("install-verifier.sh should say how to start the unit and that a non-default --fallback needs the variable:\n%s", out)
 	}
 	main, _ := os.ReadFile(mainConfig)
 	if !strings.Contains(string(main), confDir+"/*.toml") {
 		t.Fatalf("a new main config should import the drop-ins:\n%s", main)
 	}
 	// The drop-in replaces the harness's own bindir table and brings the policy.
+	// containerd's environment names the installed fallback, as the
+	// script says to for a non-default --fallback.
 	dropin := filepath.Join(confDir, "nfd-compat.toml")
-	d := containerdtest.Start(t, bins, containerdtest.Options{Imports: []string{dropin}})
+	d := containerdtest.Start(t, bins, containerdtest.Options{Imports: []string{dropin}, Env: []string{wire.FallbackEnv + "=" + fallback}})
 	if err := containerdtest.WritePlainHTTPHosts(hostsDir, im.reg.Host); err != nil {
 		t.Fatal(err)
 	}
 	d.TrustPlainHTTP(t, im.reg.Host)
 	ep := entryPoints()[0]
-	pullOK(t, d, im.ok)
+	pullOK(t, d, im.ok) // no daemon yet: the installed fallback decides
+	containerdtest.StartVerifierd(t, fallback, d.VerifierSocket)
 	pullRefused(t, d, ep, im.gpu, "incompatible with this host")
+	pullOK(t, d, im.none)
 	if b, err := os.ReadFile(filepath.Join(cacheDir, "audit.jsonl")); err != nil || !strings.Contains(string(b), im.gpu) {
 		t.Fatalf("audit.jsonl under --cache-dir lacks %s: %v\n%s", im.gpu, err, b)
 	}
@@ -59,8 +80,8 @@ func TestContainerdInstallScript(t *testing.T) {
 		t.Fatalf("doctor after install-verifier.sh:\n%s", fmtResult(r))
 	}
 	// A second run keeps the drop-in and says so.
-	out, err = exec.Command("../contrib/containerd/install-verifier.sh", "--verifier", bins.Verifier, "--bin-dir", binDir,
-		"--conf-dir", confDir, "--config", mainConfig).CombinedOutput()
+	out, err = exec.Command("../contrib/containerd/install-verifier.sh", append([]string{"--verifier", bins.Verifier, "--bin-dir", binDir,
+		"--conf-dir", confDir, "--config", mainConfig}, resident...)...).CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "keeping the existing") {
 		t.Fatalf("second run: %v\n%s", err, out)
 	}
@@ -68,10 +89,17 @@ func TestContainerdInstallScript(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(binDir, "README"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out, err = exec.Command("../contrib/containerd/install-verifier.sh", "--verifier", bins.Verifier, "--bin-dir", binDir,
-		"--conf-dir", confDir, "--config", mainConfig).CombinedOutput()
+	out, err = exec.Command("../contrib/containerd/install-verifier.sh", append([]string{"--verifier", bins.Verifier, "--bin-dir", binDir,
+		"--conf-dir", confDir, "--config", mainConfig}, resident...)...).CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "README is not an executable") {
 		t.Fatalf("install-verifier.sh with a README in bin_dir: %v\n%s", err, out)
+	}
+	os.Remove(filepath.Join(binDir, "README"))
+	// The full verifier in bin_dir would run on every pull: refused.
+	out, err = exec.Command("../contrib/containerd/install-verifier.sh", "--verifier", bins.Verifier, "--bin-dir", binDir,
+		"--conf-dir", confDir, "--config", mainConfig, "--fallback", filepath.Join(binDir, "nfd-compat-verifierd"), "--unit-dir", unitDir).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "is inside bin_dir") {
+		t.Fatalf("install-verifier.sh --fallback in bin_dir: %v\n%s", err, out)
 	}
 }
 
@@ -90,7 +118,7 @@ func TestContainerdInstallScript(t *testing.T) {
 // does: Go's text/template with the base config defined as "base" (here
 // just the version line; the harness's own config supplies the rest).
 func TestContainerdInstallScriptK3s(t *testing.T) {
-	bins := needBins(t, "nfd-compat-verifier")
+	bins := needBins(t, "nfd-compat-verifierd")
 	im := seedImages(t)
 	root := t.TempDir()
 	etc := filepath.Join(root, "var/lib/rancher/k3s/agent/etc/containerd")
@@ -141,10 +169,19 @@ func TestContainerdInstallScriptK3s(t *testing.T) {
 	if err != nil {
 		t.Fatalf("install-verifier.sh: %v\n%s", err, out)
 	}
-	for _, want := range []string{"found k3s containerd; configuring k3s", "systemctl restart k3s (server) or systemctl restart k3s-agent (agent)", "stanza in " + tmpl} {
+	for _, want := range []string{"found k3s containerd; configuring k3s", "systemctl restart k3s (server) or systemctl restart k3s-agent (agent)", "stanza in " + tmpl,
+		"systemctl enable --now nfd-compat-verifierd"} {
 		if !strings.Contains(out, want) {
 			t.Fatalf("install-verifier.sh output lacks %q:\n%s", want, out)
 		}
+	}
+	// --root puts the full verifier and its unit under the root too.
+	fallback := filepath.Join(root, "usr/local/sbin/nfd-compat-verifierd")
+	if fi, err := os.Stat(fallback); err != nil || fi.Mode().Perm() != 0o755 {
+		t.Fatalf("full verifier: %v %v", fi, err)
+	}
+	if unit, err := os.ReadFile(filepath.Join(root, "etc/systemd/system/nfd-compat-verifierd.service")); err != nil || !strings.Contains(string(unit), "ExecStart="+fallback+" serve") {
+		t.Fatalf("unit: %v\n%s", err, unit)
 	}
 	b, err := os.ReadFile(tmpl)
 	if err != nil {
@@ -190,7 +227,8 @@ func TestContainerdInstallScriptK3s(t *testing.T) {
 		t.Fatalf("detected %+v", f)
 	}
 
-	d := containerdtest.Start(t, bins, containerdtest.Options{Imports: []string{generated}})
+	d := containerdtest.Start(t, bins, containerdtest.Options{Imports: []string{generated}, Env: []string{wire.FallbackEnv + "=" + fallback}})
+	containerdtest.StartVerifierd(t, fallback, d.VerifierSocket)
 	if err := containerdtest.WritePlainHTTPHosts(hostsDir, im.reg.Host); err != nil {
 		t.Fatal(err)
 	}

@@ -109,7 +109,7 @@ func TestContainerdNerdctl(t *testing.T) {
 // verifier checks again; an image pulled under another digest than the
 // one checked is removed.
 func TestContainerdPullCommandNerdctl(t *testing.T) {
-	bins := needBins(t, "nfd-compat-verifier")
+	bins := needBins(t, "nfd-compat-verifierd")
 	// After the check's resolve of app/moving:v1 the registry serves
 	// app/moving:v2 for that tag, as if it had been pushed in between.
 	var tagReads atomic.Int32

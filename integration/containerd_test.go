@@ -107,7 +107,7 @@ func TestContainerdWarn(t *testing.T) {
 // TestContainerdCRI: the kubelet's path. crictl pulls through the CRI
 // image service, which uses the transfer service and so the verifiers.
 func TestContainerdCRI(t *testing.T) {
-	bins := needBins(t, "nfd-compat-verifier", "crictl")
+	bins := needBins(t, "nfd-compat-verifierd", "crictl")
 	im := seedImages(t)
 	ep := entryPoints()[0]
 	d := containerdtest.Start(t, bins, ep.opts(bins, basePolicy(im)))
@@ -135,9 +135,16 @@ func TestContainerdCRI(t *testing.T) {
 
 // TestContainerdLoad: 50 concurrent pulls of distinct images (half
 // compatible, half not) through containerd with the bindir verifier, all
-// started at once as on a node that boots and pulls everything.
+// started at once as on a node that boots and pulls everything: 50
+// one-shot verifiers at once, and 50 clients of one resident verifier.
 func TestContainerdLoad(t *testing.T) {
-	bins := needBins(t, "nfd-compat-verifier")
+	for _, ep := range []entryPoint{entryPoints()[0], entryPoints()[2]} {
+		t.Run(ep.name, func(t *testing.T) { containerdLoad(t, ep) })
+	}
+}
+
+func containerdLoad(t *testing.T, ep entryPoint) {
+	bins := needBins(t, ep.need)
 	im := seedImages(t)
 	const n = 50
 	refs := make([]string, n)
@@ -156,7 +163,7 @@ func TestContainerdLoad(t *testing.T) {
 	}
 	pol := basePolicy(im)
 	pol.Timeout = 5 * time.Second
-	d := containerdtest.Start(t, bins, entryPoints()[0].opts(bins, pol))
+	d := containerdtest.Start(t, bins, ep.opts(bins, pol))
 	d.TrustPlainHTTP(t, im.reg.Host)
 
 	results := make([]containerdtest.Result, n)

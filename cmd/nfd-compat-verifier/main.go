@@ -7,21 +7,20 @@
 // $NFD_COMPAT_CONFIG, else this node's config (policy.ConfigFile: stock
 // containerd's /etc/containerd/config.toml, or the config.toml k3s and RKE2
 // generate, as containerdpaths.Detect finds them).
-// The protocol is pkg/verifier/bindir; this is only its main.
+//
+// It is a small client (pkg/verifier/bindir/client, the standard library
+// only, so it starts as fast as a hello-world binary): it asks the resident
+// verifier (nfd-compat-verifierd serve) over a Unix socket and relays its
+// answer, and execs the one-shot verifier (nfd-compat-verifierd) when the
+// resident one cannot answer.
 package main
 
 import (
-	"context"
 	"os"
-	"os/signal"
-	"syscall"
 
-	"github.com/nfd-compat/nfd-compat/pkg/verifier/bindir"
+	"github.com/nfd-compat/nfd-compat/pkg/verifier/bindir/client"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := bindir.Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
-	stop()
-	os.Exit(code)
+	os.Exit(client.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Environ()))
 }

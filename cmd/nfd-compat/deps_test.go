@@ -24,9 +24,9 @@ func TestNoHeavyOrTestOnlyDeps(t *testing.T) {
 	}
 	// allowed are forbidden packages a binary links anyway, and why.
 	allowed := map[string]map[string]string{
-		"../nfd-compat-containerd": {"testing": "github.com/containerd/go-cni's testutils.go is no _test file; nerdctl's pkg/api/types (the options of nerdctl's pull, run by nfd-compat pull) imports go-cni. testing registers its flags only in testing.Init; nfd-compat and nfd-compat-verifier stay free of it"},
+		"../nfd-compat-containerd": {"testing": "github.com/containerd/go-cni's testutils.go is no _test file; nerdctl's pkg/api/types (the options of nerdctl's pull, run by nfd-compat pull) imports go-cni. testing registers its flags only in testing.Init; nfd-compat and the verifiers stay free of it"},
 	}
-	for _, bin := range []string{".", "../nfd-compat-containerd", "../nfd-compat-verifier", "../nfd-compat-webhook"} {
+	for _, bin := range []string{".", "../nfd-compat-containerd", "../nfd-compat-verifier", "../nfd-compat-verifierd", "../nfd-compat-webhook"} {
 		for _, dep := range testenv.Deps(t, bin) {
 			for _, f := range forbidden {
 				if _, ok := allowed[bin][f]; !ok && (dep == f || strings.HasPrefix(dep, f+"/")) {

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Install nfd-compat-verifier as a containerd bindir image verifier and the
-# nfd-compat policy. Run as root; restart containerd (or k3s/RKE2) afterwards.
+# Install nfd-compat-verifier as a containerd bindir image verifier, the
+# resident verifier it asks (nfd-compat-verifierd and its systemd unit) and
+# the nfd-compat policy. Run as root; then start the unit and restart
+# containerd (or k3s/RKE2).
 #
-#   install-verifier.sh [--verifier PATH] [--bin-dir DIR] [--config FILE]
+#   install-verifier.sh [--verifier PATH] [--verifierd PATH] [--fallback PATH]
+#                       [--unit-dir DIR] [--bin-dir DIR] [--config FILE]
 #                       [--conf-dir DIR] [--mode enforce|warn|off]
 #                       [--cache-dir DIR] [--hosts-dir DIR]
 #                       [--distro auto|containerd|k3s|rke2] [--root DIR]
@@ -18,8 +21,14 @@
 # template is created as {{ template "base" . }} plus the stanza. A template
 # that already has the stanza is left as it is.
 #
-# --verifier  the nfd-compat-verifier binary (default: next to this script's
-#             repository's bin/, else the one on PATH)
+# --verifier  the nfd-compat-verifier binary, the client (default: next to
+#             this script's repository's bin/, else the one on PATH)
+# --verifierd the nfd-compat-verifierd binary, the full verifier (default:
+#             next to --verifier)
+# --fallback  where it is installed (default /usr/local/sbin/nfd-compat-verifierd,
+#             the path compiled into the client; never inside --bin-dir,
+#             whose every file containerd runs)
+# --unit-dir  where nfd-compat-verifierd.service goes (default /etc/systemd/system)
 # --bin-dir   containerd's bindir verifier directory
 #             (default /opt/containerd/image-verifier/bin)
 # --config    containerd's main config (default /etc/containerd/config.toml)
@@ -39,6 +48,9 @@ set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
 verifier=""
+verifierd=""
+fallback="/usr/local/sbin/nfd-compat-verifierd"
+unit_dir="/etc/systemd/system"
 bin_dir="/opt/containerd/image-verifier/bin"
 config=""
 conf_dir=""
@@ -55,6 +67,9 @@ run() { if [ "$dry_run" = 1 ]; then echo "+ $*"; else "$@"; fi; }
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--verifier) verifier="$2"; shift 2 ;;
+	--verifierd) verifierd="$2"; shift 2 ;;
+	--fallback) fallback="$2"; fallback_set=1; shift 2 ;;
+	--unit-dir) unit_dir="$2"; unit_dir_set=1; shift 2 ;;
 	--bin-dir) bin_dir="$2"; shift 2 ;;
 	--config) config="$2"; shift 2 ;;
 	--conf-dir) conf_dir="$2"; shift 2 ;;
@@ -64,7 +79,7 @@ while [ $# -gt 0 ]; do
 	--distro) distro="$2"; shift 2 ;;
 	--root) root="${2%/}"; shift 2 ;;
 	--dry-run) dry_run=1; shift ;;
-	-h|--help) sed -n '2,40p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,48p' "$0"; exit 0 ;;
 	*) die "unknown argument $1 (see --help)" ;;
 	esac
 done
@@ -107,6 +122,32 @@ if [ -z "$verifier" ]; then
 	fi
 fi
 [ -f "$verifier" ] || die "--verifier $verifier does not exist"
+[ -n "$verifierd" ] || verifierd="$(dirname "$verifier")/nfd-compat-verifierd"
+[ -f "$verifierd" ] || die "no nfd-compat-verifierd at $verifierd (make build puts it next to nfd-compat-verifier): give --verifierd PATH"
+# Defaults under --root, as the other paths.
+[ "${fallback_set:-0}" = 1 ] || fallback="$root$fallback"
+[ "${unit_dir_set:-0}" = 1 ] || unit_dir="$root$unit_dir"
+case "$fallback" in /*) ;; *) die "--fallback $fallback must be an absolute path" ;; esac
+case "$(dirname "$fallback")/" in "${bin_dir%/}/"*) die "--fallback $fallback is inside bin_dir $bin_dir: containerd would run it on every pull; install it elsewhere" ;; esac
+
+# The full verifier and its unit: the client asks it, or execs it.
+install_resident() {
+	run install -d -m 0755 "$(dirname "$fallback")"
+	run install -m 0755 "$verifierd" "$fallback"
+	unit="$unit_dir/nfd-compat-verifierd.service"
+	if [ "$dry_run" = 1 ]; then
+		echo "+ write $unit (ExecStart=$fallback serve)"
+	else
+		install -d -m 0755 "$unit_dir"
+		sed -e "s|^ExecStart=/usr/local/sbin/nfd-compat-verifierd |ExecStart=$fallback |" "$here/nfd-compat-verifierd.service" >"$unit.tmp"
+		chmod 0644 "$unit.tmp"
+		mv "$unit.tmp" "$unit"
+	fi
+	if [ "$fallback" != "$root/usr/local/sbin/nfd-compat-verifierd" ]; then
+		echo "install-verifier: the client looks for its fallback at the path compiled into it (make build VERIFIER_FALLBACK=...); for $fallback set Environment=NFD_COMPAT_VERIFIER_FALLBACK=$fallback in containerd's unit, or rebuild" >&2
+	fi
+}
+resident_msg="Start the resident verifier: systemctl daemon-reload && systemctl enable --now nfd-compat-verifierd (without it each pull runs $fallback, slower)."
 
 if [ "$distro" = containerd ]; then
 	[ -n "$config" ] || config="$root/etc/containerd/config.toml"
@@ -146,6 +187,7 @@ if [ "$distro" != containerd ]; then
 	fi
 	run install -d -m 0755 "$bin_dir"
 	run install -m 0755 "$verifier" "$bin_dir/nfd-compat-verifier"
+	install_resident
 	if [ -f "$tmpl" ] && grep -q '^# BEGIN nfd-compat' "$tmpl"; then
 		echo "install-verifier: keeping the existing nfd-compat stanza in $tmpl (remove the lines from # BEGIN nfd-compat to # END nfd-compat to get a fresh one)"
 	elif [ -f "$tmpl" ] && grep -qE 'image-verifier\.v1\.(bindir|nfd-compat)' "$tmpl"; then
@@ -186,7 +228,8 @@ if [ "$distro" != containerd ]; then
 		restart="systemctl restart${units}"
 	fi
 	cat <<MSG
-install-verifier: installed $bin_dir/nfd-compat-verifier and the nfd-compat stanza in $tmpl (mode $mode).
+install-verifier: installed $bin_dir/nfd-compat-verifier, $fallback, $unit and the nfd-compat stanza in $tmpl (mode $mode).
+$resident_msg
 $distro regenerates $etc/config.toml from it at each start. Now restart it: $restart; then run: nfd-compat doctor
 Decisions, warn-mode warnings included, are appended to $cache_dir/audit.jsonl.
 MSG
@@ -206,6 +249,7 @@ fi
 
 run install -d -m 0755 "$bin_dir"
 run install -m 0755 "$verifier" "$bin_dir/nfd-compat-verifier"
+install_resident
 run install -d -m 0755 "$conf_dir"
 dropin="$conf_dir/nfd-compat.toml"
 if [ -f "$dropin" ]; then
@@ -242,7 +286,8 @@ MSG
 fi
 
 cat <<MSG
-install-verifier: installed $bin_dir/nfd-compat-verifier and $dropin (mode $mode).
+install-verifier: installed $bin_dir/nfd-compat-verifier, $fallback, $unit and $dropin (mode $mode).
+$resident_msg
 Now restart containerd (systemctl restart containerd) and run: nfd-compat doctor
 Decisions, warn-mode warnings included, are appended to $cache_dir/audit.jsonl.
 MSG

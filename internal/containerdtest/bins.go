@@ -35,7 +35,8 @@ type Bins struct {
 	Containerd    string
 	Ctr           string
 	NFDCompat     string // its companion nfd-compat-containerd (pull, doctor, check-images) is next to it
-	Verifier      string // nfd-compat-verifier
+	Verifier      string // nfd-compat-verifier, the bindir client
+	VerifierD     string // nfd-compat-verifierd, the resident and one-shot verifier (next to Verifier)
 	ContainerdNFD string // containerd-nfd
 	Crictl        string
 	// Missing says, per empty field, why it is missing.
@@ -117,6 +118,7 @@ func build() (Bins, error) {
 		{&bins.NFDCompat, "nfd-compat", false, ""},
 		{new(string), companionName, false, ""},
 		{&bins.Verifier, verifierName, true, ""},
+		{&bins.VerifierD, verifierdName, true, ""},
 		{&bins.ContainerdNFD, "containerd-nfd", true, containerdTags},
 	} {
 		if *c.dst = have(c.name); *c.dst != "" {
@@ -218,11 +220,15 @@ func prebuiltBins() (func(name string) string, error) {
 }
 
 // buildOurs builds ./cmd/name of the module at root into out; the
-// verifier as `make build` builds it, by hack/build-verifier.sh (the one
-// definition of its build: no client-go linked).
+// verifier's two binaries as `make build` builds them, both into out's
+// directory by hack/build-verifier.sh (the one definition of their build:
+// no client-go linked, the client stdlib-only).
 func buildOurs(root, out, name, tags string) error {
-	if name == verifierName {
-		cmd := exec.Command(filepath.Join(root, "hack", "build-verifier.sh"), out)
+	if name == verifierName || name == verifierdName {
+		if _, err := os.Stat(out); err == nil {
+			return nil // built with the other one
+		}
+		cmd := exec.Command(filepath.Join(root, "hack", "build-verifier.sh"), filepath.Dir(out))
 		cmd.Dir = root
 		if b, err := cmd.CombinedOutput(); err != nil {
 			return fmt.Errorf("hack/build-verifier.sh %s: %v\n%s", out, err, b)
@@ -236,8 +242,11 @@ func buildOurs(root, out, name, tags string) error {
 // which nfd-compat runs from its own directory.
 const companionName = "nfd-compat-containerd"
 
-// verifierName is the bindir verifier's command.
+// verifierName is the bindir verifier's command (the client).
 const verifierName = "nfd-compat-verifier"
+
+// verifierdName is the full verifier the client asks or falls back to.
+const verifierdName = "nfd-compat-verifierd"
 
 // removeStale removes what matches pattern in dir and is older than age:
 // the per-process builds of earlier runs.

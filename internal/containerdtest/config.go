@@ -48,6 +48,12 @@ type Options struct {
 	// Metrics serves the daemon's metrics on a free loopback port
 	// ([metrics] address; Daemon.Metrics scrapes it).
 	Metrics bool
+	// Resident runs the resident verifier (nfd-compat-verifierd serve,
+	// Daemon.Verifierd) on Daemon.VerifierSocket before containerd starts,
+	// for the client in bin_dir. Without it nothing listens there, so the
+	// client falls back. Either way containerd's environment names that
+	// socket and Bins.VerifierD as the client's fallback.
+	Resident bool
 }
 
 func (p *Policy) toml(cacheDir, configPath string) string {

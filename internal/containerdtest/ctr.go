@@ -3,6 +3,7 @@ package containerdtest
 import (
 	"bytes"
 	"context"
+	"os"
 	"os/exec"
 	"strings"
 	"time"
@@ -37,12 +38,22 @@ func (d *Daemon) Crictl(ctx context.Context, args ...string) Result {
 }
 
 // NFDCompat runs the nfd-compat binary; give --address d.Address yourself.
+// It has the resident verifier's variables of containerd's environment
+// (doctor asks the socket the client in bin_dir asks).
 func (d *Daemon) NFDCompat(ctx context.Context, args ...string) Result {
-	return run(ctx, d.Bins.NFDCompat, args...)
+	return runEnv(ctx, d.verifierEnv, d.Bins.NFDCompat, args...)
 }
 
 func run(ctx context.Context, bin string, args ...string) Result {
+	return runEnv(ctx, nil, bin, args...)
+}
+
+// runEnv runs bin with env added to the test's environment.
+func runEnv(ctx context.Context, env []string, bin string, args ...string) Result {
 	cmd := exec.CommandContext(ctx, bin, args...)
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	start := time.Now()

@@ -17,6 +17,7 @@ import (
 
 	"github.com/nfd-compat/nfd-compat/internal/testenv"
 	"github.com/nfd-compat/nfd-compat/pkg/policy"
+	"github.com/nfd-compat/nfd-compat/pkg/verifier/bindir/wire"
 )
 
 // Daemon is a running containerd.
@@ -36,6 +37,13 @@ type Daemon struct {
 	PID int
 	// MetricsAddress is the [metrics] address with Options.Metrics.
 	MetricsAddress string
+	// VerifierSocket is the resident verifier's socket the client in
+	// bin_dir asks; Verifierd serves it with Options.Resident.
+	VerifierSocket string
+	Verifierd      *Verifierd
+	// verifierEnv names VerifierSocket and the fallback, as containerd's
+	// environment does.
+	verifierEnv []string
 }
 
 // RequireRoot skips the test unless it runs as root, which a containerd
@@ -86,7 +94,16 @@ func Start(t testing.TB, bins Bins, opts Options) *Daemon {
 	if binary == "" {
 		binary = bins.Containerd
 	}
-	d.start(t, binary, opts.Env)
+	d.VerifierSocket = filepath.Join(dir, "vd", "verifier.sock")
+	d.verifierEnv = []string{wire.SocketEnv + "=" + d.VerifierSocket, wire.FallbackEnv + "=" + bins.VerifierD}
+	env := append(append([]string{}, d.verifierEnv...), opts.Env...)
+	if opts.Resident {
+		if bins.VerifierD == "" {
+			t.Fatalf("containerdtest: no nfd-compat-verifierd to run: %s", bins.Missing[verifierdName])
+		}
+		d.Verifierd = StartVerifierd(t, bins.VerifierD, d.VerifierSocket)
+	}
+	d.start(t, binary, env)
 	return d
 }
 

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/nfd-compat/nfd-compat/pkg/pathtrust"
 )
 
 // ErrUntrusted is wrapped by the errors of Open and ReadFile for a cache
@@ -193,24 +195,11 @@ func (r *Report) checkParent(p string) {
 	r.checkOwner(p, fi, true)
 }
 
-// checkOwner applies the ownership and mode rule; parent allows root as
-// the owner and a root-owned sticky world-writable directory.
+// checkOwner applies the ownership and mode rule (pkg/pathtrust); parent
+// allows root as the owner and a root-owned sticky world-writable directory.
 func (r *Report) checkOwner(p string, fi fs.FileInfo, parent bool) bool {
-	uid, ok := ownerOf(fi)
-	if !ok {
-		return true // no ownership on this platform
-	}
-	me := euid()
-	switch {
-	case uid != me && !(parent && uid == 0):
-		who := "the effective user (uid " + fmt.Sprint(me) + ")"
-		if parent {
-			who += " or root"
-		}
-		r.Problems = append(r.Problems, fmt.Sprintf("%s is owned by uid %d, not %s (fix: chown %d %s, or set another cache_dir)", p, uid, who, me, p))
-		return false
-	case fi.Mode().Perm()&0o022 != 0 && !(parent && uid == 0 && fi.Mode()&fs.ModeSticky != 0):
-		r.Problems = append(r.Problems, fmt.Sprintf("%s has mode %04o: writable by group or others (fix: chmod go-w %s)", p, fi.Mode().Perm(), p))
+	if problem := pathtrust.Problem(p, fi, euid(), parent, "set another cache_dir"); problem != "" {
+		r.Problems = append(r.Problems, problem)
 		return false
 	}
 	return true

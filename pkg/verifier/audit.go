@@ -1,6 +1,7 @@
 package verifier
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -91,7 +92,8 @@ type AuditEntry struct {
 
 // record logs the decision as one structured line and appends it to the
 // audit log.
-func (v *Verifier) record(o *Outcome) {
+func (v *Verifier) record(ctx context.Context, o *Outcome) {
+	log := v.logFor(ctx)
 	fields := logrus.Fields{
 		"image":       o.Image,
 		"digest":      o.Digest,
@@ -109,7 +111,7 @@ func (v *Verifier) record(o *Outcome) {
 	if o.Err != nil {
 		fields["error"] = o.Err.Error()
 	}
-	entry := v.log.WithFields(fields)
+	entry := log.WithFields(fields)
 	switch {
 	case !o.Decision.Allow:
 		entry.Warn(o.Reason)
@@ -133,7 +135,7 @@ func (v *Verifier) record(o *Outcome) {
 	}
 	line, err := json.Marshal(ae)
 	if err != nil {
-		v.log.WithError(err).Warn("nfd-compat: cannot encode audit entry")
+		log.WithError(err).Warn("nfd-compat: cannot encode audit entry")
 		return
 	}
 	v.audit.append(line)

@@ -24,14 +24,14 @@ func (v *Verifier) hostFeatures(ctx context.Context, s *spec.Spec) (*features.Fe
 	}
 	dopts := v.opts.Discover
 	dopts.Sources = sources
-	dopts.Log = v.log
+	dopts.Log = v.logFor(ctx)
 	f, err := features.Discover(ctx, dopts)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", errDiscover, err)
 	}
 	if v.features != nil {
 		if err := v.features.Put(key, f); err != nil {
-			v.log.WithError(err).Debug("nfd-compat: could not cache host features; the next decision discovers again")
+			v.logFor(ctx).WithError(err).Debug("nfd-compat: could not cache host features; the next decision discovers again")
 		}
 	}
 	return f, nil

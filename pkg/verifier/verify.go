@@ -47,7 +47,7 @@ func (v *Verifier) Decide(ctx context.Context, name string, desc ocispec.Descrip
 	o.Decision = v.pol.Decide(o.Verdict)
 	o.Duration = time.Since(start)
 	o.Reason = o.reason()
-	v.record(o)
+	v.record(ctx, o)
 	return o
 }
 
@@ -159,7 +159,7 @@ func (v *Verifier) evaluate(ctx context.Context, name string, desc ocispec.Descr
 	}
 	// desc, not the tag: what containerd resolved is what is judged. Raw:
 	// the spec is parsed below, under a check slot.
-	l, err := artifact.Load(ctx, img, artifact.LoadOptions{Root: desc, Platform: v.opts.Platform, Cache: v.blobs, Log: v.log, Raw: true,
+	l, err := artifact.Load(ctx, img, artifact.LoadOptions{Root: desc, Platform: v.opts.Platform, Cache: v.blobs, Log: v.logFor(ctx), Raw: true,
 		Referrers: v.registries, ReferrerLists: v.lists,
 		Reopen: func(ctx context.Context) (*target.Image, error) { return target.Open(ctx, name, v.opts.Target) }})
 	c.artifact, c.subject = l.Descriptor.Digest.String(), l.Subject.Digest.String()

@@ -35,13 +35,14 @@ func TestConfigIsThePolicy(t *testing.T) {
 // NFD_COMPAT_CONTAINERD_NFD and NFD_COMPAT_CTR to the binaries; root only):
 // a compatible image pulls, an incompatible one is refused with our reason;
 // once with the in-process plugin, once with the bindir executable
-// (NFD_COMPAT_VERIFIER, the in-process plugin disabled).
+// (NFD_COMPAT_VERIFIER: the one-shot nfd-compat-verifierd, the in-process
+// plugin disabled).
 func TestContainerdNFDPull(t *testing.T) {
 	t.Run("in-process", func(t *testing.T) { containerdPull(t, "") })
 	t.Run("bindir", func(t *testing.T) {
 		bin := os.Getenv("NFD_COMPAT_VERIFIER")
 		if bin == "" {
-			testenv.Missing(t, "set NFD_COMPAT_VERIFIER to the nfd-compat-verifier binary")
+			testenv.Missing(t, "set NFD_COMPAT_VERIFIER to the one-shot verifier (nfd-compat-verifierd)")
 		}
 		containerdPull(t, bin)
 	})

@@ -10,6 +10,7 @@ import (
 	"github.com/nfd-compat/nfd-compat/pkg/cmd/doctor"
 	"github.com/nfd-compat/nfd-compat/pkg/containerdpaths"
 	"github.com/nfd-compat/nfd-compat/pkg/policy"
+	"github.com/nfd-compat/nfd-compat/pkg/verifier/bindir/wire"
 )
 
 func doctorCommand() *cobra.Command {
@@ -35,6 +36,7 @@ func doctorCommand() *cobra.Command {
 		config, _ = policy.ConfigFile(config, os.Getenv)
 		return doctor.Run(cmd.Context(), doctor.Options{
 			ConfigFile: config, Address: address, Node: &node, VerifierName: verifierName, SkipFeatures: skipFeatures,
+			VerifierSocket: os.Getenv(wire.SocketEnv), VerifierFallback: os.Getenv(wire.FallbackEnv),
 			Output: format, Stdout: cmd.OutOrStdout(), Log: log.Logger(cmd.ErrOrStderr()),
 		})
 	}

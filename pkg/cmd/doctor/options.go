@@ -24,6 +24,10 @@ type Options struct {
 	Node *containerdpaths.Found
 	// VerifierName is the file name of our executable in bin_dir.
 	VerifierName string
+	// VerifierSocket is the resident verifier's socket the client asks
+	// (default /run/nfd-compat/verifier.sock); VerifierFallback the one-shot
+	// verifier it execs otherwise (default the client package's).
+	VerifierSocket, VerifierFallback string
 	// SkipFeatures skips the feature-discovery check.
 	SkipFeatures bool
 	// Timeout bounds each check that talks to the daemon; zero means 5s.

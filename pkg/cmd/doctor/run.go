@@ -85,7 +85,7 @@ func Check(ctx context.Context, opts Options) []Result {
 		results = append(results, checkNode(e))
 	}
 	results = append(results, checkConfig(e), checkDaemon(e), checkPlugins(e), checkCRI(e), checkBinDir(e),
-		checkVerifier(e), checkPolicy(e), checkTimeout(e), checkHosts(e), checkCacheDir(e))
+		checkVerifier(e), checkResident(e), checkPolicy(e), checkTimeout(e), checkHosts(e), checkCacheDir(e))
 	if !opts.SkipFeatures {
 		results = append(results, checkFeatures(ctx, e))
 	}

@@ -7,10 +7,12 @@ import (
 
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/nfd-compat/nfd-compat/pkg/verifier/bindir/wire"
 )
 
 // maxDescriptor bounds the descriptor read from stdin.
-const maxDescriptor = 1 << 20
+const maxDescriptor = wire.MaxStdin
 
 // readDescriptor reads the descriptor containerd sends on stdin. When it
 // cannot be used, it returns a descriptor with -digest alone and why.

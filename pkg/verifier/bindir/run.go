@@ -15,6 +15,7 @@ import (
 	"github.com/nfd-compat/nfd-compat/pkg/safetext"
 	"github.com/nfd-compat/nfd-compat/pkg/target"
 	"github.com/nfd-compat/nfd-compat/pkg/verifier"
+	"github.com/nfd-compat/nfd-compat/pkg/verifier/bindir/wire"
 )
 
 // Run is the containerd bindir verifier protocol
@@ -29,7 +30,24 @@ import (
 // plugin. Only a config file that cannot be read at all (not TOML, a
 // missing named file or import) refuses every pull, with the problem as the
 // reason: nothing is known of its mode or exclusions.
+//
+// Run makes a new Verifier for the call (the one-shot verifier);
+// Resident.Run is the same protocol with one long-lived Verifier.
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	return run(ctx, args, stdin, stdout, stderr, getenv, oneShot{})
+}
+
+// verifiers gives a call its policy and its Verifier: oneShot reads and
+// makes them for the call, Resident keeps them across calls.
+type verifiers interface {
+	// policy returns the policy of this call, its problems logged to l;
+	// the error is only for a config that could not be read at all.
+	policy(getenv func(string) string, l logrus.FieldLogger) (*policy.Policy, error)
+	// verifier returns a Verifier deciding by pol.
+	verifier(pol *policy.Policy, getenv func(string) string, l logrus.FieldLogger) (*verifier.Verifier, error)
+}
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string, vs verifiers) int {
 	l := logrus.New()
 	l.SetOutput(stderr)
 	l.SetLevel(logrus.InfoLevel)
@@ -42,11 +60,9 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return ExitRefuse
 	}
 
-	fs := flag.NewFlagSet("nfd-compat-verifier", flag.ContinueOnError)
+	var a wire.Args
+	fs := a.FlagSet()
 	fs.SetOutput(io.Discard) // the parse error is refuse's reason, escaped; -h prints fs.Usage
-	name := fs.String("name", "", "the image reference containerd is pulling")
-	dgst := fs.String("digest", "", "the digest the reference resolved to")
-	mediaType := fs.String("stdin-media-type", "", "media type of stdin (containerd sends "+ocispec.MediaTypeDescriptor+")")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: nfd-compat-verifier -name REF -digest DIGEST -stdin-media-type %s < descriptor.json\n\n"+
 			"A containerd image verifier (io.containerd.image-verifier.v1.bindir): exits 0 to allow the pull, 1 to refuse it,\n"+
@@ -59,24 +75,23 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	} else if err != nil {
 		return refuse("bad arguments: %v (containerd calls verifiers with -name, -digest and -stdin-media-type)", err)
 	}
-	if *name == "" {
+	if a.Name == "" {
 		return refuse("no -name given: containerd passes the image reference with -name")
 	}
 
-	pol, err := loadPolicy(getenv, l)
+	pol, err := vs.policy(getenv, l)
 	if err != nil {
-		return refuse("cannot read the policy, refusing %s: %v (fix it; `nfd-compat doctor` checks it)", *name, err)
+		return refuse("cannot read the policy, refusing %s: %v (fix it; `nfd-compat doctor` checks it)", a.Name, err)
 	}
-	desc, derr := readDescriptor(stdin, *mediaType, *dgst)
+	desc, derr := readDescriptor(stdin, a.MediaType, a.Digest)
 	if derr != nil {
 		l.WithError(derr).Warn("nfd-compat: using -digest alone; an index is then checked by its own referrers only")
 	}
-	v, err := verifier.New(verifier.Options{Policy: pol, Log: l, Target: target.Options{DockerConfig: verifier.DockerConfigPath(getenv)},
-		Observer: &metrics.Textfile{Dir: pol.CacheDir, Log: l}})
+	v, err := vs.verifier(pol, getenv, l)
 	if err != nil {
 		return refuse("%v", err)
 	}
-	j, err := v.Judge(ctx, *name, desc)
+	j, err := v.Judge(verifier.WithLog(ctx, l), a.Name, desc)
 	if err != nil {
 		return refuse("%v", err)
 	}
@@ -85,6 +100,24 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return ExitAllow
 	}
 	return ExitRefuse
+}
+
+// oneShot reads the policy and makes a Verifier on every call.
+type oneShot struct{}
+
+func (oneShot) policy(getenv func(string) string, l logrus.FieldLogger) (*policy.Policy, error) {
+	return loadPolicy(getenv, l)
+}
+
+func (oneShot) verifier(pol *policy.Policy, getenv func(string) string, l logrus.FieldLogger) (*verifier.Verifier, error) {
+	return newVerifier(pol, getenv, l)
+}
+
+// newVerifier is the Verifier of a policy, credentials from getenv's
+// docker config, metrics in cache_dir's textfile.
+func newVerifier(pol *policy.Policy, getenv func(string) string, l logrus.FieldLogger) (*verifier.Verifier, error) {
+	return verifier.New(verifier.Options{Policy: pol, Log: l, Target: target.Options{DockerConfig: verifier.DockerConfigPath(getenv)},
+		Observer: &metrics.Textfile{Dir: pol.CacheDir, Log: l}})
 }
 
 // loadPolicy reads the policy, logging unknown keys and bad values; the

@@ -22,8 +22,8 @@ import (
 	"github.com/nfd-compat/nfd-compat/pkg/verifier"
 )
 
-// verifierBin is the verifier as containerd would find it in bin_dir.
-var verifierBin = containerdtest.Command{Name: "nfd-compat-verifier"}
+// verifierBin is the full verifier, run one-shot as the client falls back to it.
+var verifierBin = containerdtest.Command{Name: "nfd-compat-verifierd"}
 
 type image struct {
 	name string
@@ -66,10 +66,16 @@ func config(t testing.TB, stanza string) (path, cacheDir string) {
 // run calls the verifier exactly as containerd's bindir plugin does.
 func run(t testing.TB, bin, cfg string, img image) (int, string, string) {
 	t.Helper()
+	return runEnv(t, bin, []string{policy.ConfigEnv + "=" + cfg, "DOCKER_CONFIG=" + t.TempDir()}, img)
+}
+
+// runEnv is run with env added to the test's environment.
+func runEnv(t testing.TB, bin string, env []string, img image) (int, string, string) {
+	t.Helper()
 	cmd := exec.Command(bin, "-name", img.name, "-digest", img.desc.Digest.String(), "-stdin-media-type", ocispec.MediaTypeDescriptor)
 	in, _ := json.Marshal(img.desc)
 	cmd.Stdin = bytes.NewReader(append(in, '\n'))
-	cmd.Env = append(os.Environ(), policy.ConfigEnv+"="+cfg, "DOCKER_CONFIG="+t.TempDir())
+	cmd.Env = append(os.Environ(), env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
