@@ -9,6 +9,8 @@ import (
 	"syscall"
 
 	"github.com/nfd-compat/nfd-compat/internal/cli"
+	// First to initialise: validate-node starts on one P (see its doc).
+	_ "github.com/nfd-compat/nfd-compat/internal/startup"
 )
 
 func main() {
