@@ -5,7 +5,6 @@ package main
 import (
 	"context"
 	"os"
-	"os/signal"
 	"syscall"
 
 	"github.com/nfd-compat/nfd-compat/internal/cli"
@@ -14,7 +13,7 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := notifyAfter(context.Background(), signalDelay, os.Interrupt, syscall.SIGTERM)
 	err := cli.NewFor(os.Args[1:]).ExecuteContext(ctx)
 	stop()
 	os.Exit(cli.Exit(os.Stderr, err))
