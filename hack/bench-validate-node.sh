@@ -25,8 +25,9 @@
 #                 as nfd-compat: a before/after in one run
 #
 # Needs GNU time (/usr/bin/time -v; Debian/Ubuntu: apt-get install -y time),
-# GNU coreutils (dd iflag=nocache, sync FILE), curl and Go. The distribution registry is built once by internal/testregistry
-# (or set NFD_COMPAT_DISTRIBUTION_BIN, as `make test` does).
+# GNU coreutils (dd iflag=nocache, sync FILE), curl and Go. The distribution
+# registry is built once by internal/testregistry (or set
+# NFD_COMPAT_DISTRIBUTION_BIN, as `make test` does).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
