@@ -25,8 +25,9 @@
 #                 as nfd-compat: a before/after in one run
 #
 # Needs GNU time (/usr/bin/time -v; Debian/Ubuntu: apt-get install -y time),
-# curl and Go. The distribution registry is built once by internal/testregistry
-# (or set NFD_COMPAT_DISTRIBUTION_BIN, as `make test` does).
+# GNU coreutils (dd iflag=nocache, sync FILE), curl and Go. The distribution
+# registry is built once by internal/testregistry (or set
+# NFD_COMPAT_DISTRIBUTION_BIN, as `make test` does).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -87,6 +88,26 @@ if [[ ! -x $nfd ]]; then
 		nfd=
 	fi
 fi
+
+# Every timed binary in $work, in the same state in the page cache: how an
+# executable's pages were cached moves its start by 1-3 ms (an identical
+# copy, measured side by side: one written by the Go linker faults its pages
+# in 4 KiB at a time, one written by cp or read back from disk in large
+# folios), as much as 0.1x of upstream's time. So each is written by cp,
+# dropped from the cache and read back, as a node loads it after a reboot.
+tools=(nfd-compat "${extra[@]}")
+if [[ -n $nfd ]]; then
+	cp "$nfd" "$work/nfd"
+	nfd=$work/nfd
+	tools+=(nfd)
+fi
+for tool in "${tools[@]}"; do
+	f=$work/$tool
+	cp "$f" "$f.tmp" && mv "$f.tmp" "$f"
+	sync "$f"
+	dd if="$f" iflag=nocache count=0 status=none
+	cat "$f" >/dev/null
+done
 
 echo "starting registries: $kinds"
 "$work/benchregistry" -spec "$spec" -kinds "$kinds" >"$work/registry.out" 2>"$work/registry.err" &

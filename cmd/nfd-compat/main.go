@@ -5,14 +5,15 @@ package main
 import (
 	"context"
 	"os"
-	"os/signal"
 	"syscall"
 
 	"github.com/nfd-compat/nfd-compat/internal/cli"
+	// First to initialise: validate-node starts on one P (see its doc).
+	_ "github.com/nfd-compat/nfd-compat/internal/startup"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := notifyAfter(context.Background(), signalDelay, os.Interrupt, syscall.SIGTERM)
 	err := cli.NewFor(os.Args[1:]).ExecuteContext(ctx)
 	stop()
 	os.Exit(cli.Exit(os.Stderr, err))

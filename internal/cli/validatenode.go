@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nfd-compat/nfd-compat/internal/cli/option"
+	"github.com/nfd-compat/nfd-compat/internal/startup"
 	"github.com/nfd-compat/nfd-compat/pkg/cmd/validatenode"
 )
 
@@ -103,6 +104,10 @@ Exit codes: 0 compatible (fleet, --cluster: at least one node), 1 incompatible, 
 				return errors.New("--selector selects cluster nodes: add --cluster")
 			}
 			opts.Pods = pods
+			if len(featureFiles) > 0 || inCluster {
+				// Fleet and cluster modes decode and evaluate in parallel.
+				startup.AllProcs()
+			}
 			ref := imageFlag
 			switch {
 			case len(args) == 1 && imageFlag != "" && args[0] != imageFlag:
