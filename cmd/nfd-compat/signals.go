@@ -13,7 +13,9 @@ import (
 const signalDelay = 100 * time.Millisecond
 
 // notifyAfter returns a context that sigs cancel (with os/signal's cause,
-// "interrupt signal received") once the process has run for delay, so that
+// "interrupt signal received") once the process has run for delay (from
+// the start when delay is not positive: main gives validate-node alone a
+// delay, since it writes nothing), so that
 // a command waiting on a registry or a feature source stops where it is and
 // says so. Before that the signals end the process at once, as they do
 // while Go initialises the packages: os/signal's first Notify starts a
@@ -28,6 +30,11 @@ func notifyAfter(parent context.Context, delay time.Duration, sigs ...os.Signal)
 		stopped bool
 		unwatch = func() {}
 	)
+	if delay <= 0 {
+		sctx, stopNotify := signal.NotifyContext(ctx, sigs...)
+		unhook := context.AfterFunc(sctx, func() { cancel(context.Cause(sctx)) })
+		return ctx, func() { unhook(); stopNotify(); cancel(context.Canceled) }
+	}
 	timer := time.AfterFunc(delay, func() {
 		mu.Lock()
 		defer mu.Unlock()

@@ -85,3 +85,34 @@ func TestNotifyAfterStop(t *testing.T) {
 		t.Errorf("cause %v, want context.Canceled", cause)
 	}
 }
+
+// TestSignalDelayFor: only validate-node defers watching signals; the
+// commands that push or delete watch from their start, and a signal then
+// cancels the context at once.
+func TestSignalDelayFor(t *testing.T) {
+	for args, want := range map[string]time.Duration{
+		"validate-node IMG":        signalDelay,
+		"compat validate-node IMG": signalDelay,
+		"attach-spec IMG spec":     0,
+		"remove-spec IMG --all":    0,
+		"compat attach-spec IMG":   0,
+		"":                         0,
+	} {
+		if got := signalDelayFor(strings.Fields(args)); got != want {
+			t.Errorf("%q: delay %v, want %v", args, got, want)
+		}
+	}
+	ctx, stop := notifyAfter(context.Background(), 0, syscall.SIGUSR2)
+	defer stop()
+	if err := syscall.Kill(syscall.Getpid(), syscall.SIGUSR2); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-ctx.Done():
+		if cause := context.Cause(ctx); cause == nil || !strings.Contains(cause.Error(), "signal received") {
+			t.Fatalf("cause %v, want the signal's", cause)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a signal at once did not cancel a context watched from the start")
+	}
+}

@@ -15,9 +15,12 @@ func init() {
 // one P: `validate-node ...` or `compat validate-node ...`, with no
 // GOMAXPROCS in the environment (getenv).
 func OneProc(args []string, getenv func(string) string) bool {
-	if getenv("GOMAXPROCS") != "" {
-		return false
-	}
+	return getenv("GOMAXPROCS") == "" && ValidateNode(args)
+}
+
+// ValidateNode reports whether args (os.Args[1:]) run `validate-node` or
+// `compat validate-node`.
+func ValidateNode(args []string) bool {
 	if len(args) > 1 && args[0] == "compat" {
 		args = args[1:]
 	}
