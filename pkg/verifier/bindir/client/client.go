@@ -167,7 +167,7 @@ func Trusted(sock string) error {
 
 // trustedPeer checks that the process serving the socket is root or us.
 func trustedPeer(c *net.UnixConn) error {
-	uid, err := peerUID(c)
+	uid, err := wire.PeerUID(c)
 	if err != nil {
 		return fmt.Errorf("gives no peer credentials: %w", err)
 	}

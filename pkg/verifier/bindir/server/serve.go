@@ -84,7 +84,7 @@ func (s *Server) Serve(ctx context.Context, ln *net.UnixListener) error {
 
 // serveConn answers one request on c.
 func (s *Server) serveConn(c *net.UnixConn) {
-	uid, err := peerUID(c)
+	uid, err := wire.PeerUID(c)
 	if err != nil {
 		s.Log.WithError(err).Warn("nfd-compat-verifierd: no peer credentials; not served")
 		return

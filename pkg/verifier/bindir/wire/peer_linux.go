@@ -1,12 +1,13 @@
-package server
+package wire
 
 import (
 	"net"
 	"syscall"
 )
 
-// peerUID is the uid of the process at the other end (SO_PEERCRED).
-func peerUID(c *net.UnixConn) (int, error) {
+// PeerUID is the uid of the process at the other end of c (SO_PEERCRED):
+// the client checks who serves the socket, the daemon whom it serves.
+func PeerUID(c *net.UnixConn) (int, error) {
 	rc, err := c.SyscallConn()
 	if err != nil {
 		return 0, err
