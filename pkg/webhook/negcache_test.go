@@ -59,16 +59,7 @@ func TestAdmitRegistryDownCached(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	now := time.Unix(1_000_000, 0)
-	var mu sync.Mutex
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
-	w := newTestWebhook(t, func(c *Config) {
-		c.AllowedRegistries = []string{"127.0.0.1:*"}
-		c.Target.PlainHTTP = true
-		c.ErrorTTL = DefaultErrorTTL
-		c.Now = clock
-	})
+	w, advance := errorTTLWebhook(t)
 	// admit admits n pods of image at once and counts those answered
 	// with the error (allowed by on_error, warned, annotated).
 	admit := func(image string, n int) (errors int) {
@@ -163,16 +154,7 @@ func TestAdmitRegistryDownPerHost(t *testing.T) {
 	if _, err := testimage.Push(ctx, other.Repo(t, "app"), "v1"); err != nil {
 		t.Fatal(err)
 	}
-	now := time.Unix(1_000_000, 0)
-	var mu sync.Mutex
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
-	w := newTestWebhook(t, func(c *Config) {
-		c.AllowedRegistries = []string{"127.0.0.1:*"}
-		c.Target.PlainHTTP = true
-		c.ErrorTTL = DefaultErrorTTL
-		c.Now = clock
-	})
+	w, advance := errorTTLWebhook(t)
 	// admit admits one pod of image and returns its decision's reason if
 	// it was the on_error one ("" if it was not).
 	admit := func(image string) string {
@@ -278,4 +260,20 @@ func waitFills[V any](t *testing.T, m *memo[V]) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// errorTTLWebhook is a webhook of the test registries with the default
+// error TTL on a fake clock, and the clock's advance.
+func errorTTLWebhook(t *testing.T) (*Webhook, func(time.Duration)) {
+	now := time.Unix(1_000_000, 0)
+	var mu sync.Mutex
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	w := newTestWebhook(t, func(c *Config) {
+		c.AllowedRegistries = []string{"127.0.0.1:*"}
+		c.Target.PlainHTTP = true
+		c.ErrorTTL = DefaultErrorTTL
+		c.Now = clock
+	})
+	return w, advance
 }
