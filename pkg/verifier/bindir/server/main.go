@@ -32,6 +32,7 @@ func Main(ctx context.Context, args []string, stderr io.Writer, getenv func(stri
 			"with one long-lived verifier (features, specs and registry clients in memory). Without \"serve\", nfd-compat-verifierd\n"+
 			"is the one-shot bindir verifier the client falls back to.\n\n")
 		fs.PrintDefaults()
+		fmt.Fprintf(stderr, "\nExit codes: 0 stopped cleanly (SIGTERM, SIGINT) or -h, 1 cannot listen or serve, 2 bad flags.\n")
 	}
 	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
 		return 0
