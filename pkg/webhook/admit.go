@@ -32,13 +32,16 @@ type ImageDecision struct {
 
 	allow, warn bool
 	answer      *answer
+	// platformWarnings are the platforms whose lookup failed (warned).
+	platformWarnings []PlatformDecision
 }
 
 // PlatformDecision is what was decided for one platform of an index:
 // placed by its artifact's sets (verdict compatible), or without a spec
 // (verdict missing) admitted on its nodes with no further term ("allowed
 // by on_missing=allow") or not admitted there ("refused by
-// on_missing=deny").
+// on_missing=deny"), or whose lookup failed (verdict error) admitted or not
+// as on_error says.
 type PlatformDecision struct {
 	Platform string `json:"platform"`
 	Outcome
@@ -129,6 +132,11 @@ func (w *Webhook) Admit(ctx context.Context, req *admissionv1.AdmissionRequest) 
 		}
 		if d.warn {
 			resp.Warnings = append(resp.Warnings, safetext.Line(fmt.Sprintf("nfd-compat: %s: %s (%s)", d.Image, d.Reason, d.Decision)))
+		}
+		for _, p := range d.platformWarnings {
+			// A platform whose lookup failed: its nodes are taken
+			// unchecked (on_error=allow) or left out (deny).
+			resp.Warnings = append(resp.Warnings, safetext.Line(fmt.Sprintf("nfd-compat: %s: platform %s: %s (%s)", d.Image, p.Platform, p.Reason, p.Decision)))
 		}
 	}
 	if len(refusals) > 0 {
@@ -271,12 +279,16 @@ func (w *Webhook) decideImage(ctx context.Context, image string, dryRun bool, ns
 	case a.Single != nil:
 		d.placeBy(a.Single)
 	default:
-		missingDec := pol.Decide(policy.Missing)
+		missingDec, errorDec := pol.Decide(policy.Missing), pol.Decide(policy.Error)
 		for _, p := range a.Platforms {
 			pd := PlatformDecision{Platform: target.FormatPlatform(&p.Platform), Outcome: Outcome{Verdict: policy.Compatible, Decision: dec.String()}}
-			if p.Placement != nil {
+			switch {
+			case p.Placement != nil:
 				pd.placeBy(p.Placement)
-			} else {
+			case p.Failed != "":
+				pd.Outcome = Outcome{Verdict: policy.Error, Decision: errorDec.String(), Reason: safetext.Line(p.Failed)}
+				d.platformWarnings = append(d.platformWarnings, pd)
+			default:
 				pd.Outcome = Outcome{Verdict: policy.Missing, Decision: missingDec.String(), Reason: safetext.Line(p.Missing)}
 			}
 			d.Platforms = append(d.Platforms, pd)
@@ -304,11 +316,12 @@ func (w *Webhook) affinity(pod *corev1.Pod, decisions []ImageDecision) (*corev1.
 	}
 	na := aff.NodeAffinity
 	admitMissing := w.cfg.Policy.Decide(policy.Missing).Allow
+	admitFailed := w.cfg.Policy.Decide(policy.Error).Allow
 	for _, d := range decisions {
 		if d.answer == nil {
 			continue
 		}
-		req, ours, err := w.requirement(d.answer, admitMissing)
+		req, ours, err := w.requirement(d.answer, admitMissing, admitFailed)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", d.Image, err)
 		}

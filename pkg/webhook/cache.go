@@ -20,7 +20,8 @@ import (
 // kept, the next Get fills again), so a registry that is down costs one
 // attempt per key per errTTL, not one per caller. Both count against max.
 // An error that says it is already an answer from other state (an
-// uncachedError, such as the breaker's) is never kept.
+// uncachedError, such as the breaker's) is never kept; a value that is
+// partly errors (a partialValue) is kept for errTTL.
 type memo[V any] struct {
 	ttl    time.Duration
 	errTTL time.Duration
@@ -39,6 +40,10 @@ type memoEntry[V any] struct {
 	expires time.Time
 	elem    *list.Element
 }
+
+// partialValue is a value made partly of errors (an index some of whose
+// platforms failed): the memo keeps it for the error TTL only.
+type partialValue interface{ partial() bool }
 
 // uncachedError is an error the memo does not keep.
 type uncachedError interface {
@@ -93,6 +98,9 @@ func (m *memo[V]) fill(ctx context.Context, key string, e *memoEntry[V], fill fu
 	}
 	if u := uncachedError(nil); errors.As(err, &u) {
 		ttl = 0
+	}
+	if p, ok := any(v).(partialValue); ok && err == nil && p.partial() {
+		ttl = min(ttl, m.errTTL)
 	}
 	if ttl <= 0 && err != nil {
 		if m.entries[key] == e {

@@ -38,11 +38,28 @@ type answer struct {
 }
 
 // platformAnswer is one platform of an index: its placement, or nil and
-// why when it has no spec (on_missing decides for its nodes).
+// why: Missing when it has no spec (on_missing decides for its nodes),
+// Failed when its lookup failed (on_error decides for its nodes).
 type platformAnswer struct {
 	Platform  ocispec.Platform
 	Placement *placement
 	Missing   string
+	Failed    string
+}
+
+// partial reports whether a platform's lookup failed: the memo keeps such
+// an answer only for the error TTL, so the platform is asked again as
+// soon as a failed image would be.
+func (a *answer) partial() bool {
+	if a == nil {
+		return false
+	}
+	for _, p := range a.Platforms {
+		if p.Failed != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // placements are the answer's placements, each artifact once.
@@ -66,8 +83,10 @@ func (a *answer) placements() []*placement {
 // value is no platform a node has, and skipped) by its own spec: the platform's manifest's artifact,
 // else the index's, as artifact.Load finds it for that platform. A
 // platform without one is kept with the reason (on_missing decides for
-// its nodes); an index none of whose platforms has one is ErrNoArtifact;
-// any other error of a platform fails the image.
+// its nodes); a platform whose lookup failed is kept with the error
+// (on_error decides for its nodes) as long as another platform is placed;
+// an index none of whose platforms is placed fails with the platforms'
+// errors if there are any, else is ErrNoArtifact.
 func (w *Webhook) loadIndex(ctx context.Context, r *artifact.Resolved, ref string) (*answer, error) {
 	all, err := r.Platforms(ctx)
 	if err != nil {
@@ -106,14 +125,15 @@ func (w *Webhook) loadIndex(ctx context.Context, r *artifact.Resolved, ref strin
 				p.Missing = err.Error()
 			default:
 				errs[i] = fmt.Errorf("platform %s: %w", target.FormatPlatform(&p.Platform), err)
+				p.Failed = errs[i].Error()
 			}
 		})
 	}
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
 	if len(out.placements()) == 0 {
+		if err := errors.Join(errs...); err != nil {
+			return nil, err
+		}
 		return nil, fmt.Errorf("%s: index %s: no linux platform has a compatibility artifact: %w", r.Image.Name, r.Root.Digest, artifact.ErrNoArtifact)
 	}
 	return out, nil
@@ -131,9 +151,10 @@ func platformKey(p ocispec.Platform) string { return p.OS + "/" + p.Architecture
 // with kubernetes.io/os and kubernetes.io/arch of it and some set of each
 // of its variants' specs (of each one with a spec; a variant without one
 // admits no further term when admitMissing — on_missing=allow —, else the
-// os/arch is not admitted at all); each platform's preferred terms gain
+// os/arch is not admitted at all; so does a variant whose lookup failed by
+// admitFailed — on_error=allow); each platform's preferred terms gain
 // its os/arch. No term at all (every os/arch refused) is an error.
-func (w *Webhook) requirement(a *answer, admitMissing bool) (*corev1.NodeAffinity, func(string) bool, error) {
+func (w *Webhook) requirement(a *answer, admitMissing, admitFailed bool) (*corev1.NodeAffinity, func(string) bool, error) {
 	var owners []func(string) bool
 	for _, p := range a.placements() {
 		owners = append(owners, schedule.Owns(p.Result, w.cfg.LabelPrefix))
@@ -168,10 +189,18 @@ func (w *Webhook) requirement(a *answer, admitMissing bool) (*corev1.NodeAffinit
 		}
 		terms := []corev1.NodeSelectorTerm{{MatchExpressions: osArch}}
 		var pref []corev1.PreferredSchedulingTerm
-		admitted := true
+		var why string // set when the os/arch is not admitted
 		for _, p := range g {
-			if p.Placement == nil {
-				admitted = admitted && admitMissing
+			switch {
+			case p.Failed != "":
+				if !admitFailed {
+					why = "its lookup failed and on_error=deny"
+				}
+				continue
+			case p.Placement == nil:
+				if !admitMissing && why == "" {
+					why = "no spec and on_missing=deny"
+				}
 				continue
 			}
 			pna := p.Placement.Result.Affinity.NodeAffinity
@@ -185,8 +214,8 @@ func (w *Webhook) requirement(a *answer, admitMissing bool) (*corev1.NodeAffinit
 				pref = append(pref, t)
 			}
 		}
-		if !admitted {
-			refused = append(refused, k)
+		if why != "" {
+			refused = append(refused, k+" ("+why+")")
 			continue
 		}
 		req := na.RequiredDuringSchedulingIgnoredDuringExecution
@@ -197,7 +226,7 @@ func (w *Webhook) requirement(a *answer, admitMissing bool) (*corev1.NodeAffinit
 		na.PreferredDuringSchedulingIgnoredDuringExecution = append(na.PreferredDuringSchedulingIgnoredDuringExecution, pref...)
 	}
 	if len(na.RequiredDuringSchedulingIgnoredDuringExecution.NodeSelectorTerms) == 0 {
-		return nil, nil, fmt.Errorf("no platform of the image may be placed: %s have no spec and on_missing=deny", strings.Join(refused, ", "))
+		return nil, nil, fmt.Errorf("no platform of the image may be placed: %s", strings.Join(refused, ", "))
 	}
 	return na, ours, nil
 }
