@@ -230,12 +230,12 @@ func run(ctx context.Context, args []string) error {
 	select {
 	case err := <-errc:
 		return err
-	case err := <-loopsDone:
+	case err := <-loopsDone: // the loops ended before ctx: none, or an election that cannot start
+		loopsDone <- nil // for the deferred wait
 		if err != nil {
 			_ = srv.Close()
 			return err
 		}
-		loopsDone <- nil // for the deferred wait
 		select {
 		case err := <-errc:
 			return err
