@@ -13,12 +13,14 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
 	"github.com/sirupsen/logrus"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/nfd-compat/nfd-compat/pkg/cluster"
 	"github.com/nfd-compat/nfd-compat/pkg/metrics"
@@ -41,9 +43,21 @@ func main() {
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "nfd-compat-webhook:", err)
+		var ue usageError
+		if errors.As(err, &ue) {
+			os.Exit(2)
+		}
 		os.Exit(1)
 	}
 }
+
+// usageError is a bad flag or argument: exit code 2.
+type usageError struct{ error }
+
+func (e usageError) Unwrap() error { return e.error }
+
+// usage marks err as a usage error.
+func usage(err error) error { return usageError{err} }
 
 // run serves until ctx ends, then shuts down gracefully.
 func run(ctx context.Context, args []string) error {
@@ -83,8 +97,12 @@ func run(ctx context.Context, args []string) error {
 	fs.Var(&tags, "tags", "compatibility set tags considered (repeatable; empty: all)")
 	fs.Var(&registries, "allow-registry", "registry host pattern the webhook may contact (repeatable; none: no image is fetched)")
 	fs.Var(&namespaces, "exclude-namespace", "namespace whose pods are never touched (repeatable; kube-system and $POD_NAMESPACE always)")
+	leader := addLeaderFlags(fs)
 	if err := fs.Parse(args); err != nil {
-		return err
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usage(err)
 	}
 	var selectors [2]*metav1.LabelSelector
 	for i, f := range []struct{ name, value string }{{"-namespace-selector", *nsSelector}, {"-pod-selector", *podSelector}} {
@@ -93,21 +111,21 @@ func run(ctx context.Context, args []string) error {
 		}
 		sel, err := webhook.ParseLabelSelector(f.value)
 		if err != nil {
-			return fmt.Errorf("%s: %w", f.name, err)
+			return usage(fmt.Errorf("%s: %w", f.name, err))
 		}
 		selectors[i] = sel
 	}
 	if *errTTL < 0 {
-		return fmt.Errorf("-cache-error-ttl %v: give 0 (registry errors not reused) or a short positive duration such as 10s", *errTTL)
+		return usage(fmt.Errorf("-cache-error-ttl %v: give 0 (registry errors not reused) or a short positive duration such as 10s", *errTTL))
 	}
 	if *gcGrace < 0 || (*gcGrace > 0 && *gcGrace < *ttl) {
-		return fmt.Errorf("-rule-gc-grace %v: give 0 (no garbage collection) or at least -cache-ttl (%v): another replica reuses an applied rule for a TTL without applying it again", *gcGrace, *ttl)
+		return usage(fmt.Errorf("-rule-gc-grace %v: give 0 (no garbage collection) or at least -cache-ttl (%v): another replica reuses an applied rule for a TTL without applying it again", *gcGrace, *ttl))
 	}
 	if *driftInterval < 0 || (*driftInterval > 0 && *driftInterval < webhook.MinDriftInterval) {
-		return fmt.Errorf("-drift-interval %v: give 0 (no drift scans) or at least %v: a scan lists every bound pod and every node's metadata", *driftInterval, webhook.MinDriftInterval)
+		return usage(fmt.Errorf("-drift-interval %v: give 0 (no drift scans) or at least %v: a scan lists every bound pod and every node's metadata", *driftInterval, webhook.MinDriftInterval))
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q: nfd-compat-webhook takes flags only", fs.Arg(0))
+		return usage(fmt.Errorf("unexpected argument %q: nfd-compat-webhook takes flags only", fs.Arg(0)))
 	}
 	log := logrus.New()
 	log.SetFormatter(&logrus.JSONFormatter{})
@@ -117,14 +135,21 @@ func run(ctx context.Context, args []string) error {
 	pol.Mode, pol.OnMissing, pol.OnError, pol.Timeout = policy.Mode(*mode), policy.Action(*onMissing), policy.Action(*onError), policy.Duration(*timeout)
 	pol.Include, pol.Exclude, pol.Tags = include, exclude, tags
 	if err := pol.Validate(); err != nil {
-		return fmt.Errorf("-mode, -on-missing, -on-error and -timeout take the node policy's values (named by its keys below): %w", err)
+		return usage(fmt.Errorf("-mode, -on-missing, -on-error and -timeout take the node policy's values (named by its keys below): %w", err))
 	}
 	if ns := os.Getenv("POD_NAMESPACE"); ns != "" {
 		namespaces = append(namespaces, ns)
 	}
 	p, err := target.ParsePlatform(*platform)
 	if err != nil {
-		return fmt.Errorf("-platform: %w", err)
+		return usage(fmt.Errorf("-platform: %w", err))
+	}
+	var election *webhook.LeaderElection
+	if *gcGrace > 0 || *driftInterval > 0 { // no loops, no Lease
+		var err error
+		if election, err = leader.election(); err != nil {
+			return usage(err)
+		}
 	}
 	cfg, err := cluster.RESTConfig(cluster.Options{Kubeconfig: *kubecfg})
 	if err != nil {
@@ -153,14 +178,13 @@ func run(ctx context.Context, args []string) error {
 	srv := webhook.NewServer(*addr, wh, certs, set)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServeTLS("", "") }()
-	gcCtx, stopGC := context.WithCancel(ctx)
-	defer stopGC()
+	var loops []func(context.Context)
 	if *gcGrace > 0 {
-		go func() {
-			if err := wh.RunRuleGC(gcCtx, *gcGrace, *gcInterval); err != nil {
+		loops = append(loops, func(ctx context.Context) {
+			if err := wh.RunRuleGC(ctx, *gcGrace, *gcInterval); err != nil {
 				log.WithError(err).Error("NodeFeatureRule garbage collection stopped")
 			}
-		}()
+		})
 		log.WithFields(logrus.Fields{"grace": gcGrace.String(), "interval": webhook.RuleGCInterval(*gcGrace, *gcInterval).String()}).Info("NodeFeatureRule garbage collection on")
 	}
 	if *driftInterval > 0 {
@@ -168,17 +192,55 @@ func run(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		go func() {
-			if err := wh.RunDriftMonitor(gcCtx, cc, *driftInterval); err != nil {
+		loops = append(loops, func(ctx context.Context) {
+			if err := wh.RunDriftMonitor(ctx, cc, *driftInterval); err != nil {
 				log.WithError(err).Error("drift monitor stopped")
 			}
-		}()
+		})
 		log.WithField("interval", driftInterval.String()).Info("drift monitor on")
+	}
+	loopsDone := make(chan error, 1)
+	loopsCtx, stopLoops := context.WithCancel(ctx)
+	defer func() {
+		stopLoops()
+		<-loopsDone
+	}()
+	if len(loops) == 0 {
+		loopsDone <- nil
+	} else {
+		if election != nil {
+			kc, err := kubernetes.NewForConfig(cfg)
+			if err != nil {
+				return fmt.Errorf("client for %s: %w", cfg.Host, err)
+			}
+			election.Leases = kc.CoordinationV1()
+			log.WithFields(logrus.Fields{"lease": election.Namespace + "/" + election.Name, "identity": election.Identity}).Info("leader election on: garbage collection and drift scans run in the replica holding the Lease")
+		}
+		go func() {
+			loopsDone <- wh.RunLoops(loopsCtx, election, func(ctx context.Context) {
+				var wg sync.WaitGroup
+				for _, loop := range loops {
+					wg.Go(func() { loop(ctx) })
+				}
+				wg.Wait()
+			})
+		}()
 	}
 	log.WithField("listen", *addr).Info("nfd-compat-webhook serving")
 	select {
 	case err := <-errc:
 		return err
+	case err := <-loopsDone: // the loops ended before ctx: none, or an election that cannot start
+		loopsDone <- nil // for the deferred wait
+		if err != nil {
+			_ = srv.Close()
+			return err
+		}
+		select {
+		case err := <-errc:
+			return err
+		case <-ctx.Done():
+		}
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")

@@ -24,7 +24,10 @@
 // RunDriftMonitor finds placed pods whose node no longer carries any set
 // label an image required (Decision.Drift; PlacedPods is shared with
 // `validate-node --cluster --pods`) for the /metrics gauges; such pods keep
-// running, as required node affinity is IgnoredDuringExecution.
+// running, as required node affinity is IgnoredDuringExecution. RunLoops
+// runs such loops in the one replica that holds a coordination.k8s.io
+// Lease (client-go's leaderelection; leader.go), re-entering the election
+// when it loses it; admission is served by every replica.
 //
 // The package knows no command line: cmd/nfd-compat-webhook reads flags,
 // serves TLS (CertReloader) and the health endpoints.

@@ -145,6 +145,14 @@ func (s *driftState) record(scan DriftScan, now time.Time, log logrus.FieldLogge
 	s.drifted, s.artifacts = drifted, len(artifacts)
 }
 
+// reset forgets every scan: the monitor stopped (this replica lost the
+// leader Lease), so it exports no drift metric until it scans again.
+func (s *driftState) reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.on, s.scanned, s.at, s.placed, s.byNS, s.artifacts, s.errors, s.drifted = false, false, time.Time{}, 0, nil, 0, 0, nil
+}
+
 // namespaceLabel is a namespace name (a DNS label), safe as a series'
 // label value.
 var namespaceLabel = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)

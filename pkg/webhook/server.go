@@ -14,8 +14,8 @@ const RulesDeletedMetric = "nfd_compat_webhook_rules_deleted_total"
 // NewServer is the webhook's HTTPS server: POST /mutate (the webhook),
 // GET /healthz (the process is up), /readyz (a serving certificate is
 // loaded) and, with a metrics Set, /metrics (Prometheus text format: the
-// Set's counters, RulesDeletedMetric and, with RunDriftMonitor, the
-// drift gauges).
+// Set's counters, RulesDeletedMetric, LeaderMetric and, while this
+// replica runs RunDriftMonitor, the drift gauges).
 // Start it with ListenAndServeTLS("", "").
 func NewServer(addr string, w *Webhook, certs *CertReloader, set *metrics.Set) *http.Server {
 	mux := http.NewServeMux()
@@ -27,6 +27,7 @@ func NewServer(addr string, w *Webhook, certs *CertReloader, set *metrics.Set) *
 			}
 			var b bytes.Buffer
 			metrics.Value(&b, RulesDeletedMetric, "counter", "NodeFeatureRules deleted by the webhook's garbage collector.", w.Stats().RulesDeleted)
+			w.writeLeader(&b)
 			if _, err := rw.Write(b.Bytes()); err != nil {
 				return
 			}

@@ -18,7 +18,8 @@ type Webhook struct {
 	nsLookups       atomic.Int64
 	downAnswers     atomic.Int64
 
-	drift driftState // RunDriftMonitor's last scan, for /metrics
+	drift   driftState  // RunDriftMonitor's last scan, for /metrics
+	leading atomic.Bool // RunLoops runs the loops (LeaderMetric)
 }
 
 // New returns a webhook for a configuration (validated, defaults filled).
