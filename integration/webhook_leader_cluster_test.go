@@ -38,6 +38,7 @@ import (
 	"github.com/nfd-compat/nfd-compat/pkg/metrics"
 	"github.com/nfd-compat/nfd-compat/pkg/schedule"
 	"github.com/nfd-compat/nfd-compat/pkg/webhook"
+	"github.com/nfd-compat/nfd-compat/pkg/webhook/election"
 )
 
 // A short lease for the test: takeover within 2 s.
@@ -114,8 +115,8 @@ func TestWebhookLeaderElection(t *testing.T) {
 		r := &leaderReplica{id: id, wh: wh, addr: listenWebhook(t, wh, certs, metrics.NewSet(), nil), done: make(chan error, 1)}
 		var lctx context.Context
 		lctx, r.stop = context.WithCancel(ctx)
-		le := &webhook.LeaderElection{Leases: kc.CoordinationV1(), Namespace: leaseNS, Name: webhook.DefaultLeaseName, Identity: id,
-			LeaseDuration: testLease, RenewDeadline: testRenew, RetryPeriod: testRetry}
+		le := &election.Lease{Leases: kc.CoordinationV1(), Namespace: leaseNS, Name: election.DefaultLeaseName, Identity: id,
+			LeaseDuration: testLease, RenewDeadline: testRenew, RetryPeriod: testRetry, Log: log.WithField("replica", id)}
 		go func() {
 			r.done <- wh.RunLoops(lctx, le, func(ctx context.Context) {
 				r.starts.Add(1)
@@ -149,7 +150,7 @@ func TestWebhookLeaderElection(t *testing.T) {
 		return r
 	}
 	holder := func() string {
-		l, err := cp.Client.CoordinationV1().Leases(leaseNS).Get(ctx, webhook.DefaultLeaseName, metav1.GetOptions{})
+		l, err := cp.Client.CoordinationV1().Leases(leaseNS).Get(ctx, election.DefaultLeaseName, metav1.GetOptions{})
 		if err != nil || l.Spec.HolderIdentity == nil {
 			return ""
 		}
@@ -266,7 +267,7 @@ func TestWebhookLeaderElection(t *testing.T) {
 	// did not see): the replica stops its loops within the renew
 	// deadline, keeps admitting, and leads again once the Lease expires.
 	poll(t, 10*time.Second, "the Lease to be taken", func() error {
-		l, err := cp.Client.CoordinationV1().Leases(leaseNS).Get(ctx, webhook.DefaultLeaseName, metav1.GetOptions{})
+		l, err := cp.Client.CoordinationV1().Leases(leaseNS).Get(ctx, election.DefaultLeaseName, metav1.GetOptions{})
 		if err != nil {
 			return err
 		}
@@ -365,14 +366,14 @@ func grantShippedRBAC(t *testing.T, cp *tcp.ControlPlane) *rest.Config {
 		t.Fatal(err)
 	}
 	poll(t, 30*time.Second, "the shipped roles to be in force", func() error {
-		if _, err := kc.CoordinationV1().Leases(leaseNS).Get(ctx, webhook.DefaultLeaseName, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		if _, err := kc.CoordinationV1().Leases(leaseNS).Get(ctx, election.DefaultLeaseName, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 			return fmt.Errorf("get Lease: %v, want not found", err)
 		}
 		_, err := kc.CoreV1().Pods("").List(ctx, metav1.ListOptions{Limit: 1})
 		return err
 	})
 	// Nothing beyond them: no Lease in another namespace.
-	if _, err := kc.CoordinationV1().Leases("default").Get(ctx, webhook.DefaultLeaseName, metav1.GetOptions{}); !apierrors.IsForbidden(err) {
+	if _, err := kc.CoordinationV1().Leases("default").Get(ctx, election.DefaultLeaseName, metav1.GetOptions{}); !apierrors.IsForbidden(err) {
 		t.Fatalf("get a Lease in namespace default: %v, want forbidden (the Role is namespaced)", err)
 	}
 	return cfg
@@ -503,7 +504,7 @@ func TestWebhookLeaderProcesses(t *testing.T) {
 		return "", string(b)
 	}
 	holder := func() string {
-		l, err := cp.Client.CoordinationV1().Leases(leaseNS).Get(ctx, webhook.DefaultLeaseName, metav1.GetOptions{})
+		l, err := cp.Client.CoordinationV1().Leases(leaseNS).Get(ctx, election.DefaultLeaseName, metav1.GetOptions{})
 		if err != nil || l.Spec.HolderIdentity == nil {
 			return ""
 		}

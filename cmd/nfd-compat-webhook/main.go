@@ -20,13 +20,14 @@ import (
 	"github.com/sirupsen/logrus"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/kubernetes"
+	coordinationv1 "k8s.io/client-go/kubernetes/typed/coordination/v1"
 
 	"github.com/nfd-compat/nfd-compat/pkg/cluster"
 	"github.com/nfd-compat/nfd-compat/pkg/metrics"
 	"github.com/nfd-compat/nfd-compat/pkg/policy"
 	"github.com/nfd-compat/nfd-compat/pkg/target"
 	"github.com/nfd-compat/nfd-compat/pkg/webhook"
+	"github.com/nfd-compat/nfd-compat/pkg/webhook/election"
 )
 
 type list []string
@@ -144,10 +145,10 @@ func run(ctx context.Context, args []string) error {
 	if err != nil {
 		return usage(fmt.Errorf("-platform: %w", err))
 	}
-	var election *webhook.LeaderElection
+	var lease *election.Lease
 	if *gcGrace > 0 || *driftInterval > 0 { // no loops, no Lease
 		var err error
-		if election, err = leader.election(); err != nil {
+		if lease, err = leader.election(); err != nil {
 			return usage(err)
 		}
 	}
@@ -208,16 +209,18 @@ func run(ctx context.Context, args []string) error {
 	if len(loops) == 0 {
 		loopsDone <- nil
 	} else {
-		if election != nil {
-			kc, err := kubernetes.NewForConfig(cfg)
+		var elector webhook.Elector // nil: no election (a nil *Lease would not be)
+		if lease != nil {
+			leases, err := coordinationv1.NewForConfig(cfg)
 			if err != nil {
 				return fmt.Errorf("client for %s: %w", cfg.Host, err)
 			}
-			election.Leases = kc.CoordinationV1()
-			log.WithFields(logrus.Fields{"lease": election.Namespace + "/" + election.Name, "identity": election.Identity}).Info("leader election on: garbage collection and drift scans run in the replica holding the Lease")
+			lease.Leases, lease.Log = leases, log
+			elector = lease
+			log.WithFields(logrus.Fields{"lease": lease.Namespace + "/" + lease.Name, "identity": lease.Identity}).Info("leader election on: garbage collection and drift scans run in the replica holding the Lease")
 		}
 		go func() {
-			loopsDone <- wh.RunLoops(loopsCtx, election, func(ctx context.Context) {
+			loopsDone <- wh.RunLoops(loopsCtx, elector, func(ctx context.Context) {
 				var wg sync.WaitGroup
 				for _, loop := range loops {
 					wg.Go(func() { loop(ctx) })

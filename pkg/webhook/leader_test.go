@@ -3,13 +3,11 @@ package webhook
 import (
 	"bytes"
 	"context"
-	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 )
 
@@ -53,30 +51,6 @@ func TestRunLoopsUnelected(t *testing.T) {
 	drift.Reset()
 	if err := w.drift.writeText(&drift); err != nil || drift.Len() != 0 {
 		t.Fatalf("drift metrics after the loops: %q, %v; want none", drift.String(), err)
-	}
-}
-
-// TestRunLoopsBadElection: an election that cannot start is an error
-// wrapping ErrLeaderElection, and the loops never run.
-func TestRunLoopsBadElection(t *testing.T) {
-	kc, err := kubernetes.NewForConfig(&rest.Config{Host: "https://127.0.0.1:1"}) // never contacted
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := unreachableWebhook(t)
-	for _, c := range []struct {
-		le   LeaderElection
-		want string
-	}{
-		{LeaderElection{Leases: kc.CoordinationV1(), Namespace: "ns", Name: "l", Identity: "me", LeaseDuration: time.Second, RenewDeadline: time.Second, RetryPeriod: 100 * time.Millisecond}, "leaseDuration must be greater than renewDeadline"},
-		{LeaderElection{Leases: kc.CoordinationV1(), Namespace: "ns", Name: "l", Identity: "me", LeaseDuration: 2 * time.Second, RenewDeadline: time.Second, RetryPeriod: time.Second}, "renewDeadline must be greater than retryPeriod*JitterFactor"},
-		{LeaderElection{Leases: kc.CoordinationV1(), Namespace: "ns", Name: "l", LeaseDuration: 2 * time.Second, RenewDeadline: time.Second, RetryPeriod: 100 * time.Millisecond}, "identity is empty"},
-		{LeaderElection{Namespace: "ns", Name: "l", Identity: "me"}, "give a client, a namespace and a name"},
-	} {
-		err := w.RunLoops(context.Background(), &c.le, func(context.Context) { t.Error("loops ran") })
-		if !errors.Is(err, ErrLeaderElection) || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("%+v: %v, want %q", c.le, err, c.want)
-		}
 	}
 }
 
