@@ -118,8 +118,9 @@ func check(dir string, scan bool) Report {
 	if errors.Is(err, fs.ErrNotExist) {
 		r.Missing, r.Parent = true, existingParent(dir)
 		// The parents it would be created in must be trustworthy too.
-		for p := r.Parent; p != ""; p = parentOf(p) {
-			r.checkParent(p)
+		if r.Parent != "" {
+			r.checkParent(r.Parent)
+			r.Problems = append(r.Problems, pathtrust.Parents(r.Parent, pathtrust.EUID(), otherCacheDir)...)
 		}
 		return r
 	}
@@ -129,9 +130,7 @@ func check(dir string, scan bool) Report {
 	}
 	r.Dir = abs
 	r.checkOwnDir(abs)
-	for p := parentOf(abs); p != ""; p = parentOf(p) {
-		r.checkParent(p)
-	}
+	r.Problems = append(r.Problems, pathtrust.Parents(abs, pathtrust.EUID(), otherCacheDir)...)
 	if len(r.Problems) > 0 {
 		return r
 	}
@@ -185,7 +184,11 @@ func (r *Report) checkSubdir(p string) bool {
 	return r.checkOwner(p, fi, false)
 }
 
-// checkParent checks a directory above the cache directory.
+// otherCacheDir is the alternative to chown the trust problems name.
+const otherCacheDir = "set another cache_dir"
+
+// checkParent checks the nearest existing directory above a missing cache
+// directory (pathtrust.Parents checks those above it).
 func (r *Report) checkParent(p string) {
 	fi, err := os.Stat(p)
 	if err != nil {
@@ -198,7 +201,7 @@ func (r *Report) checkParent(p string) {
 // checkOwner applies the ownership and mode rule (pkg/pathtrust); parent
 // allows root as the owner and a root-owned sticky world-writable directory.
 func (r *Report) checkOwner(p string, fi fs.FileInfo, parent bool) bool {
-	if problem := pathtrust.Problem(p, fi, euid(), parent, "set another cache_dir"); problem != "" {
+	if problem := pathtrust.Problem(p, fi, pathtrust.EUID(), parent, otherCacheDir); problem != "" {
 		r.Problems = append(r.Problems, problem)
 		return false
 	}
@@ -232,20 +235,12 @@ func (r *Report) scanFiles(dir string) {
 // isTemp reports whether name is a temporary file of WriteFile.
 func isTemp(name string) bool { return strings.HasPrefix(name, ".") && strings.Contains(name, ".tmp-") }
 
-func parentOf(p string) string {
-	d := filepath.Dir(p)
-	if d == p {
-		return ""
-	}
-	return d
-}
-
 func existingParent(dir string) string {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return ""
 	}
-	for d := parentOf(abs); d != ""; d = parentOf(d) {
+	for d := pathtrust.Parent(abs); d != ""; d = pathtrust.Parent(d) {
 		if _, err := os.Stat(d); err == nil {
 			if real, err := filepath.EvalSymlinks(d); err == nil {
 				return real
@@ -298,8 +293,8 @@ func ownedRegular(f *os.File) error {
 	if !fi.Mode().IsRegular() {
 		return fmt.Errorf("%s: %w: not a regular file", f.Name(), ErrUntrusted)
 	}
-	if uid, ok := ownerOf(fi); ok && uid != euid() {
-		return fmt.Errorf("%s: %w: owned by uid %d, not %d", f.Name(), ErrUntrusted, uid, euid())
+	if uid, ok := pathtrust.Owner(fi); ok && uid != pathtrust.EUID() {
+		return fmt.Errorf("%s: %w: owned by uid %d, not %d", f.Name(), ErrUntrusted, uid, pathtrust.EUID())
 	}
 	if n, ok := linksOf(fi); ok && n > 1 {
 		return fmt.Errorf("%s: %w: has %d hard links", f.Name(), ErrUntrusted, n)

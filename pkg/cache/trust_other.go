@@ -10,10 +10,6 @@ import (
 
 // Without Unix ownership the checks of Check are limited to file types.
 
-func euid() int { return -1 }
-
-func ownerOf(fs.FileInfo) (int, bool) { return 0, false }
-
 func linksOf(fs.FileInfo) (uint64, bool) { return 0, false }
 
 func openNoFollow(path string, flag int, perm os.FileMode) (*os.File, error) {

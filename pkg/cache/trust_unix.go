@@ -6,13 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"syscall"
-
-	"github.com/nfd-compat/nfd-compat/pkg/pathtrust"
 )
-
-func euid() int { return pathtrust.EUID() }
-
-func ownerOf(fi fs.FileInfo) (int, bool) { return pathtrust.Owner(fi) }
 
 func linksOf(fi fs.FileInfo) (uint64, bool) {
 	st, ok := fi.Sys().(*syscall.Stat_t)

@@ -35,7 +35,7 @@ func Problem(p string, fi fs.FileInfo, me int, rootOK bool, orElse string) strin
 // each naming its path and fix.
 func Parents(p string, me int, orElse string) []string {
 	var problems []string
-	for d := parentOf(p); d != ""; d = parentOf(d) {
+	for d := Parent(p); d != ""; d = Parent(d) {
 		fi, err := os.Stat(d)
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("%s: %v", d, err))
@@ -48,7 +48,8 @@ func Parents(p string, me int, orElse string) []string {
 	return problems
 }
 
-func parentOf(p string) string {
+// Parent is the directory above p, "" at the root.
+func Parent(p string) string {
 	d := filepath.Dir(p)
 	if d == p {
 		return ""
