@@ -49,10 +49,9 @@ func TestAllProcs(t *testing.T) {
 
 	t.Setenv("GOMAXPROCS", "")
 	runtime.SetDefaultGOMAXPROCS()
+	// On one CPU (or a cgroup limit of one) the default is one P too, and
+	// this half proves nothing; it still runs.
 	want := runtime.GOMAXPROCS(0)
-	if want < 2 {
-		t.Skipf("the runtime's default here is %d P (one CPU, or a cgroup limit): one P cannot be told from the default", want)
-	}
 	runtime.GOMAXPROCS(1)
 	AllProcs()
 	if got := runtime.GOMAXPROCS(0); got != want {
