@@ -25,25 +25,27 @@ const signalDelay = 100 * time.Millisecond
 // releases it all.
 func notifyAfter(parent context.Context, delay time.Duration, sigs ...os.Signal) (ctx context.Context, stop func()) {
 	ctx, cancel := context.WithCancelCause(parent)
+	// watch starts os/signal's watch; the returned func ends it.
+	watch := func() func() {
+		sctx, stopNotify := signal.NotifyContext(ctx, sigs...)
+		unhook := context.AfterFunc(sctx, func() { cancel(context.Cause(sctx)) })
+		return func() { unhook(); stopNotify() }
+	}
+	if delay <= 0 {
+		unwatch := watch()
+		return ctx, func() { unwatch(); cancel(context.Canceled) }
+	}
 	var (
 		mu      sync.Mutex
 		stopped bool
 		unwatch = func() {}
 	)
-	if delay <= 0 {
-		sctx, stopNotify := signal.NotifyContext(ctx, sigs...)
-		unhook := context.AfterFunc(sctx, func() { cancel(context.Cause(sctx)) })
-		return ctx, func() { unhook(); stopNotify(); cancel(context.Canceled) }
-	}
 	timer := time.AfterFunc(delay, func() {
 		mu.Lock()
 		defer mu.Unlock()
-		if stopped {
-			return
+		if !stopped {
+			unwatch = watch()
 		}
-		sctx, stopNotify := signal.NotifyContext(ctx, sigs...)
-		unhook := context.AfterFunc(sctx, func() { cancel(context.Cause(sctx)) })
-		unwatch = func() { unhook(); stopNotify() }
 	})
 	return ctx, func() {
 		timer.Stop()
