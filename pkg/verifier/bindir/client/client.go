@@ -171,7 +171,7 @@ func trustedPeer(c *net.UnixConn) error {
 	if err != nil {
 		return fmt.Errorf("gives no peer credentials: %w", err)
 	}
-	if uid != 0 && uid != os.Geteuid() {
+	if !wire.PeerTrusted(uid) {
 		return fmt.Errorf("is served by uid %d, not root or uid %d: not trusted", uid, os.Geteuid())
 	}
 	return nil

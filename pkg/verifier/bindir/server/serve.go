@@ -89,7 +89,7 @@ func (s *Server) serveConn(c *net.UnixConn) {
 		s.Log.WithError(err).Warn("nfd-compat-verifierd: no peer credentials; not served")
 		return
 	}
-	if uid != 0 && uid != os.Geteuid() {
+	if !wire.PeerTrusted(uid) {
 		s.Log.Warnf("nfd-compat-verifierd: refusing a client of uid %d (only uid 0 and %d are served)", uid, os.Geteuid())
 		_ = c.SetWriteDeadline(time.Now().Add(time.Second))
 		_ = wire.WriteError(c, fmt.Sprintf("uid %d is not served (only uid 0 and uid %d)", uid, os.Geteuid()))
